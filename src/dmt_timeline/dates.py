@@ -1,0 +1,357 @@
+"""Partial dates (year, month or day precision), three-valued comparison and month ranges.
+
+A partial date is the set of days it could mean. Every comparison between two of them is
+therefore answered for all readings at once: certainly before, certainly after, or
+undetermined. Months are counted in one way everywhere, by :func:`whole_months`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from calendar import monthrange
+from typing import Final
+
+import attrs
+import pendulum
+
+from dmt_timeline.errors import InvalidDateError
+
+__all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "MonthRange",
+    "Order",
+    "PartialDate",
+    "Precision",
+    "Truth",
+    "months_between",
+    "whole_months",
+]
+
+MIN_YEAR: Final = 1900
+MAX_YEAR: Final = 2100
+
+_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+class Precision(enum.Enum):
+    """How much of a date is known."""
+
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+class Truth(enum.Enum):
+    """A three-valued (Kleene) answer: certainly true, certainly false, or undetermined.
+
+    It refuses to be used as a ``bool`` so that ``if a.is_before(b):`` cannot silently treat
+    *undetermined* as an answer; say which you mean with :attr:`certain` or :attr:`possible`.
+    """
+
+    TRUE = "true"
+    FALSE = "false"
+    UNDETERMINED = "undetermined"
+
+    @property
+    def certain(self) -> bool:
+        """True only when the answer holds on every reading."""
+        return self is Truth.TRUE
+
+    @property
+    def possible(self) -> bool:
+        """True when the answer holds on at least one reading."""
+        return self is not Truth.FALSE
+
+    def __invert__(self) -> Truth:
+        return _NOT[self]
+
+    def __and__(self, other: Truth) -> Truth:
+        if Truth.FALSE in (self, other):
+            return Truth.FALSE
+        if self is Truth.TRUE and other is Truth.TRUE:
+            return Truth.TRUE
+        return Truth.UNDETERMINED
+
+    def __or__(self, other: Truth) -> Truth:
+        return ~(~self & ~other)
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"Truth.{self.name} is three-valued; use .certain or .possible to choose a reading")
+
+    @classmethod
+    def from_bounds(cls, *, always: bool, never: bool) -> Truth:
+        """The answer for a statement that holds on all readings (``always``) or none (``never``)."""
+        if always:
+            return cls.TRUE
+        if never:
+            return cls.FALSE
+        return cls.UNDETERMINED
+
+
+_NOT: Final = {
+    Truth.TRUE: Truth.FALSE,
+    Truth.FALSE: Truth.TRUE,
+    Truth.UNDETERMINED: Truth.UNDETERMINED,
+}
+
+
+class Order(enum.Enum):
+    """How two partial dates lie on every reading of both."""
+
+    BEFORE = "before"
+    SAME = "same"
+    AFTER = "after"
+    UNDETERMINED = "undetermined"
+
+    @property
+    def converse(self) -> Order:
+        """The order seen from the other date."""
+        if self is Order.BEFORE:
+            return Order.AFTER
+        if self is Order.AFTER:
+            return Order.BEFORE
+        return self
+
+
+def whole_months(start: dt.date, stop: dt.date) -> int:
+    """Whole (completed) calendar months from ``start`` to ``stop``; negative when ``stop`` is earlier.
+
+    This is the library's single definition of a month count: the difference of month
+    ordinals (``year * 12 + month``), less one when the day of the month has not yet come
+    round again. 2015-03-27 to 2015-09-26 is 5 months; to 2015-09-27 it is 6. The count is
+    truncated towards zero, so it is antisymmetric: ``whole_months(a, b) == -whole_months(b, a)``.
+    """
+    if stop < start:
+        return -whole_months(stop, start)
+    months = (stop.year - start.year) * 12 + (stop.month - start.month)
+    return months - 1 if stop.day < start.day else months
+
+
+@attrs.frozen
+class MonthRange:
+    """An inclusive integer range of months, ``low <= high``: what every reading of the dates allows."""
+
+    low: int
+    high: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.low > self.high:
+            raise InvalidDateError(f"month range {self.low}..{self.high}: low is above high")
+
+    @classmethod
+    def exact(cls, months: int) -> MonthRange:
+        """A range holding one value (a latency stated in whole months)."""
+        return cls(months, months)
+
+    @property
+    def is_exact(self) -> bool:
+        """True when the data decide the number of months."""
+        return self.low == self.high
+
+    def __contains__(self, months: object) -> bool:
+        return isinstance(months, int) and self.low <= months <= self.high
+
+    def contains_range(self, other: MonthRange) -> bool:
+        """True when ``other`` lies wholly inside this range."""
+        return self.low <= other.low and other.high <= self.high
+
+    def __sub__(self, other: MonthRange) -> MonthRange:
+        """The range of ``x - y`` for ``x`` in this range and ``y`` in ``other``."""
+        return MonthRange(self.low - other.high, self.high - other.low)
+
+    def __str__(self) -> str:
+        if self.is_exact:
+            return f"{self.low} months"
+        return f"{self.low}..{self.high} months"
+
+
+def _check_year(year: int, text: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidDateError(f"partial date {text!r}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
+
+
+@attrs.frozen(order=False)
+class PartialDate:
+    """A date known to the year, the month or the day.
+
+    Build one with ``PartialDate(2007)``, ``PartialDate(2007, 3)``, ``PartialDate(2007, 3, 14)``,
+    :meth:`parse` (``"2007"``, ``"2007-03"``, ``"2007-03-14"``), :meth:`from_date` or
+    :meth:`coerce`. Equality is structural: ``2007`` and ``2007-01`` are different partial dates.
+
+    There is deliberately no ``<``: chronology between partial dates is three-valued, see
+    :meth:`compare`, :meth:`is_before` and :meth:`is_after`. For sorting, use :attr:`sort_key`,
+    a documented total order that is not a claim about chronology.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        text = self._text()
+        for name, value in (("year", self.year), ("month", self.month), ("day", self.day)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise InvalidDateError(f"partial date {text!r}: {name} {value!r} is not an integer")
+        _check_year(self.year, text)
+        if self.month is None:
+            if self.day is not None:
+                raise InvalidDateError(f"partial date {text!r}: a day needs a month")
+            return
+        if not 1 <= self.month <= 12:
+            raise InvalidDateError(f"partial date {text!r}: month {self.month} is not in 1..12")
+        if self.day is not None:
+            last = monthrange(self.year, self.month)[1]
+            if not 1 <= self.day <= last:
+                raise InvalidDateError(
+                    f"partial date {text!r}: day {self.day} is not in 1..{last} "
+                    f"for {self.year:04d}-{self.month:02d}"
+                )
+
+    def _text(self) -> str:
+        parts = [f"{self.year:04d}" if isinstance(self.year, int) else repr(self.year)]
+        if self.month is not None:
+            parts.append(f"{self.month:02d}" if isinstance(self.month, int) else repr(self.month))
+        elif self.day is not None:
+            parts.append("??")
+        if self.day is not None:
+            parts.append(f"{self.day:02d}" if isinstance(self.day, int) else repr(self.day))
+        return "-".join(parts)
+
+    # -- other ways in -------------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Read ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; anything else raises :class:`InvalidDateError`."""
+        if not isinstance(text, str):
+            raise InvalidDateError(f"partial date {text!r}: expected text such as '2007-03'")
+        match = _ISO.fullmatch(text.strip())
+        if match is None:
+            raise InvalidDateError(f"partial date {text!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = (int(g) if g is not None else None for g in match.groups())
+        assert year is not None  # the pattern requires it
+        return cls(year, month, day)
+
+    @classmethod
+    def from_date(cls, date: dt.date) -> PartialDate:
+        """A day-precise partial date from a ``datetime.date`` or ``pendulum.Date``."""
+        if isinstance(date, dt.datetime):
+            raise InvalidDateError(f"partial date {date!r}: expected a date, not a datetime")
+        return cls(date.year, date.month, date.day)
+
+    @classmethod
+    def coerce(cls, value: PartialDate | dt.date | str) -> PartialDate:
+        """Accept a partial date, a date, or text; refuse anything else with :class:`InvalidDateError`."""
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.date):
+            return cls.from_date(value)
+        if isinstance(value, str):
+            return cls.parse(value)
+        raise InvalidDateError(
+            f"partial date {value!r}: expected a PartialDate, a date or text such as '2007-03'"
+        )
+
+    # -- what it can mean ----------------------------------------------------------------
+
+    @property
+    def precision(self) -> Precision:
+        """How much of the date is known."""
+        if self.month is None:
+            return Precision.YEAR
+        if self.day is None:
+            return Precision.MONTH
+        return Precision.DAY
+
+    @property
+    def first_day(self) -> dt.date:
+        """The earliest day the date can mean, as a standard-library date (cheap)."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The latest day the date can mean, as a standard-library date (cheap)."""
+        month = self.month or 12
+        return dt.date(self.year, month, self.day or monthrange(self.year, month)[1])
+
+    @property
+    def earliest(self) -> pendulum.Date:
+        """The earliest day the date can mean."""
+        first = self.first_day
+        return pendulum.date(first.year, first.month, first.day)
+
+    @property
+    def latest(self) -> pendulum.Date:
+        """The latest day the date can mean."""
+        last = self.last_day
+        return pendulum.date(last.year, last.month, last.day)
+
+    @property
+    def month_range(self) -> tuple[PartialDate, PartialDate]:
+        """The first and last calendar month the date can fall in, as month-precise dates."""
+        if self.month is not None:
+            month = PartialDate(self.year, self.month)
+            return month, month
+        return PartialDate(self.year, 1), PartialDate(self.year, 12)
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        """A total order for sorting: earliest day, then latest day, then coarser first.
+
+        Sorting by it is deterministic; it says nothing certain about chronology.
+        """
+        return (
+            self.first_day.toordinal(),
+            self.last_day.toordinal(),
+            list(Precision).index(self.precision),
+        )
+
+    def covers(self, other: PartialDate) -> bool:
+        """True when every day ``other`` can mean is a day this date can mean (``other`` refines it)."""
+        return self.first_day <= other.first_day and other.last_day <= self.last_day
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.first_day <= day <= self.last_day
+
+    # -- three-valued chronology ----------------------------------------------------------
+
+    def compare(self, other: PartialDate) -> Order:
+        """How this date lies against ``other`` on every reading of both."""
+        if self.last_day < other.first_day:
+            return Order.BEFORE
+        if self.first_day > other.last_day:
+            return Order.AFTER
+        if self.first_day == self.last_day == other.first_day == other.last_day:
+            return Order.SAME
+        return Order.UNDETERMINED
+
+    def is_before(self, other: PartialDate) -> Truth:
+        """Is this date strictly before ``other``?"""
+        return Truth.from_bounds(
+            always=self.last_day < other.first_day, never=self.first_day >= other.last_day
+        )
+
+    def is_after(self, other: PartialDate) -> Truth:
+        """Is this date strictly after ``other``?"""
+        return other.is_before(self)
+
+    def months_until(self, other: PartialDate) -> MonthRange:
+        """Whole months from this date to ``other``, over every reading of both."""
+        return months_between(self, other)
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+def months_between(start: PartialDate, stop: PartialDate) -> MonthRange:
+    """Whole months from ``start`` to ``stop`` (see :func:`whole_months`) over every reading.
+
+    :func:`whole_months` never decreases as its stop moves later or its start moves earlier,
+    so the extremes come from the extreme days.
+    """
+    return MonthRange(
+        whole_months(start.last_day, stop.first_day),
+        whole_months(start.first_day, stop.last_day),
+    )

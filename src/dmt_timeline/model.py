@@ -1,0 +1,499 @@
+"""The domain model: patients, therapy episodes, switch reasons, diagnoses and response observations.
+
+Every class is frozen and validated at construction, so an object that exists is valid. Single
+values are checked by attrs validators; rules that span fields are checked after them, in
+``__attrs_post_init__``. Errors name the field and the value; errors raised while building a
+:class:`Patient` also name the patient.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from dmt_timeline.catalogue import Therapy, TherapyClass
+from dmt_timeline.dates import Order, PartialDate
+from dmt_timeline.errors import InvalidValueError
+
+__all__ = [
+    "EDSS",
+    "NOT_RECORDED",
+    "ONGOING",
+    "SGI",
+    "CSFBands",
+    "Cohort",
+    "CohortMetadata",
+    "ComorbidityTreatment",
+    "Condition",
+    "Diagnosis",
+    "Modality",
+    "Outcome",
+    "Patient",
+    "ResponseObservation",
+    "StopState",
+    "SwitchReason",
+    "TherapyEpisode",
+    "parse_reasons",
+]
+
+
+class SwitchReason(enum.Enum):
+    """Why a therapy episode stopped. The values are the codes real tables use."""
+
+    LOSS_OF_EFFECTIVENESS = "LOE"
+    INTOLERANCE = "tlrb"
+    COMORBIDITY_WORSENING = "Ps"
+    SAFETY_RISK = "JCV+"
+    PREGNANCY = "Pregn"
+    OTHER = "other"
+
+
+# Codes seen in real tables, folded to lower case. "NA" (not applicable: the episode did not
+# stop) is deliberately not a reason; parse_reasons() reads it as no reasons at all.
+_REASON_CODES: Final = {
+    "loe": SwitchReason.LOSS_OF_EFFECTIVENESS,
+    "lackofefficacy": SwitchReason.LOSS_OF_EFFECTIVENESS,
+    "lossofeffectiveness": SwitchReason.LOSS_OF_EFFECTIVENESS,
+    "tlrb": SwitchReason.INTOLERANCE,
+    "intolerance": SwitchReason.INTOLERANCE,
+    "nottolerated": SwitchReason.INTOLERANCE,
+    "ps": SwitchReason.COMORBIDITY_WORSENING,
+    "comorbidityworsening": SwitchReason.COMORBIDITY_WORSENING,
+    "jcv+": SwitchReason.SAFETY_RISK,
+    "safetyrisk": SwitchReason.SAFETY_RISK,
+    "pregn": SwitchReason.PREGNANCY,
+    "pregnancy": SwitchReason.PREGNANCY,
+    "other": SwitchReason.OTHER,
+}
+_NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
+_FOOTNOTE: Final = re.compile(r"\*+$")
+
+
+def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
+    """Read a stop-reason cell such as ``"LOE, Ps"``, ``"tlrb"``, ``"JCV+*"`` or ``"NA"``.
+
+    Codes are case-insensitive and separated by commas, semicolons or slashes; a trailing
+    footnote marker (``*``) is dropped. ``"NA"`` and a blank cell give no reasons: whether the
+    episode stopped is said by its stop, not by its reasons.
+
+    Raises:
+        InvalidValueError: naming the unknown code.
+    """
+    if not isinstance(text, str):
+        raise InvalidValueError(f"stop reasons {text!r}: expected text such as 'LOE, Ps'")
+    reasons: list[SwitchReason] = []
+    for raw in re.split(r"[,;/]", text):
+        code = _FOOTNOTE.sub("", "".join(raw.split())).casefold()
+        if not code or code in _NOT_APPLICABLE:
+            continue
+        reason = _REASON_CODES.get(code)
+        if reason is None:
+            known = ", ".join(r.value for r in SwitchReason)
+            raise InvalidValueError(f"stop reason {raw.strip()!r} is not one of {known}, NA")
+        if reason not in reasons:
+            reasons.append(reason)
+    return tuple(reasons)
+
+
+class StopState(enum.Enum):
+    """An episode's stop when it is not a date. Ongoing and not recorded are different things."""
+
+    ONGOING = "ongoing"
+    NOT_RECORDED = "not recorded"
+
+
+ONGOING: Final = StopState.ONGOING
+NOT_RECORDED: Final = StopState.NOT_RECORDED
+
+
+@attrs.frozen(order=False)
+class EDSS:
+    """An Expanded Disability Status Scale score: 0, or 1.0 to 10.0 in steps of 0.5."""
+
+    score: float  # validated below, never coerced from text
+
+    def __attrs_post_init__(self) -> None:
+        value = self.score
+        valid = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and (value == 0 or (1 <= value <= 10 and float(value * 2).is_integer()))
+        )
+        if not valid:
+            raise InvalidValueError(f"EDSS {value!r} is not a score: expected 0 or 1.0..10.0 in steps of 0.5")
+        object.__setattr__(self, "score", float(value))
+
+    def __str__(self) -> str:
+        return f"{self.score:g}"
+
+
+def _partial_date(value: PartialDate | object) -> PartialDate:
+    return PartialDate.coerce(value)  # type: ignore[arg-type]  # coerce refuses the rest
+
+
+def _optional_date(value: object) -> PartialDate | None:
+    return None if value is None else _partial_date(value)
+
+
+def _stop(value: object) -> PartialDate | StopState:
+    return value if isinstance(value, StopState) else _partial_date(value)
+
+
+def _optional_edss(value: object) -> EDSS | None:
+    if value is None or isinstance(value, EDSS):
+        return value
+    return EDSS(value)  # type: ignore[arg-type]  # EDSS refuses what is not a number
+
+
+_Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _check_type(kind: type | tuple[type, ...], what: str) -> _Validator:
+    """An attrs validator whose message names the field and the value, not a type repr."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, kind):
+            raise InvalidValueError(f"{attribute.name} {value!r} is not {what}")
+
+    return check
+
+
+def _check_items(kind: type, what: str) -> _Validator:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            raise InvalidValueError(f"{attribute.name} {value!r} is not a tuple of {what}")
+        for i, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise InvalidValueError(f"{attribute.name}[{i}] {item!r} is not {what}")
+
+    return check
+
+
+def _tuple(value: Iterable[object]) -> tuple[object, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return value  # type: ignore[return-value]  # the validator names the bad value
+    return tuple(value)
+
+
+@attrs.frozen
+class TherapyEpisode:
+    """One continuous course of one therapy.
+
+    Attributes:
+        therapy: The catalogue entry.
+        start: When the course started.
+        stop: A date, :data:`ONGOING`, or :data:`NOT_RECORDED` (the default).
+        reasons: Why it stopped; empty when not recorded, and always empty while ongoing.
+        edss: The EDSS recorded with the episode: at its stop, or at its latest evaluation
+            while it continues.
+    """
+
+    therapy: Therapy = attrs.field(validator=_check_type(Therapy, "a catalogue Therapy"))
+    start: PartialDate = attrs.field(converter=_partial_date)
+    stop: PartialDate | StopState = attrs.field(default=NOT_RECORDED, converter=_stop)
+    reasons: tuple[SwitchReason, ...] = attrs.field(
+        default=(),
+        converter=_tuple,
+        validator=_check_items(SwitchReason, "a SwitchReason"),
+    )
+    edss: EDSS | None = attrs.field(default=None, converter=_optional_edss)
+
+    def __attrs_post_init__(self) -> None:
+        if self.stop is ONGOING and self.reasons:
+            codes = ", ".join(r.value for r in self.reasons)
+            raise InvalidValueError(
+                f"stop ongoing contradicts reasons {codes}: an ongoing episode has no stop reasons"
+            )
+        if isinstance(self.stop, PartialDate) and self.stop.compare(self.start) is Order.BEFORE:
+            raise InvalidValueError(f"stop {self.stop} is before start {self.start}")
+        if len(set(self.reasons)) != len(self.reasons):
+            raise InvalidValueError("reasons repeat a reason")
+
+    @property
+    def therapy_class(self) -> TherapyClass:
+        """The mechanism class of the episode's therapy."""
+        return self.therapy.therapy_class
+
+    @property
+    def stopped(self) -> bool | None:
+        """True if it stopped, False if ongoing, None if the data do not say."""
+        if isinstance(self.stop, PartialDate) or self.reasons:
+            return True
+        if self.stop is ONGOING:
+            return False
+        return None
+
+    def __str__(self) -> str:
+        stop = self.stop.value if isinstance(self.stop, StopState) else str(self.stop)
+        return f"{self.therapy.label} {self.start}..{stop}"
+
+
+class Condition(enum.Enum):
+    """Conditions a patient is diagnosed with or treated for."""
+
+    MULTIPLE_SCLEROSIS = "multiple sclerosis"
+    PSORIASIS = "psoriasis"
+    PSORIATIC_ARTHRITIS = "psoriatic arthritis"
+    INFLAMMATORY_BOWEL_DISEASE = "inflammatory bowel disease"
+    RHEUMATOID_ARTHRITIS = "rheumatoid arthritis"
+    UVEITIS = "uveitis"
+
+
+class CSFBands(enum.Enum):
+    """Cerebrospinal-fluid oligoclonal bands, the MS evidence the study records."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NOT_DONE = "not done"
+
+
+@attrs.frozen
+class Diagnosis:
+    """A condition with the date it was diagnosed, and for MS the CSF evidence."""
+
+    condition: Condition = attrs.field(validator=_check_type(Condition, "a Condition"))
+    date: PartialDate | None = attrs.field(default=None, converter=_optional_date)
+    csf: CSFBands | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(_check_type(CSFBands, "a CSFBands value")),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.csf is not None and self.condition is not Condition.MULTIPLE_SCLEROSIS:
+            raise InvalidValueError(
+                f"csf {self.csf.value} is MS evidence, not evidence for {self.condition.value}"
+            )
+
+
+class SGI(enum.Enum):
+    """The 7-grade Subject Global Impression; only better and much better count as improvement."""
+
+    MUCH_WORSE = "much worse"
+    WORSE = "worse"
+    SOMEWHAT_WORSE = "somewhat worse"
+    NO_CHANGE = "no change"
+    SOMEWHAT_BETTER = "somewhat better"
+    BETTER = "better"
+    MUCH_BETTER = "much better"
+
+    @property
+    def is_improvement(self) -> bool:
+        """True for the two grades that count as improvement."""
+        return self in (SGI.BETTER, SGI.MUCH_BETTER)
+
+
+class Outcome(enum.Enum):
+    """What responded to an index episode."""
+
+    MS_ACTIVITY_CEASED = "MS activity ceased"
+    COMORBIDITY_IMPROVED = "comorbidity improved"
+
+
+class Modality(enum.Enum):
+    """Kinds of treatment for a comorbidity (the study's ``t`` and ``s``)."""
+
+    TOPICAL = "topical"
+    STEROID = "steroid"
+    PHOTOTHERAPY = "phototherapy"
+    SYSTEMIC = "systemic"
+    BIOLOGIC = "biologic"
+
+
+@attrs.frozen
+class ComorbidityTreatment:
+    """Treatment of a comorbidity, over the history or at last follow-up (``current``)."""
+
+    condition: Condition = attrs.field(validator=_check_type(Condition, "a Condition"))
+    modalities: tuple[Modality, ...] = attrs.field(
+        converter=_tuple,
+        validator=_check_items(Modality, "a Modality"),
+    )
+    current: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.modalities:
+            raise InvalidValueError("modalities () is empty: say what the treatment was")
+
+
+def _optional_int(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number of months >= 0")
+
+
+@attrs.frozen
+class ResponseObservation:
+    """An observation that an outcome responded to an index episode.
+
+    Attributes:
+        outcome: What responded.
+        condition: The condition that responded: multiple sclerosis for
+            :attr:`Outcome.MS_ACTIVITY_CEASED`, the comorbidity otherwise.
+        episode: Index of the index episode in the patient's ``episodes``.
+        date: When the response was first observed, or
+        latency_months: the whole months from the episode's start, as the data state them.
+        grade: For a comorbidity, the SGI grade observed; it must count as improvement.
+    """
+
+    outcome: Outcome = attrs.field(validator=_check_type(Outcome, "an Outcome"))
+    episode: int = attrs.field(validator=_optional_int)
+    condition: Condition = attrs.field(validator=_check_type(Condition, "a Condition"))
+    date: PartialDate | None = attrs.field(default=None, converter=_optional_date)
+    latency_months: int | None = attrs.field(default=None, validator=_optional_int)
+    grade: SGI | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(_check_type(SGI, "an SGI grade")),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.date is None) == (self.latency_months is None):
+            raise InvalidValueError("give exactly one of date and latency_months")
+        ms = self.condition is Condition.MULTIPLE_SCLEROSIS
+        if (self.outcome is Outcome.MS_ACTIVITY_CEASED) != ms:
+            raise InvalidValueError(
+                f"condition {self.condition.value} does not fit outcome {self.outcome.value}"
+            )
+        if self.grade is not None:
+            if ms:
+                raise InvalidValueError("grade: an SGI grade applies to a comorbidity, not to MS")
+            if not self.grade.is_improvement:
+                raise InvalidValueError(
+                    f"grade {self.grade.value} does not count as improvement (only better and much better do)"
+                )
+
+    @property
+    def key(self) -> str:
+        """A short name for the outcome in tables: ``"MS"`` or the comorbidity's name."""
+        return "MS" if self.condition is Condition.MULTIPLE_SCLEROSIS else self.condition.value
+
+
+def _labels(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
+class _PatientError(InvalidValueError):
+    pass
+
+
+@attrs.frozen
+class Patient:
+    """One patient's history.
+
+    Attributes:
+        id: An identifier, unique within a cohort. It is the only personal field that errors
+            quote.
+        diagnoses: Diagnoses with their dates.
+        episodes: Therapy episodes, in any order (a :class:`~dmt_timeline.Timeline` sorts them).
+        observations: Response observations; each refers to one of ``episodes`` by index.
+        baseline_edss: EDSS at baseline.
+        last_edss: EDSS at last follow-up.
+        last_follow_up: When the patient was last seen; it bounds the last open episode and
+            censors latencies.
+        comorbidity_treatments: Treatments of comorbidities, over the history or current.
+        labels: Free-form metadata (for example a publication's own group label); the
+            algebra never reads it.
+    """
+
+    id: str
+    episodes: tuple[TherapyEpisode, ...] = attrs.field(default=(), converter=_tuple)
+    diagnoses: tuple[Diagnosis, ...] = attrs.field(default=(), converter=_tuple)
+    observations: tuple[ResponseObservation, ...] = attrs.field(default=(), converter=_tuple)
+    baseline_edss: EDSS | None = attrs.field(default=None, converter=_optional_edss)
+    last_edss: EDSS | None = attrs.field(default=None, converter=_optional_edss)
+    last_follow_up: PartialDate | None = attrs.field(default=None, converter=_optional_date)
+    comorbidity_treatments: tuple[ComorbidityTreatment, ...] = attrs.field(
+        default=(),
+        converter=_tuple,
+    )
+    labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise InvalidValueError(f"patient id {self.id!r} must be non-empty text")
+        for field, kind in (
+            ("episodes", TherapyEpisode),
+            ("diagnoses", Diagnosis),
+            ("observations", ResponseObservation),
+            ("comorbidity_treatments", ComorbidityTreatment),
+        ):
+            items = getattr(self, field)
+            if not isinstance(items, tuple):
+                self._fail(f"{field}: expected a sequence of {kind.__name__}")
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    self._fail(f"{field}[{i}]: {type(item).__name__} is not a {kind.__name__}")
+        for i, obs in enumerate(self.observations):
+            where = f"observations[{i}]"
+            if not 0 <= obs.episode < len(self.episodes):
+                self._fail(
+                    f"{where}.episode: {obs.episode} does not name one of the {len(self.episodes)} episodes"
+                )
+            start = self.episodes[obs.episode].start
+            if obs.date is not None and obs.date.compare(start) is Order.BEFORE:
+                self._fail(f"{where}.date: {obs.date} is before its episode's start {start}")
+            if (
+                obs.date is not None
+                and self.last_follow_up is not None
+                and obs.date.compare(self.last_follow_up) is Order.AFTER
+            ):
+                self._fail(f"{where}.date: {obs.date} is after last_follow_up {self.last_follow_up}")
+        if self.last_follow_up is not None:
+            for i, episode in enumerate(self.episodes):
+                if episode.start.compare(self.last_follow_up) is Order.AFTER:
+                    self._fail(
+                        f"episodes[{i}].start: {episode.start} is after last_follow_up {self.last_follow_up}"
+                    )
+
+    def _fail(self, problem: str) -> None:
+        raise _PatientError(f"patient {self.id}: {problem}")
+
+    def label(self, key: str) -> str | None:
+        """The value of one label, or None."""
+        return dict(self.labels).get(key)
+
+    def diagnosis(self, condition: Condition) -> Diagnosis | None:
+        """The first diagnosis of a condition, or None."""
+        return next((d for d in self.diagnoses if d.condition is condition), None)
+
+
+@attrs.frozen
+class CohortMetadata:
+    """Where a cohort comes from."""
+
+    source: str = ""
+    citation: str = ""
+    description: str = ""
+
+
+@attrs.frozen
+class Cohort:
+    """Patients with unique ids, and where they come from."""
+
+    patients: tuple[Patient, ...] = attrs.field(converter=_tuple)
+    metadata: CohortMetadata = CohortMetadata()
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for i, patient in enumerate(self.patients):
+            if not isinstance(patient, Patient):
+                raise InvalidValueError(f"patients[{i}]: {type(patient).__name__} is not a Patient")
+            if patient.id in seen:
+                raise InvalidValueError(f"patients[{i}].id: {patient.id} is not unique in the cohort")
+            seen.add(patient.id)
+
+    def __len__(self) -> int:
+        return len(self.patients)
+
+    def __iter__(self) -> Iterator[Patient]:
+        return iter(self.patients)
+
+    def __getitem__(self, patient_id: str) -> Patient:
+        """The patient with this id."""
+        for patient in self.patients:
+            if patient.id == patient_id:
+                return patient
+        raise KeyError(patient_id)

@@ -1,0 +1,290 @@
+"""Serialization: one configured cattrs converter, JSON text and files, with readable errors.
+
+Follows cattrs' preconf pattern: :func:`configure_converter` teaches any converter the
+library's types and :func:`make_converter` builds a ready one. Partial dates travel as the
+text they were written in (``"2007"``, ``"2007-03"``), therapies as their catalogue name,
+enums as their values, and fields at their defaults are left out.
+
+A malformed document is refused whole, with every problem listed as
+``patient <id>: <path>: <problem>``; values are quoted, records never are.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, TypeVar, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.preconf.json import configure_converter as configure_json
+
+from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
+from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError
+from dmt_timeline.model import (
+    EDSS,
+    Cohort,
+    CohortMetadata,
+    Patient,
+    StopState,
+)
+
+__all__ = [
+    "configure_converter",
+    "dumps",
+    "load_cohort",
+    "loads",
+    "make_converter",
+    "save_cohort",
+    "structure",
+    "unstructure",
+]
+
+T = TypeVar("T")
+_LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
+
+
+def _structure_partial_date(value: Any, _: type) -> PartialDate:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A bare year is common in hand-written JSON; an integer cannot be month-precise.
+        return PartialDate(value)
+    return PartialDate.parse(value)
+
+
+def _structure_stop(value: Any, _: type) -> PartialDate | StopState:
+    for state in StopState:
+        if value == state.value:
+            return state
+    return _structure_partial_date(value, PartialDate)
+
+
+def _unstructure_stop(value: PartialDate | StopState) -> str:
+    return value.value if isinstance(value, StopState) else str(value)
+
+
+def _structure_edss(value: Any, _: type) -> EDSS:
+    if isinstance(value, str):
+        raise DmtTimelineError(f"EDSS {value!r} is text: write the score as a number")
+    return EDSS(value)
+
+
+def _structure_labels(value: Any, _: type) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise DmtTimelineError("labels: expected an object of text values")
+    return tuple(sorted(value.items()))
+
+
+def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        known = ", ".join(repr(member.value) for member in cls)
+        raise DmtTimelineError(f"{value!r} is not one of {known}") from None
+
+
+def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
+    """Teach ``converter`` the library's types; therapies are looked up in ``catalogue``."""
+    configure_json(converter)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    converter.register_structure_hook(PartialDate, _structure_partial_date)
+    converter.register_unstructure_hook(PartialDate, str)
+    converter.register_structure_hook(PartialDate | StopState, _structure_stop)
+    converter.register_unstructure_hook(PartialDate | StopState, _unstructure_stop)
+    converter.register_structure_hook(Therapy, lambda value, _: catalogue.get(value))
+    converter.register_unstructure_hook(Therapy, lambda therapy: therapy.name)
+    converter.register_structure_hook(EDSS, _structure_edss)
+    converter.register_unstructure_hook(EDSS, lambda edss: edss.score)
+    converter.register_structure_hook_func(lambda t: t == _LABELS, _structure_labels)
+    converter.register_unstructure_hook_func(lambda t: t == _LABELS, dict)
+
+
+def make_converter(*, catalogue: Catalogue = CATALOGUE) -> cattrs.Converter:
+    """A new converter for the library's types: unknown keys refused, defaults omitted."""
+    converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+    configure_converter(converter, catalogue=catalogue)
+    return converter
+
+
+_CONVERTER: Final = make_converter()
+
+
+def _expected(cls: Any) -> str:
+    if get_origin(cls) in (tuple, list):
+        return "expected a list"
+    if attrs.has(cls):
+        return f"expected an object (a {cls.__name__})"
+    return "expected a value of another kind"
+
+
+def _message(exc: BaseException, cls: type | None = None) -> str:
+    """Keep the library's own messages; never let cattrs reduce them to 'invalid value'."""
+    if isinstance(exc, KeyError) and not isinstance(exc, DmtTimelineError):
+        return "required field is missing"
+    if isinstance(exc, DmtTimelineError | ValueError | LookupError):
+        return str(exc)
+    if isinstance(exc, TypeError | AttributeError):
+        return _expected(cls)
+    return cattrs.v.format_exception(exc, None)
+
+
+def _problems(exc: BaseException, doc: Any, cls: type) -> tuple[str, ...]:
+    """Flatten cattrs' error tree into ``patient <id>: <path>: <problem>`` lines."""
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        lines = cattrs.transform_error(exc, path="$", format_exception=_message)
+    else:
+        lines = [f"{_message(exc)} @ $"]
+    return tuple(_locate(line, doc, cls) for line in lines)
+
+
+def _locate(line: str, doc: Any, cls: type) -> str:
+    problem, _, path = line.rpartition(" @ ")
+    path = path.removeprefix("$").removeprefix(".")
+    who = ""
+    if cls is Cohort and path.startswith("patients["):
+        index_text, _, rest = path.removeprefix("patients[").partition("]")
+        who, path = _patient_name(doc, index_text), rest.removeprefix(".")
+    elif cls is Patient and isinstance(doc, Mapping):
+        who = _patient_name({"patients": [doc]}, "0")
+    if who:
+        # Errors raised while building a Patient already name it.
+        problem = problem.removeprefix(who)
+    where = f"{path}: " if path else ""
+    return f"{who}{where}{problem}"
+
+
+def _patient_name(doc: Any, index_text: str) -> str:
+    try:
+        patient_id = doc["patients"][int(index_text)]["id"]
+    except (KeyError, IndexError, TypeError, ValueError):
+        patient_id = None
+    if isinstance(patient_id, str) and patient_id:
+        return f"patient {patient_id}: "
+    return f"patients[{index_text}]: "
+
+
+def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Build a ``cls`` from JSON-compatible data, or refuse it whole.
+
+    Raises:
+        CohortFormatError: listing every problem found, one line each.
+    """
+    conv = converter or _CONVERTER
+    if cls is Cohort:
+        return _structure_cohort(doc, conv)  # type: ignore[return-value]  # cls is Cohort
+    try:
+        return conv.structure(doc, cls)
+    except Exception as exc:
+        problems = _problems(exc, doc, cls)
+        raise CohortFormatError(f"cannot read a {cls.__name__}", problems) from None
+
+
+def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
+    # Each patient is structured on its own so that a broken one cannot hide the others, and
+    # so that cross-field errors raised while building a Patient are tied to that patient.
+    if not isinstance(doc, Mapping):
+        raise CohortFormatError("cannot read a Cohort", ("expected a JSON object",))
+    problems: list[str] = []
+    unknown = sorted(set(doc) - {"patients", "metadata"})
+    problems.extend(f"{key}: unknown field" for key in unknown)
+    raw_patients = doc.get("patients")
+    if not isinstance(raw_patients, list):
+        problems.append("patients: expected a list of patients")
+        raw_patients = []
+    seen: dict[object, int] = {}
+    for i, raw in enumerate(raw_patients):
+        patient_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(patient_id, str) and patient_id in seen:
+            problems.append(
+                f"patient {patient_id}: id: also used by patients[{seen[patient_id]}]; "
+                "ids must be unique in a cohort"
+            )
+        seen.setdefault(patient_id, i)
+    patients: list[Patient] = []
+    for i, raw in enumerate(raw_patients):
+        if not isinstance(raw, Mapping):
+            problems.append(f"patients[{i}]: expected an object (a patient)")
+            continue
+        try:
+            patients.append(conv.structure(raw, Patient))
+        except Exception as exc:
+            problems.extend(
+                _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort) for line in _flatten(exc)
+            )
+    metadata_doc = doc.get("metadata", {})
+    try:
+        metadata = conv.structure(metadata_doc, CohortMetadata)
+    except Exception as exc:
+        problems.extend(f"metadata: {line}" for line in _flatten(exc))
+        metadata = CohortMetadata()
+    if not problems:
+        try:
+            return Cohort(tuple(patients), metadata)
+        except DmtTimelineError as exc:
+            problems.append(_locate(f"{exc} @ $", doc, Cohort))
+    raise CohortFormatError(
+        f"cannot read a Cohort: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
+        tuple(problems),
+    )
+
+
+def _flatten(exc: BaseException) -> list[str]:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        return cattrs.transform_error(exc, path="$", format_exception=_message)
+    return [f"{_message(exc)} @ $"]
+
+
+def unstructure(value: Any, *, converter: cattrs.Converter | None = None) -> Any:
+    """JSON-compatible data for any of the library's values."""
+    return (converter or _CONVERTER).unstructure(value)
+
+
+def dumps(value: Any, *, indent: int | None = 2, converter: cattrs.Converter | None = None) -> str:
+    """JSON text for any of the library's values."""
+    return json.dumps(unstructure(value, converter=converter), indent=indent, ensure_ascii=False)
+
+
+def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Read JSON text as a ``cls``.
+
+    Raises:
+        CohortFormatError: when the text is not JSON, or not a valid ``cls``; every problem is listed.
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CohortFormatError(
+            "cannot read JSON", (f"line {exc.lineno} column {exc.colno}: {exc.msg}",)
+        ) from None
+    return structure(doc, cls, converter=converter)
+
+
+def save_cohort(
+    cohort: Cohort, path: str | os.PathLike[str], *, converter: cattrs.Converter | None = None
+) -> None:
+    """Write a cohort as a JSON file (UTF-8)."""
+    Path(path).write_text(dumps(cohort, converter=converter) + "\n", encoding="utf-8")
+
+
+def load_cohort(path: str | os.PathLike[str], *, converter: cattrs.Converter | None = None) -> Cohort:
+    """Read a cohort JSON file written by :func:`save_cohort` (or by hand).
+
+    Raises:
+        CohortFormatError: naming the file and listing every problem.
+    """
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise CohortFormatError(f"cannot read {os.fspath(path)}: {exc.strerror}") from None
+    try:
+        return loads(text, Cohort, converter=converter)
+    except CohortFormatError as exc:
+        raise CohortFormatError(f"{os.fspath(path)}: {exc.summary}", exc.problems) from None

@@ -1,0 +1,15 @@
+"""Test configuration: Hypothesis profiles for development and CI."""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=100)
+settings.register_profile(
+    "ci",
+    max_examples=300,
+    deadline=None,  # shared CI machines are noisy; speed is measured in benchmarks/, not here
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
