@@ -179,6 +179,11 @@ def _tuple(value: Iterable[object]) -> tuple[object, ...]:
     return tuple(value)
 
 
+def _optional_positive(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number >= 1")
+
+
 @attrs.frozen
 class TherapyEpisode:
     """One continuous course of one therapy.
@@ -190,6 +195,9 @@ class TherapyEpisode:
         reasons: Why it stopped; empty when not recorded, and always empty while ongoing.
         edss: The EDSS recorded with the episode: at its stop, or at its latest evaluation
             while it continues.
+        sequence: The episode's position in the source's own ordering (1 for a table's "1st
+            DMT" column), when the source gives one. It orders episodes whose coarse dates
+            cannot (two starts in the same year); see :class:`~dmt_timeline.Timeline`.
     """
 
     therapy: Therapy = attrs.field(validator=_check_type(Therapy, "a catalogue Therapy"))
@@ -201,6 +209,7 @@ class TherapyEpisode:
         validator=_check_items(SwitchReason, "a SwitchReason"),
     )
     edss: EDSS | None = attrs.field(default=None, converter=_optional_edss)
+    sequence: int | None = attrs.field(default=None, validator=_optional_positive)
 
     def __attrs_post_init__(self) -> None:
         if self.stop is ONGOING and self.reasons:

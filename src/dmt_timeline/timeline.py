@@ -1,0 +1,429 @@
+"""The timeline algebra: one patient's episodes in order, the transitions between them, and
+transfers from one therapy to a later one.
+
+Every answer holds for all readings of the partial dates or says it cannot tell. A reading
+picks one day for every partial date; an episode whose stop is not recorded may have stopped
+on any day from its start to the start of the next episode (or to last follow-up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Iterator
+from typing import Final, Literal
+
+import attrs
+
+from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
+from dmt_timeline.dates import MonthRange, Order, PartialDate, Truth, whole_months
+from dmt_timeline.errors import TimelineError
+from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
+
+__all__ = [
+    "DEFAULT_GRACE_MONTHS",
+    "DEFAULT_MAX_OVERLAP_MONTHS",
+    "Change",
+    "Line",
+    "Timeline",
+    "Transfer",
+    "TransferKind",
+    "Transition",
+    "TransitionKind",
+    "TreatmentFreeInterval",
+    "transfer",
+]
+
+DEFAULT_GRACE_MONTHS: Final = 3
+"""A transition whose treatment-free gap is at most this many whole months is a direct switch.
+
+Three months is a common choice in registry studies of MS switching; pass ``grace_months`` to
+use another.
+"""
+
+DEFAULT_MAX_OVERLAP_MONTHS: Final = 3
+"""Consecutive episodes of different therapies that certainly overlap by more whole months than
+this are refused as a data error (pass ``max_overlap_months=None`` to accept any overlap)."""
+
+Selector = Therapy | TherapyClass | str
+
+
+def _matcher(selector: Selector) -> Therapy | TherapyClass:
+    """Resolve a therapy name, a Therapy or a TherapyClass to what episodes are matched on."""
+    if isinstance(selector, str):
+        return CATALOGUE.get(selector)
+    return selector
+
+
+def _matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> bool:
+    if isinstance(target, TherapyClass):
+        return episode.therapy.therapy_class is target
+    return episode.therapy == target
+
+
+def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
+    """The documented total order of episodes when the source gives no sequence."""
+    stop = episode.stop
+    stop_key = (1, *stop.sort_key) if isinstance(stop, PartialDate) else (0, stop.value, 0, 0)
+    return (
+        episode.start.sort_key,
+        episode.therapy.name,
+        stop_key,
+        tuple(r.value for r in episode.reasons),
+        -1.0 if episode.edss is None else episode.edss.score,
+    )
+
+
+def _normalise(episodes: Iterable[TherapyEpisode]) -> tuple[TherapyEpisode, ...]:
+    items = tuple(episodes)
+    if items and all(e.sequence is not None for e in items):
+        return tuple(sorted(items, key=lambda e: (e.sequence, _episode_key(e))))
+    return tuple(sorted(items, key=_episode_key))
+
+
+class TransitionKind(enum.Enum):
+    """How one episode gives way to the next, on every reading of the dates."""
+
+    DIRECT = "direct switch"
+    LAG = "lag gap"
+    OVERLAP = "overlap"
+    INDETERMINATE = "indeterminate"
+
+
+class Change(enum.Enum):
+    """Whether a transition changes therapy or resumes the same one."""
+
+    SWITCH = "switch"
+    RESTART = "restart"
+
+
+@attrs.frozen
+class Transition:
+    """What lies between two consecutive episodes.
+
+    Attributes:
+        before: The earlier episode.
+        after: The next episode.
+        gap: Whole months from ``before``'s stop to ``after``'s start over every reading;
+            negative months mean overlap. ``None`` when ``before`` is ongoing, so the overlap
+            has no known end.
+        kind: Direct, lag, overlap, or indeterminate when the readings disagree.
+        change: A switch to another therapy, or a restart of the same one.
+        grace_months: The grace period the kind was judged with.
+        reason: Why the kind is indeterminate (empty otherwise).
+    """
+
+    before: TherapyEpisode
+    after: TherapyEpisode
+    gap: MonthRange | None
+    kind: TransitionKind
+    change: Change
+    grace_months: int
+    reason: str = ""
+
+    def __str__(self) -> str:
+        gap = "open-ended overlap" if self.gap is None else f"gap {self.gap}"
+        text = f"{self.before} -> {self.after}: {self.kind.value} {self.change.value}, {gap}"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+@attrs.frozen
+class TreatmentFreeInterval:
+    """The time between two episodes during which the patient may have been untreated."""
+
+    after: TherapyEpisode
+    before: TherapyEpisode
+    months: MonthRange
+    certain: Truth
+
+    def __str__(self) -> str:
+        return f"untreated {self.months} between {self.after} and {self.before}"
+
+
+@attrs.frozen
+class Line:
+    """A numbered line of therapy (1 for the first episode, as a table's "1st DMT")."""
+
+    number: int
+    episode: TherapyEpisode
+
+
+def _classify(
+    stop_lo: dt.date, stop_hi: dt.date, start_lo: dt.date, start_hi: dt.date, *, grace: int, bounded: bool
+) -> tuple[MonthRange, TransitionKind, str]:
+    """Classify the readings (stop day s, next start day n) of a transition.
+
+    ``bounded`` says that s <= n on every reading (a stop that is not recorded is bounded by
+    the next start), so overlap is impossible and the smallest gap is zero when the ranges meet.
+    """
+    overlap_possible = not bounded and start_lo < stop_hi
+    gapless_possible = start_hi >= stop_lo
+    # Among readings with s <= n, the gap is smallest with s as late and n as early as allowed.
+    least = 0 if start_lo <= stop_hi else whole_months(stop_hi, start_lo)
+    most = whole_months(stop_lo, start_hi)
+    gap = MonthRange(least if bounded else whole_months(stop_hi, start_lo), most)
+    kinds: list[TransitionKind] = []
+    if overlap_possible:
+        kinds.append(TransitionKind.OVERLAP)
+    if gapless_possible:
+        if least <= grace:
+            kinds.append(TransitionKind.DIRECT)
+        if most > grace:
+            kinds.append(TransitionKind.LAG)
+    if len(kinds) == 1:
+        return gap, kinds[0], ""
+    readings = " or ".join(k.value for k in kinds)
+    reason = (
+        f"the gap lies between {gap.low} and {gap.high} months, so it may be a {readings} "
+        f"(grace period {grace} months)"
+    )
+    return gap, TransitionKind.INDETERMINATE, reason
+
+
+def _bounds(date: PartialDate) -> tuple[dt.date, dt.date]:
+    return date.first_day, date.last_day
+
+
+@attrs.frozen
+class Timeline:
+    """One patient's episodes, normalised into one documented order.
+
+    The order: when every episode carries a ``sequence`` (the source's own 1st, 2nd, 3rd...),
+    by sequence; otherwise by start (earliest day, then latest day, coarser first), then
+    therapy name, stop, reasons and EDSS. The same episodes give the same timeline whatever
+    order they come in, and normalising a timeline again changes nothing.
+
+    Build one with :meth:`of` (from a patient, checked) or :meth:`from_episodes`.
+    """
+
+    episodes: tuple[TherapyEpisode, ...] = attrs.field(converter=_normalise)
+    last_follow_up: PartialDate | None = None
+    patient_id: str = ""
+
+    @classmethod
+    def of(cls, patient: Patient, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> Timeline:
+        """The timeline of a patient, checked for histories that cannot be one.
+
+        Raises:
+            TimelineError: naming the patient, the episodes and the dates when two episodes
+                of different therapies certainly overlap by more than ``max_overlap_months``,
+                or when a source sequence contradicts the dates.
+        """
+        timeline = cls(patient.episodes, patient.last_follow_up, patient.id)
+        problems = timeline.problems(max_overlap_months=max_overlap_months)
+        if problems:
+            raise TimelineError("; ".join(problems))
+        return timeline
+
+    @classmethod
+    def from_episodes(
+        cls,
+        episodes: Iterable[TherapyEpisode],
+        *,
+        last_follow_up: PartialDate | None = None,
+        patient_id: str = "",
+    ) -> Timeline:
+        """A timeline from bare episodes (not checked; see :meth:`problems`)."""
+        return cls(tuple(episodes), last_follow_up, patient_id)
+
+    def __iter__(self) -> Iterator[TherapyEpisode]:
+        return iter(self.episodes)
+
+    def __len__(self) -> int:
+        return len(self.episodes)
+
+    def _name(self) -> str:
+        return f"patient {self.patient_id}: " if self.patient_id else ""
+
+    def problems(self, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> tuple[str, ...]:
+        """Every reason this history cannot be a timeline, one line each (empty when it can)."""
+        found: list[str] = []
+        for i, (a, b) in enumerate(zip(self.episodes, self.episodes[1:], strict=False)):
+            if a.start.compare(b.start) is Order.AFTER:
+                found.append(
+                    f"{self._name()}episodes {a} (sequence {a.sequence}) and {b} "
+                    f"(sequence {b.sequence}): the later in sequence certainly starts first"
+                )
+                continue
+            if max_overlap_months is None or a.therapy == b.therapy:
+                continue
+            transition = self._transition(i, grace_months=DEFAULT_GRACE_MONTHS)
+            gap = transition.gap
+            if gap is None:
+                found.append(
+                    f"{self._name()}episode {a} is ongoing, yet {b} started {b.start}: "
+                    "record when it stopped, or accept overlaps with max_overlap_months=None"
+                )
+            elif gap.high < -max_overlap_months:
+                found.append(
+                    f"{self._name()}episodes {a} and {b} overlap by at least {-gap.high} months "
+                    f"on every reading (stop {a.stop}, start {b.start}); at most "
+                    f"{max_overlap_months} is accepted"
+                )
+        return tuple(found)
+
+    # -- episodes and lines -----------------------------------------------------------------
+
+    def lines(self) -> tuple[Line, ...]:
+        """The episodes numbered as lines of therapy, from 1."""
+        return tuple(Line(n, e) for n, e in enumerate(self.episodes, 1))
+
+    def episodes_of(self, selector: Selector) -> tuple[TherapyEpisode, ...]:
+        """Episodes of a therapy (name, alias or :class:`Therapy`) or of a :class:`TherapyClass`."""
+        target = _matcher(selector)
+        return tuple(e for e in self.episodes if _matches(e, target))
+
+    def initiations(self, selector: Selector) -> tuple[TherapyEpisode, ...]:
+        """Every start of a therapy or class, in timeline order."""
+        return self.episodes_of(selector)
+
+    def first_initiation(self, selector: Selector) -> TherapyEpisode | None:
+        """The first episode of a therapy or class, or None."""
+        found = self.episodes_of(selector)
+        return found[0] if found else None
+
+    def exposed_before(self, selector: Selector, date: PartialDate | str) -> Truth:
+        """Had the patient started the therapy or class before ``date``?"""
+        when = PartialDate.coerce(date)
+        answer = Truth.FALSE
+        for episode in self.episodes_of(selector):
+            answer = answer | episode.start.is_before(when)
+        return answer
+
+    def path(self, *, separator: str = " -> ") -> str:
+        """The therapy sequence as text, by the therapies' short labels: ``GA -> IFNb -> Nat``."""
+        return separator.join(e.therapy.label for e in self.episodes)
+
+    # -- transitions --------------------------------------------------------------------------
+
+    def _stop_bounds(self, index: int) -> tuple[dt.date, dt.date, bool] | None:
+        """The earliest and latest stop day of an episode, and whether it is bounded by the next
+        start; None when the episode is ongoing."""
+        episode = self.episodes[index]
+        start_lo = episode.start.first_day
+        if isinstance(episode.stop, PartialDate):
+            lo, hi = _bounds(episode.stop)
+            return max(lo, start_lo), hi, False
+        if episode.stop is ONGOING:
+            return None
+        # Not recorded: a derived bound, never an invented date.
+        if index + 1 < len(self.episodes):
+            return start_lo, max(start_lo, self.episodes[index + 1].start.last_day), True
+        if self.last_follow_up is not None:
+            return start_lo, max(start_lo, self.last_follow_up.last_day), True
+        return start_lo, dt.date.max, True
+
+    def _transition(self, index: int, *, grace_months: int) -> Transition:
+        before, after = self.episodes[index], self.episodes[index + 1]
+        change = Change.RESTART if before.therapy == after.therapy else Change.SWITCH
+        bounds = self._stop_bounds(index)
+        if bounds is None:
+            return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
+        stop_lo, stop_hi, bounded = bounds
+        start_lo, start_hi = _bounds(after.start)
+        gap, kind, reason = _classify(
+            stop_lo, stop_hi, start_lo, start_hi, grace=grace_months, bounded=bounded
+        )
+        return Transition(before, after, gap, kind, change, grace_months, reason)
+
+    def transitions(self, *, grace_months: int = DEFAULT_GRACE_MONTHS) -> tuple[Transition, ...]:
+        """The transition between each pair of consecutive episodes."""
+        if grace_months < 0:
+            raise TimelineError(f"grace_months {grace_months} is negative")
+        return tuple(self._transition(i, grace_months=grace_months) for i in range(len(self) - 1))
+
+    def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:
+        """Each time between consecutive episodes that may have been untreated, as a month range.
+
+        ``certain`` is TRUE when every reading leaves a gap of at least one day.
+        """
+        found: list[TreatmentFreeInterval] = []
+        for transition in self.transitions():
+            gap = transition.gap
+            if gap is None or gap.high < 0:
+                continue
+            bounds = self._stop_bounds(self.episodes.index(transition.before))
+            assert bounds is not None  # an ongoing episode has no gap
+            certain = Truth.from_bounds(
+                always=bounds[1] < transition.after.start.first_day,
+                never=False,
+            )
+            found.append(
+                TreatmentFreeInterval(
+                    transition.before, transition.after, MonthRange(max(gap.low, 0), gap.high), certain
+                )
+            )
+        return tuple(found)
+
+
+class TransferKind(enum.Enum):
+    """How a source therapy reached a target therapy along the path."""
+
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+    NONE = "none"
+
+
+@attrs.frozen
+class Transfer:
+    """From a source therapy (or class) to one initiation of a target.
+
+    Attributes:
+        kind: Direct (the source immediately precedes the target), indirect (other therapies
+            between them, listed in ``via``), or none (no source before the target).
+        target: The target episode.
+        source: The latest source episode before the target, or None.
+        via: The episodes between them.
+    """
+
+    kind: TransferKind
+    target: TherapyEpisode
+    source: TherapyEpisode | None = None
+    via: tuple[TherapyEpisode, ...] = ()
+
+    def __str__(self) -> str:
+        if self.source is None:
+            return f"no source before {self.target}"
+        via = f" via {', '.join(str(e) for e in self.via)}" if self.via else ""
+        return f"{self.kind.value}: {self.source} -> {self.target}{via}"
+
+
+def transfer(
+    timeline: Timeline,
+    source: Selector,
+    target: Selector,
+    *,
+    initiation: Literal["first", "last", "each"],
+) -> tuple[Transfer, ...]:
+    """How ``source`` reached each chosen initiation of ``target``.
+
+    Args:
+        timeline: The patient's timeline.
+        source: A therapy (name, alias, :class:`Therapy`) or a :class:`TherapyClass`.
+        target: Likewise.
+        initiation: Which starts of the target to ask about: the first, the last, or each.
+
+    Returns:
+        One :class:`Transfer` per chosen initiation (none when the target was never started).
+    """
+    source_match = _matcher(source)
+    target_match = _matcher(target)
+    positions = [i for i, e in enumerate(timeline.episodes) if _matches(e, target_match)]
+    if initiation == "first":
+        positions = positions[:1]
+    elif initiation == "last":
+        positions = positions[-1:]
+    elif initiation != "each":
+        raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last', 'each'")
+    found: list[Transfer] = []
+    for j in positions:
+        earlier = [i for i in range(j) if _matches(timeline.episodes[i], source_match)]
+        target_episode = timeline.episodes[j]
+        if not earlier:
+            found.append(Transfer(TransferKind.NONE, target_episode))
+            continue
+        i = earlier[-1]
+        via = timeline.episodes[i + 1 : j]
+        kind = TransferKind.DIRECT if not via else TransferKind.INDIRECT
+        found.append(Transfer(kind, target_episode, timeline.episodes[i], via))
+    return tuple(found)
