@@ -68,7 +68,7 @@ def _nonempty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise InvalidValueError(f"therapy {attribute.name} {value!r} must be non-empty text")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Therapy:
     """One DMT product family.
 
@@ -101,6 +101,10 @@ class Therapy:
 
     def __str__(self) -> str:
         return self.name
+
+    def __repr__(self) -> str:
+        # The full record is one catalogue look-up away; reprs of episodes stay readable.
+        return f"Therapy({self.name!r})"
 
 
 @attrs.frozen

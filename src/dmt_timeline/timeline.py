@@ -48,14 +48,14 @@ this are refused as a data error (pass ``max_overlap_months=None`` to accept any
 Selector = Therapy | TherapyClass | str
 
 
-def _matcher(selector: Selector) -> Therapy | TherapyClass:
+def resolve_selector(selector: Selector) -> Therapy | TherapyClass:
     """Resolve a therapy name, a Therapy or a TherapyClass to what episodes are matched on."""
     if isinstance(selector, str):
         return CATALOGUE.get(selector)
     return selector
 
 
-def _matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> bool:
+def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> bool:
     if isinstance(target, TherapyClass):
         return episode.therapy.therapy_class is target
     return episode.therapy == target
@@ -270,8 +270,8 @@ class Timeline:
 
     def episodes_of(self, selector: Selector) -> tuple[TherapyEpisode, ...]:
         """Episodes of a therapy (name, alias or :class:`Therapy`) or of a :class:`TherapyClass`."""
-        target = _matcher(selector)
-        return tuple(e for e in self.episodes if _matches(e, target))
+        target = resolve_selector(selector)
+        return tuple(e for e in self.episodes if episode_matches(e, target))
 
     def initiations(self, selector: Selector) -> tuple[TherapyEpisode, ...]:
         """Every start of a therapy or class, in timeline order."""
@@ -406,9 +406,9 @@ def transfer(
     Returns:
         One :class:`Transfer` per chosen initiation (none when the target was never started).
     """
-    source_match = _matcher(source)
-    target_match = _matcher(target)
-    positions = [i for i, e in enumerate(timeline.episodes) if _matches(e, target_match)]
+    source_match = resolve_selector(source)
+    target_match = resolve_selector(target)
+    positions = [i for i, e in enumerate(timeline.episodes) if episode_matches(e, target_match)]
     if initiation == "first":
         positions = positions[:1]
     elif initiation == "last":
@@ -417,7 +417,7 @@ def transfer(
         raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last', 'each'")
     found: list[Transfer] = []
     for j in positions:
-        earlier = [i for i in range(j) if _matches(timeline.episodes[i], source_match)]
+        earlier = [i for i in range(j) if episode_matches(timeline.episodes[i], source_match)]
         target_episode = timeline.episodes[j]
         if not earlier:
             found.append(Transfer(TransferKind.NONE, target_episode))

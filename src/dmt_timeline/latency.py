@@ -1,0 +1,165 @@
+"""Response latencies: months from the start of an index episode to the first observed response,
+per outcome, with right-censoring at last follow-up; and the lag between two outcomes.
+
+A latency the data state in whole months is kept as given; one derived from dated observations
+is a :class:`~dmt_timeline.MonthRange` over every reading of the dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from dmt_timeline.dates import MonthRange, months_between
+from dmt_timeline.errors import TimelineError
+from dmt_timeline.model import Cohort, Patient, ResponseObservation, TherapyEpisode
+from dmt_timeline.timeline import Selector, Timeline, episode_matches, resolve_selector
+
+if TYPE_CHECKING:  # scipy is imported only when a table is handed to it
+    from scipy.stats import CensoredData
+
+__all__ = [
+    "Latency",
+    "cohort_latencies",
+    "index_episode",
+    "latency",
+    "outcome_lag",
+    "to_censored_data",
+]
+
+
+@attrs.frozen
+class Latency:
+    """Months from the start of the index episode to the first observed response.
+
+    Attributes:
+        patient_id: Whose latency it is.
+        outcome: The outcome's key: ``"MS"`` or the comorbidity's name (``"psoriasis"``).
+        months: The latency, or the follow-up time when censored, over every reading.
+        observed: False when no response was observed by last follow-up (right-censored).
+        episode: The index episode.
+    """
+
+    patient_id: str
+    outcome: str
+    months: MonthRange
+    observed: bool
+    episode: TherapyEpisode
+
+    @property
+    def censored(self) -> bool:
+        """True when the latency is right-censored."""
+        return not self.observed
+
+    def __str__(self) -> str:
+        suffix = "" if self.observed else " (censored: no response by last follow-up)"
+        return f"{self.patient_id} {self.outcome}: {self.months}{suffix}"
+
+
+def index_episode(
+    patient: Patient, therapy: Selector, *, initiation: Literal["first", "last"] = "first"
+) -> int | None:
+    """The position in ``patient.episodes`` of the first (or last) start of a therapy or class.
+
+    "First" and "last" follow the patient's timeline order (see :class:`~dmt_timeline.Timeline`).
+    """
+    target = resolve_selector(therapy)
+    ordered = [e for e in Timeline(patient.episodes).episodes if episode_matches(e, target)]
+    if not ordered:
+        return None
+    chosen = ordered[0] if initiation == "first" else ordered[-1]
+    return patient.episodes.index(chosen)
+
+
+def _observed_months(patient: Patient, obs: ResponseObservation) -> MonthRange:
+    if obs.latency_months is not None:
+        return MonthRange.exact(obs.latency_months)
+    assert obs.date is not None  # a ResponseObservation has exactly one of the two
+    months = months_between(patient.episodes[obs.episode].start, obs.date)
+    return MonthRange(max(months.low, 0), max(months.high, 0))
+
+
+def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
+    """The latency of one outcome after the episode at position ``episode``.
+
+    The first response is the earliest over every reading: its range runs from the smallest
+    low to the smallest high of the observations' ranges.
+
+    Raises:
+        TimelineError: naming the patient and the outcome when nothing was observed and there
+            is no last follow-up to censor at.
+    """
+    index = patient.episodes[episode]
+    ranges = [
+        _observed_months(patient, obs)
+        for obs in patient.observations
+        if obs.episode == episode and obs.key == outcome
+    ]
+    if ranges:
+        first = MonthRange(min(r.low for r in ranges), min(r.high for r in ranges))
+        return Latency(patient.id, outcome, first, True, index)
+    if patient.last_follow_up is None:
+        raise TimelineError(
+            f"patient {patient.id}: no {outcome} response observed after {index} and no "
+            "last_follow_up to censor at"
+        )
+    follow_up = months_between(index.start, patient.last_follow_up)
+    return Latency(
+        patient.id, outcome, MonthRange(max(follow_up.low, 0), max(follow_up.high, 0)), False, index
+    )
+
+
+def cohort_latencies(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    index: Selector,
+    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    initiation: Literal["first", "last"] = "first",
+) -> tuple[Latency, ...]:
+    """Latencies of each outcome after each patient's first (or last) start of ``index``.
+
+    Patients who never started the index therapy are left out.
+    """
+    found: list[Latency] = []
+    for patient in cohort:
+        position = index_episode(patient, index, initiation=initiation)
+        if position is None:
+            continue
+        found.extend(latency(patient, outcome, episode=position) for outcome in outcomes)
+    return tuple(found)
+
+
+def outcome_lag(first: Latency, second: Latency) -> MonthRange:
+    """``first`` minus ``second`` in months (the study's MS latency minus psoriasis latency).
+
+    Raises:
+        TimelineError: when either latency is censored (the lag is then unknown).
+    """
+    if first.patient_id != second.patient_id or first.episode != second.episode:
+        raise TimelineError(
+            f"lag between {first.patient_id} {first.outcome} and {second.patient_id} "
+            f"{second.outcome}: latencies must share a patient and an index episode"
+        )
+    for item in (first, second):
+        if item.censored:
+            raise TimelineError(
+                f"patient {item.patient_id}: {item.outcome} latency is censored, so the lag is unknown"
+            )
+    return first.months - second.months
+
+
+def to_censored_data(latencies: Iterable[Latency], *, reading: Literal["low", "high"]) -> CensoredData:
+    """Hand latencies to scipy as right-censored data, at the low or high end of their ranges.
+
+    Example: ``scipy.stats.ecdf(to_censored_data(rows, reading="low"))``.
+    """
+    from scipy.stats import CensoredData  # noqa: PLC0415 - scipy is heavy; import it on use
+
+    observed: list[float] = []
+    censored: list[float] = []
+    for item in latencies:
+        value = float(item.months.low if reading == "low" else item.months.high)
+        (observed if item.observed else censored).append(value)
+    return CensoredData(uncensored=observed, right=censored)
