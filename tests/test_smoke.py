@@ -25,5 +25,5 @@ def test_public_names_exist_once() -> None:
 
 
 def test_command_summarises_bundled_cohort(capsys: pytest.CaptureFixture[str]) -> None:
-    assert 0 == main([])
+    assert 0 == main(["summary"])
     assert capsys.readouterr().out.startswith("18 patients, 49 therapy episodes")
