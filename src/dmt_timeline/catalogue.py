@@ -116,13 +116,15 @@ class Catalogue:
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Therapy] = {}
-        for therapy in self.therapies:
+        owner: dict[str, int] = {}  # by position, so that a repeated entry is a clash too
+        for position, therapy in enumerate(self.therapies):
             for name in therapy.names:
                 key = _fold(name)
-                other = index.get(key)
-                if other is not None and other != therapy:
+                other = owner.setdefault(key, position)
+                if other != position:
                     raise InvalidValueError(
-                        f"catalogue: name {name!r} of {therapy.name!r} is already used by {other.name!r}"
+                        f"catalogue: name {name!r} of {therapy.name!r} is already used by "
+                        f"{self.therapies[other].name!r}"
                     )
                 index[key] = therapy
         object.__setattr__(self, "_index", index)
@@ -141,10 +143,12 @@ class Catalogue:
         found = self._index.get(_fold(name))
         if found is not None:
             return found
-        close = difflib.get_close_matches(_fold(name), list(self._index), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(_fold(name), list(self._index), n=10, cutoff=0.6)
+        # Several names of one therapy can match; suggest each therapy once.
+        suggestions = list(dict.fromkeys(self._index[c].name for c in close))[:3]
         hint = (
-            f"; did you mean {', '.join(repr(self._index[c].name) for c in close)}?"
-            if close
+            f"; did you mean {', '.join(repr(s) for s in suggestions)}?"
+            if suggestions
             else "; add it with Catalogue.extend()"
         )
         raise UnknownTherapyError(f"unknown therapy {name!r}{hint}")

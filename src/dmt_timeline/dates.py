@@ -33,7 +33,8 @@ __all__ = [
 MIN_YEAR: Final = 1900
 MAX_YEAR: Final = 2100
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# ASCII only: \d would also read other scripts' digits (fullwidth, Arabic-Indic) as a year.
+_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
 
 
 class Precision(enum.Enum):
@@ -152,7 +153,7 @@ class MonthRange:
         return self.low == self.high
 
     def __contains__(self, months: object) -> bool:
-        return isinstance(months, int) and self.low <= months <= self.high
+        return isinstance(months, int) and not isinstance(months, bool) and self.low <= months <= self.high
 
     def contains_range(self, other: MonthRange) -> bool:
         """True when ``other`` lies wholly inside this range."""

@@ -85,6 +85,8 @@ def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
     """
     if not isinstance(text, str):
         raise InvalidValueError(f"stop reasons {text!r}: expected text such as 'LOE, Ps'")
+    if "".join(text.split()).casefold() in _NOT_APPLICABLE:
+        return ()  # checked whole first: "/" also separates codes, and would split "n/a"
     reasons: list[SwitchReason] = []
     for raw in re.split(r"[,;/]", text):
         code = _FOOTNOTE.sub("", "".join(raw.split())).casefold()
@@ -333,6 +335,11 @@ def _optional_int(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number of months >= 0")
 
 
+def _index(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidValueError(f"{attribute.name} {value!r} is not an index >= 0")
+
+
 @attrs.frozen
 class ResponseObservation:
     """An observation that an outcome responded to an index episode.
@@ -348,7 +355,7 @@ class ResponseObservation:
     """
 
     outcome: Outcome = attrs.field(validator=_check_type(Outcome, "an Outcome"))
-    episode: int = attrs.field(validator=_optional_int)
+    episode: int = attrs.field(validator=_index)
     condition: Condition = attrs.field(validator=_check_type(Condition, "a Condition"))
     date: PartialDate | None = attrs.field(default=None, converter=_optional_date)
     latency_months: int | None = attrs.field(default=None, validator=_optional_int)
@@ -358,8 +365,12 @@ class ResponseObservation:
     )
 
     def __attrs_post_init__(self) -> None:
-        if (self.date is None) == (self.latency_months is None):
-            raise InvalidValueError("give exactly one of date and latency_months")
+        if self.date is None and self.latency_months is None:
+            raise InvalidValueError("date None and latency_months None: give exactly one of them")
+        if self.date is not None and self.latency_months is not None:
+            raise InvalidValueError(
+                f"date {self.date} and latency_months {self.latency_months}: give exactly one of them"
+            )
         ms = self.condition is Condition.MULTIPLE_SCLEROSIS
         if (self.outcome is Outcome.MS_ACTIVITY_CEASED) != ms:
             raise InvalidValueError(

@@ -14,12 +14,13 @@ from __future__ import annotations
 import enum
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import ClassValidationError, IterableValidationError
 from cattrs.preconf.json import configure_converter as configure_json
 
@@ -49,10 +50,21 @@ T = TypeVar("T")
 _LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
 
 
+def _describe(value: Any) -> str:
+    """A value for an error message; containers are named, never echoed (they may be records)."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return repr(value)
+
+
 def _structure_partial_date(value: Any, _: type) -> PartialDate:
     if isinstance(value, int) and not isinstance(value, bool):
         # A bare year is common in hand-written JSON; an integer cannot be month-precise.
         return PartialDate(value)
+    if not isinstance(value, str):
+        raise DmtTimelineError(f"partial date {_describe(value)}: expected text such as '2007-03'")
     return PartialDate.parse(value)
 
 
@@ -70,6 +82,8 @@ def _unstructure_stop(value: PartialDate | StopState) -> str:
 def _structure_edss(value: Any, _: type) -> EDSS:
     if isinstance(value, str):
         raise DmtTimelineError(f"EDSS {value!r} is text: write the score as a number")
+    if isinstance(value, Mapping | list):
+        raise DmtTimelineError(f"EDSS {_describe(value)}: expected a number")
     return EDSS(value)
 
 
@@ -77,8 +91,53 @@ def _structure_labels(value: Any, _: type) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise DmtTimelineError("labels: expected an object of text values")
+        raise DmtTimelineError("expected an object of text values")
     return tuple(sorted(value.items()))
+
+
+# cattrs' own hooks for these call int(), bool() and str() on the value: "2" would become 2,
+# 3.9 would become 3 and "no" would become True. Silent coercion is refused at the boundary.
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DmtTimelineError(f"{_describe(value)} is not a whole number")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise DmtTimelineError(f"{_describe(value)} is not true or false")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    raise DmtTimelineError(f"{_describe(value)} is not text")
+
+
+def _is_tuple_of_values(cls: Any) -> bool:
+    return get_origin(cls) is tuple and cls != _LABELS
+
+
+def _strict_tuple(cls: Any, converter: cattrs.BaseConverter) -> Callable[[Any, type], tuple[Any, ...]]:
+    """Tuples are read from JSON lists only: cattrs would iterate a text or an object's keys."""
+    inner = homogenous_tuple_structure_factory(cls, converter)
+
+    def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise DmtTimelineError(f"{_describe(value)} is not a list")
+        return tuple(inner(value, cls))
+
+    return structure_tuple
+
+
+def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
+    def structure_therapy(value: Any, _: type) -> Therapy:
+        if not isinstance(value, str):
+            raise DmtTimelineError(f"therapy {_describe(value)}: expected a name such as 'natalizumab'")
+        return catalogue.get(value)
+
+    return structure_therapy
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
@@ -86,12 +145,16 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
         return cls(value)
     except ValueError:
         known = ", ".join(repr(member.value) for member in cls)
-        raise DmtTimelineError(f"{value!r} is not one of {known}") from None
+        raise DmtTimelineError(f"{_describe(value)} is not one of {known}") from None
 
 
 def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
     """Teach ``converter`` the library's types; therapies are looked up in ``catalogue``."""
     configure_json(converter)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook_factory(_is_tuple_of_values, _strict_tuple)
     converter.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
     )
@@ -99,7 +162,7 @@ def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = C
     converter.register_unstructure_hook(PartialDate, str)
     converter.register_structure_hook(PartialDate | StopState, _structure_stop)
     converter.register_unstructure_hook(PartialDate | StopState, _unstructure_stop)
-    converter.register_structure_hook(Therapy, lambda value, _: catalogue.get(value))
+    converter.register_structure_hook(Therapy, _structure_therapy(catalogue))
     converter.register_unstructure_hook(Therapy, lambda therapy: therapy.name)
     converter.register_structure_hook(EDSS, _structure_edss)
     converter.register_unstructure_hook(EDSS, lambda edss: edss.score)
@@ -141,7 +204,7 @@ def _problems(exc: BaseException, doc: Any, cls: type) -> tuple[str, ...]:
     if isinstance(exc, ClassValidationError | IterableValidationError):
         lines = cattrs.transform_error(exc, path="$", format_exception=_message)
     else:
-        lines = [f"{_message(exc)} @ $"]
+        lines = [f"{_message(exc, cls)} @ $"]
     return tuple(_locate(line, doc, cls) for line in lines)
 
 
@@ -199,10 +262,12 @@ def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
     if not isinstance(raw_patients, list):
         problems.append("patients: expected a list of patients")
         raw_patients = []
-    seen: dict[object, int] = {}
+    seen: dict[str, int] = {}
     for i, raw in enumerate(raw_patients):
         patient_id = raw.get("id") if isinstance(raw, Mapping) else None
-        if isinstance(patient_id, str) and patient_id in seen:
+        if not isinstance(patient_id, str):
+            continue  # reported when the patient is read; an id that is a list cannot be a key
+        if patient_id in seen:
             problems.append(
                 f"patient {patient_id}: id: also used by patients[{seen[patient_id]}]; "
                 "ids must be unique in a cohort"
@@ -217,13 +282,17 @@ def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
             patients.append(conv.structure(raw, Patient))
         except Exception as exc:
             problems.extend(
-                _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort) for line in _flatten(exc)
+                _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort)
+                for line in _flatten(exc, Patient)
             )
     metadata_doc = doc.get("metadata", {})
     try:
         metadata = conv.structure(metadata_doc, CohortMetadata)
     except Exception as exc:
-        problems.extend(f"metadata: {line}" for line in _flatten(exc))
+        problems.extend(
+            _locate(line.replace(" @ $", " @ $.metadata", 1), doc, Cohort)
+            for line in _flatten(exc, CohortMetadata)
+        )
         metadata = CohortMetadata()
     if not problems:
         try:
@@ -236,10 +305,10 @@ def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
     )
 
 
-def _flatten(exc: BaseException) -> list[str]:
+def _flatten(exc: BaseException, cls: type) -> list[str]:
     if isinstance(exc, ClassValidationError | IterableValidationError):
         return cattrs.transform_error(exc, path="$", format_exception=_message)
-    return [f"{_message(exc)} @ $"]
+    return [f"{_message(exc, cls)} @ $"]
 
 
 def unstructure(value: Any, *, converter: cattrs.Converter | None = None) -> Any:
@@ -263,6 +332,10 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
     except json.JSONDecodeError as exc:
         raise CohortFormatError(
             "cannot read JSON", (f"line {exc.lineno} column {exc.colno}: {exc.msg}",)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CohortFormatError(
+            "cannot read JSON", (f"byte {exc.start}: not {exc.encoding} text ({exc.reason})",)
         ) from None
     return structure(doc, cls, converter=converter)
 
