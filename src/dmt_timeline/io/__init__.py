@@ -1,0 +1,77 @@
+"""Readers and writers for outside formats: wide study tables, tidy tables, long exposure tables.
+
+Importing this package imports neither pandas nor pyarrow; the functions that need them import
+them on use and name the extra to install (``pip install "dmt-timeline[tables]"``).
+"""
+
+from __future__ import annotations
+
+from dmt_timeline.io.exposures import (
+    DEFAULT_PERSISTENCE_DAYS,
+    EpisodeBuild,
+    Exposure,
+    ExposureColumns,
+    build_episodes,
+    read_exposures_csv,
+    read_exposures_frame,
+    read_exposures_rows,
+)
+from dmt_timeline.io.tables import (
+    EPISODE_COLUMNS,
+    LATENCY_COLUMNS,
+    TRANSFER_COLUMNS,
+    TRANSITION_COLUMNS,
+    Column,
+    ColumnType,
+    TidyTable,
+    episodes_table,
+    latencies_table,
+    transfers_table,
+    transitions_table,
+)
+from dmt_timeline.io.wide import (
+    STUDY_LAYOUT,
+    RowProblem,
+    TableFormatError,
+    TherapyColumns,
+    WideLayout,
+    WideRead,
+    read_wide_csv,
+    read_wide_frame,
+    read_wide_rows,
+    to_wide_rows,
+    write_wide_csv,
+)
+
+__all__ = [
+    "DEFAULT_PERSISTENCE_DAYS",
+    "EPISODE_COLUMNS",
+    "LATENCY_COLUMNS",
+    "STUDY_LAYOUT",
+    "TRANSFER_COLUMNS",
+    "TRANSITION_COLUMNS",
+    "Column",
+    "ColumnType",
+    "EpisodeBuild",
+    "Exposure",
+    "ExposureColumns",
+    "RowProblem",
+    "TableFormatError",
+    "TherapyColumns",
+    "TidyTable",
+    "WideLayout",
+    "WideRead",
+    "build_episodes",
+    "episodes_table",
+    "latencies_table",
+    "read_exposures_csv",
+    "read_exposures_frame",
+    "read_exposures_rows",
+    "read_wide_csv",
+    "read_wide_frame",
+    "read_wide_rows",
+    "to_wide_rows",
+    "transfers_table",
+    "transitions_table",
+    "write_wide_csv",
+]

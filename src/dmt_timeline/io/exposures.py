@@ -1,0 +1,275 @@
+"""Long exposure tables (one row per dispensing or administration) and era building.
+
+Exposures of one therapy for one person are collapsed into therapy episodes when the gap
+from one exposure's end to the next one's start is at most a persistence window: 30 days by
+default, the OMOP CDM drug era convention. A therapy given at longer intervals (infusions,
+courses: the catalogue's ``dosing_interval_days``) gets that interval instead, and a mapping
+passed by the user overrides both. Drugs the catalogue does not know are reported with their
+counts, and skipped only when asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
+from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
+from dmt_timeline.io.wide import TABLES_EXTRA, RowProblem, TableFormatError
+from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode, parse_reasons
+
+__all__ = [
+    "DEFAULT_PERSISTENCE_DAYS",
+    "EpisodeBuild",
+    "Exposure",
+    "ExposureColumns",
+    "build_episodes",
+    "read_exposures_csv",
+    "read_exposures_frame",
+    "read_exposures_rows",
+]
+
+DEFAULT_PERSISTENCE_DAYS: Final = 30
+
+
+@attrs.frozen
+class ExposureColumns:
+    """Which column of a long table holds what; ``stop_reason`` may be absent (None)."""
+
+    person_id: str = "person_id"
+    drug: str = "drug"
+    start: str = "start_date"
+    end: str = "end_date"
+    stop_reason: str | None = "stop_reason"
+
+
+@attrs.frozen
+class Exposure:
+    """One exposure: a person took a drug (name, alias or ATC code) from start to end, inclusive.
+
+    Attributes:
+        row: The table row it came from (1 = first row after the header), for reports.
+    """
+
+    person_id: str
+    drug: str
+    start: dt.date
+    end: dt.date
+    stop_reasons: tuple[SwitchReason, ...] = ()
+    row: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+
+
+def _day(text: str) -> dt.date:
+    date = PartialDate.parse(text)
+    if date.day is None:
+        raise InvalidValueError(f"date {text!r} is not a whole date (YYYY-MM-DD)")
+    return date.first_day
+
+
+def read_exposures_rows(
+    rows: Iterable[Mapping[str, str]], columns: ExposureColumns = ExposureColumns()
+) -> tuple[Exposure, ...]:
+    """Read rows of text cells into exposures.
+
+    Raises:
+        TableFormatError: listing every problem with its row and column (a blank id, a date
+            that is not YYYY-MM-DD, an end before its start, an unknown stop reason).
+    """
+    found: list[Exposure] = []
+    problems: list[RowProblem] = []
+    for number, cells in enumerate(rows, start=1):
+        person = cells.get(columns.person_id, "").strip()
+        drug = cells.get(columns.drug, "").strip()
+        reasons: tuple[SwitchReason, ...] = ()
+        if columns.stop_reason is not None:
+            try:
+                reasons = parse_reasons(cells.get(columns.stop_reason, "").strip())
+            except DmtTimelineError as exc:
+                problems.append(RowProblem(number, columns.stop_reason, str(exc)))
+        for column, value in ((columns.person_id, person), (columns.drug, drug)):
+            if not value:
+                problems.append(RowProblem(number, column, "is blank"))
+        days: list[dt.date] = []
+        for column in (columns.start, columns.end):
+            try:
+                days.append(_day(cells.get(column, "").strip()))
+            except DmtTimelineError as exc:
+                problems.append(RowProblem(number, column, str(exc)))
+        if len(days) != 2 or not person or not drug:
+            continue
+        try:
+            found.append(Exposure(person, drug, days[0], days[1], reasons, number))
+        except DmtTimelineError as exc:
+            problems.append(RowProblem(number, columns.end, str(exc)))
+    if problems:
+        raise TableFormatError(f"exposure table: {len(problems)} problem(s); nothing was read", problems)
+    return tuple(found)
+
+
+def read_exposures_csv(
+    path: str | os.PathLike[str], columns: ExposureColumns = ExposureColumns()
+) -> tuple[Exposure, ...]:
+    """Read a long CSV of exposures (UTF-8, header row); see :func:`read_exposures_rows`."""
+    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+        return read_exposures_rows(csv.DictReader(handle), columns)
+
+
+def _cell(value: Any, missing: Any) -> str:
+    if value is None or bool(missing(value)):
+        return ""
+    if isinstance(value, dt.datetime):
+        # pandas Timestamps: a time of day other than midnight is kept so that _day refuses it.
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_exposures_frame(frame: Any, columns: ExposureColumns = ExposureColumns()) -> tuple[Exposure, ...]:
+    """Read a pandas DataFrame of exposures (dates as text, dates or timestamps).
+
+    Rows are numbered by position from 1, whatever the frame's index.
+    """
+    try:
+        import pandas as pd  # noqa: PLC0415 - an optional extra, imported on use
+    except ImportError:
+        raise ImportError(f"reading a DataFrame needs pandas: {TABLES_EXTRA}") from None
+    header = [str(c) for c in frame.columns]
+
+    def rows() -> Iterator[dict[str, str]]:
+        for record in frame.itertuples(index=False, name=None):
+            yield {name: _cell(value, pd.isna) for name, value in zip(header, record, strict=True)}
+
+    return read_exposures_rows(rows(), columns)
+
+
+@attrs.frozen
+class EpisodeBuild:
+    """What era building gave.
+
+    Attributes:
+        cohort: One patient per person, with their episodes in start order.
+        unknown: Drugs the catalogue does not know, with how many exposures each had
+            (skipped; only ever non-empty with ``skip_unknown=True``).
+        windows: The persistence window used for each therapy, in days.
+    """
+
+    cohort: Cohort
+    unknown: tuple[tuple[str, int], ...] = ()
+    windows: tuple[tuple[str, int], ...] = ()
+
+
+def _window(therapy: Therapy, default: int, overrides: Mapping[Therapy, int]) -> int:
+    if therapy in overrides:
+        return overrides[therapy]
+    return max(default, therapy.dosing_interval_days or 0)
+
+
+def _resolve(
+    exposures: Iterable[Exposure], catalogue: Catalogue, *, skip_unknown: bool
+) -> tuple[list[tuple[Exposure, Therapy]], tuple[tuple[str, int], ...]]:
+    known: list[tuple[Exposure, Therapy]] = []
+    unknown: Counter[str] = Counter()
+    first_row: dict[str, int] = {}
+    for exposure in exposures:
+        if exposure.drug in catalogue:
+            known.append((exposure, catalogue.get(exposure.drug)))
+        else:
+            unknown[exposure.drug] += 1
+            first_row.setdefault(exposure.drug, exposure.row)
+    counts = tuple(sorted(unknown.items()))
+    if counts and not skip_unknown:
+        raise UnknownTherapyError(
+            "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
+            "or extend the catalogue): "
+            + "; ".join(f"{drug!r} x{n} (first at row {first_row[drug]})" for drug, n in counts)
+        )
+    return known, counts
+
+
+def build_episodes(
+    exposures: Iterable[Exposure],
+    *,
+    catalogue: Catalogue = CATALOGUE,
+    persistence_days: int = DEFAULT_PERSISTENCE_DAYS,
+    windows: Mapping[str, int] | None = None,
+    skip_unknown: bool = False,
+) -> EpisodeBuild:
+    """Collapse exposures into therapy episodes, per person and therapy.
+
+    An exposure joins the current episode when its start is at most the window after the
+    latest end so far (``next_start - end <= window`` days; overlapping exposures always
+    join). The episode runs from its first start to its latest end (day-precise stop); its
+    stop reasons are those of the exposure with the latest end. ``sequence`` is left unset.
+
+    Args:
+        exposures: The exposures, in any order.
+        catalogue: Where drug names, aliases and ATC codes are looked up.
+        persistence_days: The default window (OMOP CDM: 30 days).
+        windows: Per-therapy windows in days (any name of the therapy), overriding both the
+            default and the catalogue's ``dosing_interval_days``.
+        skip_unknown: Skip drugs the catalogue does not know, reporting them in ``unknown``.
+
+    Raises:
+        UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
+    """
+    overrides = {catalogue.get(name): days for name, days in (windows or {}).items()}
+    known, unknown = _resolve(exposures, catalogue, skip_unknown=skip_unknown)
+    groups: dict[tuple[str, str], list[tuple[Exposure, Therapy]]] = {}
+    for exposure, therapy in known:
+        groups.setdefault((exposure.person_id, therapy.name), []).append((exposure, therapy))
+    episodes: dict[str, list[TherapyEpisode]] = {}
+    used: dict[str, int] = {}
+    # Large claims tables build millions of small objects; the cyclic collector would dominate.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for person, name in sorted(groups):
+            items = groups[(person, name)]
+            therapy = items[0][1]
+            window = used.setdefault(therapy.name, _window(therapy, persistence_days, overrides))
+            items.sort(key=lambda item: (item[0].start, item[0].end, item[0].row))
+            episodes.setdefault(person, []).extend(_eras(therapy, [e for e, _ in items], window))
+    finally:
+        if was_enabled:
+            gc.enable()
+    patients = []
+    for person in sorted(episodes):
+        ordered: list[TherapyEpisode] = sorted(episodes[person], key=_start_order)
+        patients.append(Patient(person, episodes=ordered))
+    return EpisodeBuild(Cohort(patients), unknown, tuple(sorted(used.items())))
+
+
+def _start_order(episode: TherapyEpisode) -> tuple[tuple[int, int, int], str]:
+    return episode.start.sort_key, episode.therapy.name
+
+
+def _eras(therapy: Therapy, exposures: list[Exposure], window: int) -> Iterator[TherapyEpisode]:
+    start, end, last = exposures[0].start, exposures[0].end, exposures[0]
+    for exposure in exposures[1:]:
+        if (exposure.start - end).days <= window:
+            if exposure.end >= end:
+                end, last = exposure.end, exposure
+            continue
+        yield _episode(therapy, start, end, last)
+        start, end, last = exposure.start, exposure.end, exposure
+    yield _episode(therapy, start, end, last)
+
+
+def _episode(therapy: Therapy, start: dt.date, end: dt.date, last: Exposure) -> TherapyEpisode:
+    return TherapyEpisode(
+        therapy, PartialDate.from_date(start), PartialDate.from_date(end), last.stop_reasons
+    )

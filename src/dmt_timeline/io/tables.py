@@ -1,0 +1,319 @@
+"""Tidy tables out: episodes, transitions, transfers and latencies, one row per item.
+
+Each table is a :class:`TidyTable`: a documented column list (:data:`EPISODE_COLUMNS`,
+:data:`TRANSITION_COLUMNS`, :data:`TRANSFER_COLUMNS`, :data:`LATENCY_COLUMNS`) and rows. A
+partial date ``x`` becomes three columns, ``x_earliest``, ``x_latest`` (days) and
+``x_precision`` (``year``/``month``/``day``); a month range ``m`` becomes ``m_low`` and
+``m_high``. Missing values are ``None``. Tables convert to a list of dicts and CSV with the
+standard library, and to pandas and pyarrow (extra ``tables``) with typed columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+
+from dmt_timeline.dates import MonthRange, PartialDate
+from dmt_timeline.io.wide import TABLES_EXTRA
+from dmt_timeline.latency import cohort_latencies
+from dmt_timeline.model import Cohort, Patient, StopState
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, Selector, Timeline, transfer
+
+__all__ = [
+    "EPISODE_COLUMNS",
+    "LATENCY_COLUMNS",
+    "TRANSFER_COLUMNS",
+    "TRANSITION_COLUMNS",
+    "Column",
+    "ColumnType",
+    "TidyTable",
+    "episodes_table",
+    "latencies_table",
+    "transfers_table",
+    "transitions_table",
+]
+
+
+class ColumnType(enum.Enum):
+    """A column's type: what pandas and pyarrow are given."""
+
+    STRING = "string"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    DATE = "date"
+
+
+@attrs.frozen
+class Column:
+    """A column's name, type and meaning."""
+
+    name: str
+    type: ColumnType
+    doc: str = ""
+
+
+_S, _I, _F, _B, _D = ColumnType.STRING, ColumnType.INT, ColumnType.FLOAT, ColumnType.BOOL, ColumnType.DATE
+
+
+def _date_columns(name: str, what: str) -> tuple[Column, ...]:
+    return (
+        Column(f"{name}_earliest", _D, f"earliest day {what} can mean"),
+        Column(f"{name}_latest", _D, f"latest day {what} can mean"),
+        Column(f"{name}_precision", _S, f"precision of {what}: year, month or day"),
+    )
+
+
+def _date_values(date: PartialDate | None) -> tuple[dt.date | None, dt.date | None, str | None]:
+    if date is None:
+        return None, None, None
+    return date.first_day, date.last_day, date.precision.value
+
+
+EPISODE_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("episode", _I, "position in the patient's episodes (0-based)"),
+    Column("line", _I, "position in the patient's timeline (1 = first line)"),
+    Column("sequence", _I, "the source's own order (a table's 1st, 2nd... DMT), if given"),
+    Column("therapy", _S, "catalogue name"),
+    Column("therapy_class", _S, "mechanism class"),
+    Column("atc", _S, "ATC code"),
+    *_date_columns("start", "the start"),
+    Column("stop_state", _S, "'date', 'ongoing' or 'not recorded'"),
+    *_date_columns("stop", "the stop (when a date)"),
+    Column("reasons", _S, "stop reasons' codes joined by ';' (empty when none)"),
+    Column("edss", _F, "EDSS recorded with the episode"),
+)
+"""Columns of :func:`episodes_table`."""
+
+TRANSITION_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("position", _I, "1 for the transition from the 1st to the 2nd line, ..."),
+    Column("before_therapy", _S, "therapy of the earlier episode"),
+    Column("after_therapy", _S, "therapy of the next episode"),
+    *_date_columns("before_start", "the earlier episode's start"),
+    *_date_columns("after_start", "the next episode's start"),
+    Column("kind", _S, "direct switch, lag gap, overlap or indeterminate"),
+    Column("change", _S, "switch or restart"),
+    Column("gap_low", _I, "fewest whole months between stop and next start (None if open-ended)"),
+    Column("gap_high", _I, "most whole months between stop and next start (None if open-ended)"),
+    Column("grace_months", _I, "grace period the kind was judged with"),
+    Column("reason", _S, "why the kind is indeterminate"),
+)
+"""Columns of :func:`transitions_table`."""
+
+TRANSFER_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("kind", _S, "direct, indirect or none"),
+    Column("source_therapy", _S, "the latest source episode's therapy (None when kind is none)"),
+    *_date_columns("source_start", "the source episode's start"),
+    Column("target_therapy", _S, "the target episode's therapy"),
+    *_date_columns("target_start", "the target episode's start"),
+    Column("via", _S, "therapies between source and target, joined by ';'"),
+    Column("via_count", _I, "how many episodes lie between them"),
+)
+"""Columns of :func:`transfers_table`."""
+
+LATENCY_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("outcome", _S, "'MS' or the comorbidity's name"),
+    Column("months_low", _I, "fewest whole months to response (or to last follow-up if censored)"),
+    Column("months_high", _I, "most whole months to response (or to last follow-up if censored)"),
+    Column("observed", _B, "False when right-censored"),
+    Column("index_therapy", _S, "the index episode's therapy"),
+    *_date_columns("index_start", "the index episode's start"),
+)
+"""Columns of :func:`latencies_table`."""
+
+
+@attrs.frozen
+class TidyTable:
+    """Rows of values under a documented column list; one row per item."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names."""
+        return tuple(c.name for c in self.columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One dict per row, column name to value (no dependency)."""
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in self.rows]
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write CSV: days as ISO dates, booleans as ``true``/``false``, missing values blank."""
+        with Path(path).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(self.names)
+            writer.writerows([_csv_cell(v) for v in row] for row in self.rows)
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame with nullable dtypes: ``string``, ``Int64``, ``Float64``,
+        ``boolean``, and ``datetime64[s]`` for days.
+
+        Raises:
+            ImportError: naming the extra to install when pandas is missing.
+        """
+        try:
+            import pandas as pd  # noqa: PLC0415 - an optional extra, imported on use
+        except ImportError:
+            raise ImportError(f"to_pandas needs pandas: {TABLES_EXTRA}") from None
+        dtypes = {_S: "string", _I: "Int64", _F: "Float64", _B: "boolean", _D: "datetime64[s]"}
+        data = {}
+        for i, column in enumerate(self.columns):
+            values = pd.Series([row[i] for row in self.rows], dtype=object)
+            if column.type is _D:
+                values = pd.to_datetime(values)
+            data[column.name] = values.astype(dtypes[column.type])
+        return pd.DataFrame(data, columns=list(self.names))
+
+    def to_arrow(self) -> Any:
+        """A pyarrow Table typed ``string``, ``int64``, ``float64``, ``bool`` and ``date32``.
+
+        Raises:
+            ImportError: naming the extra to install when pyarrow is missing.
+        """
+        try:
+            import pyarrow as pa  # noqa: PLC0415 - an optional extra, imported on use
+        except ImportError:
+            raise ImportError(f"to_arrow needs pyarrow: {TABLES_EXTRA}") from None
+        types = {_S: pa.string(), _I: pa.int64(), _F: pa.float64(), _B: pa.bool_(), _D: pa.date32()}
+        schema = pa.schema([pa.field(c.name, types[c.type]) for c in self.columns])
+        arrays = [
+            pa.array([row[i] for row in self.rows], type=types[c.type]) for i, c in enumerate(self.columns)
+        ]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _range(months: MonthRange | None) -> tuple[int | None, int | None]:
+    return (None, None) if months is None else (months.low, months.high)
+
+
+def episodes_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
+    """One row per therapy episode; see :data:`EPISODE_COLUMNS`."""
+    rows = []
+    for patient in cohort:
+        order = Timeline(patient.episodes).episodes
+        for i, episode in enumerate(patient.episodes):
+            stop = episode.stop
+            stop_state = stop.value if isinstance(stop, StopState) else "date"
+            rows.append(
+                (
+                    patient.id,
+                    i,
+                    order.index(episode) + 1,
+                    episode.sequence,
+                    episode.therapy.name,
+                    episode.therapy_class.value,
+                    episode.therapy.atc,
+                    *_date_values(episode.start),
+                    stop_state,
+                    *_date_values(stop if isinstance(stop, PartialDate) else None),
+                    ";".join(r.value for r in episode.reasons),
+                    episode.edss.score if episode.edss is not None else None,
+                )
+            )
+    return TidyTable(EPISODE_COLUMNS, tuple(rows))
+
+
+def transitions_table(
+    cohort: Cohort | Iterable[Patient], *, grace_months: int = DEFAULT_GRACE_MONTHS
+) -> TidyTable:
+    """One row per transition between consecutive episodes; see :data:`TRANSITION_COLUMNS`."""
+    rows = []
+    for patient in cohort:
+        timeline = Timeline(patient.episodes, patient.last_follow_up)
+        for position, item in enumerate(timeline.transitions(grace_months=grace_months), start=1):
+            rows.append(
+                (
+                    patient.id,
+                    position,
+                    item.before.therapy.name,
+                    item.after.therapy.name,
+                    *_date_values(item.before.start),
+                    *_date_values(item.after.start),
+                    item.kind.value,
+                    item.change.value,
+                    *_range(item.gap),
+                    item.grace_months,
+                    item.reason,
+                )
+            )
+    return TidyTable(TRANSITION_COLUMNS, tuple(rows))
+
+
+def transfers_table(
+    cohort: Cohort | Iterable[Patient],
+    source: Selector,
+    target: Selector,
+    *,
+    initiation: Literal["first", "last", "each"] = "first",
+) -> TidyTable:
+    """One row per chosen initiation of ``target`` with how ``source`` reached it; see
+    :data:`TRANSFER_COLUMNS`. Patients who never started the target have no row.
+    """
+    rows = []
+    for patient in cohort:
+        for item in transfer(Timeline(patient.episodes), source, target, initiation=initiation):
+            rows.append(
+                (
+                    patient.id,
+                    item.kind.value,
+                    item.source.therapy.name if item.source is not None else None,
+                    *_date_values(item.source.start if item.source is not None else None),
+                    item.target.therapy.name,
+                    *_date_values(item.target.start),
+                    ";".join(e.therapy.name for e in item.via),
+                    len(item.via),
+                )
+            )
+    return TidyTable(TRANSFER_COLUMNS, tuple(rows))
+
+
+def latencies_table(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    index: Selector = "natalizumab",
+    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    initiation: Literal["first", "last"] = "first",
+) -> TidyTable:
+    """One row per patient and outcome after the first (or last) start of ``index``; see
+    :data:`LATENCY_COLUMNS` and :func:`~dmt_timeline.cohort_latencies`.
+    """
+    found = cohort_latencies(cohort, index=index, outcomes=outcomes, initiation=initiation)
+    rows = [
+        (
+            item.patient_id,
+            item.outcome,
+            item.months.low,
+            item.months.high,
+            item.observed,
+            item.episode.therapy.name,
+            *_date_values(item.episode.start),
+        )
+        for item in found
+    ]
+    return TidyTable(LATENCY_COLUMNS, tuple(rows))
