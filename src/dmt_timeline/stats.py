@@ -664,7 +664,7 @@ def pairwise_dunn(
 
         z_ij = (R_i - R_j) / sqrt((N(N + 1)/12 - sum(t_s^3 - t_s) / (12(N - 1))) * (1/n_i + 1/n_j))
 
-    and the raw p-value is two-sided normal, 2 * (1 - Phi(|z|)). With two groups z² equals
+    and the raw p-value is two-sided normal, ``2 * (1 - Phi(abs(z)))``. With two groups z² equals
     the tie-corrected Kruskal-Wallis H. Unlike pairwise Mann-Whitney tests, Dunn's test uses
     the same pooled ranking as the omnibus test. The normal reference is asymptotic; treat
     p-values from groups this small as approximate.

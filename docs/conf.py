@@ -1,0 +1,33 @@
+"""Sphinx configuration: MyST pages, API reference from the docstrings (autodoc + napoleon)."""
+
+from importlib.metadata import version as _version
+
+project = "dmt_timeline"
+author = "The dmt_timeline developers"
+copyright = "2026, The dmt_timeline developers"  # noqa: A001 - Sphinx reads this name
+release = _version("dmt-timeline")
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+]
+source_suffix = {".md": "markdown"}
+myst_enable_extensions = ["colon_fence"]
+myst_heading_anchors = 3
+exclude_patterns = ["_build"]
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+# Offline builds (CI has no network beyond package registries): no inventories are fetched.
+intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
+
+html_theme = "furo"
+html_title = "dmt_timeline"
+html_static_path = ["_static"]
