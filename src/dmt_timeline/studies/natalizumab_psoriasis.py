@@ -12,12 +12,13 @@ The rules never read the cohort's ``published_group`` labels; the group-size cla
 them afterwards. The only numbers typed in are the publication's own (``PUBLISHED``); every
 derived value comes from the model.
 
-Verdicts:
-    agrees: the derived value is the published one (or satisfies it, for "most" and for "no
-        significant difference").
-    differs: the data decide the value, and it is not the published one.
-    not derivable: the data do not decide the value (stop dates are not recorded and dates
-        are known to the year); the note gives the bounds the data allow.
+The verdicts:
+
+- *agrees*: the derived value is the published one (or satisfies it, for "most" and for "no
+  significant difference");
+- *differs*: the data decide the value, and it is not the published one;
+- *not derivable*: the data do not decide the value (stop dates are not recorded and dates
+  are known to the year); the note gives the bounds the data allow.
 
 ``Report.as_dict()`` returns JSON-compatible data in this schema (version 1)::
 
