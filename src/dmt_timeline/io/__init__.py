@@ -1,4 +1,4 @@
-"""Readers and writers for outside formats: wide study tables, tidy tables, long exposure tables.
+"""Readers and writers for outside formats: wide study tables, tidy tables, long exposure tables, FHIR.
 
 Importing this package imports neither pandas nor pyarrow; the functions that need them import
 them on use and name the extra to install (``pip install "dmt-timeline[tables]"``).
@@ -16,6 +16,7 @@ from dmt_timeline.io.exposures import (
     read_exposures_frame,
     read_exposures_rows,
 )
+from dmt_timeline.io.fhir import cohort_from_fhir, cohort_to_fhir
 from dmt_timeline.io.tables import (
     EPISODE_COLUMNS,
     LATENCY_COLUMNS,
@@ -62,6 +63,8 @@ __all__ = [
     "WideLayout",
     "WideRead",
     "build_episodes",
+    "cohort_from_fhir",
+    "cohort_to_fhir",
     "episodes_table",
     "latencies_table",
     "read_exposures_csv",
