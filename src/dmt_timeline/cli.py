@@ -1,9 +1,10 @@
 """The ``dmt-timeline`` command.
 
-Subcommands: ``reproduce`` (the default when none is given), ``validate``, ``describe`` and
-``summary``. Errors are printed as one ``dmt-timeline: <message>`` block on stderr with exit
-status 1, never as a traceback. The study (and through it scipy) and the serializer are
-imported only by the commands that use them, so the command starts quickly.
+Subcommands: ``reproduce`` (the default when none is given), ``validate``, ``describe``,
+``summary`` and ``plot`` (``plot swimmer``, ``plot response``). Errors are printed as one
+``dmt-timeline: <message>`` block on stderr with exit status 1, never as a traceback. The study
+(and through it scipy), the serializer and matplotlib are imported only by the commands that
+use them, so the command starts quickly; a missing ``plot`` extra is reported the same way.
 """
 
 from __future__ import annotations
@@ -196,6 +197,35 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    cohort = _load(args.file)
+    group_by: Callable[[Patient], str] | str | None = args.group_by
+    if group_by is None and args.file is None and args.figure == "swimmer":
+        # The bundled cohort is drawn as the study groups it: by treatment paradigm.
+        from dmt_timeline.studies.natalizumab_psoriasis import paradigm  # noqa: PLC0415 - only when asked
+
+        group_by = paradigm
+    try:
+        from dmt_timeline.plot import response_curves, save_figure, swimmer_plot  # noqa: PLC0415
+
+        if args.figure == "swimmer":
+            figure = swimmer_plot(cohort, group_by=group_by)
+        else:
+            figure = response_curves(
+                cohort, index=args.index, outcomes=args.outcome or ("MS", "psoriasis"), group_by=group_by
+            )
+        written = save_figure(figure, args.output)
+    except ImportError as exc:
+        # plot.py names the extra to install; a missing extra is bad input, not a crash.
+        print(f"{_PROG}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{_PROG}: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(written)
+    return 0
+
+
 _REPRODUCE_EPILOG = """\
 exit status:
   0  every claim the table can decide agrees with the publication
@@ -265,6 +295,45 @@ def _parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="summarise a cohort file (the bundled cohort by default)")
     summary.add_argument("file", nargs="?", help="a cohort JSON file")
     summary.set_defaults(handler=_summary)
+
+    plot = sub.add_parser(
+        "plot",
+        help="draw a figure of a cohort as PNG or SVG (needs the plot extra)",
+        description=(
+            "Draw a figure of a cohort (the bundled cohort by default). Needs matplotlib: "
+            'pip install "dmt-timeline[plot]".'
+        ),
+    )
+    figures = plot.add_subparsers(dest="figure", metavar="FIGURE", required=True)
+    swimmer = figures.add_parser(
+        "swimmer",
+        help="one lane per patient, therapy episodes as bars over the days their dates allow",
+        description=(
+            "A swimmer plot: one lane per patient. The bundled cohort is grouped by the study's "
+            "treatment paradigm unless --group-by says otherwise; a cohort file is ungrouped."
+        ),
+    )
+    response = figures.add_parser(
+        "response",
+        help="cumulative proportion responding over months since the index therapy started",
+        description="Time-to-response curves, one per outcome (and per group with --group-by).",
+    )
+    for figure_cmd in (swimmer, response):
+        figure_cmd.add_argument("file", nargs="?", help="a cohort JSON file (default: the bundled cohort)")
+        figure_cmd.add_argument(
+            "-o", "--output", required=True, metavar="PATH", help="where to write: a .png or .svg file"
+        )
+        figure_cmd.add_argument("--group-by", metavar="LABEL", help="group by this patient label")
+        figure_cmd.set_defaults(handler=_plot)
+    response.add_argument(
+        "--index", default="natalizumab", help="the therapy latencies count from (default: natalizumab)"
+    )
+    response.add_argument(
+        "--outcome",
+        action="append",
+        metavar="KEY",
+        help="an outcome to draw, MS or a comorbidity's name; repeatable (default: MS and psoriasis)",
+    )
     return parser
 
 
