@@ -198,6 +198,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
+    from dmt_timeline.plot import figure_format  # noqa: PLC0415 - only when asked
+
+    figure_format(args.output)  # refuse a bad extension before drawing anything
     cohort = _load(args.file)
     group_by: Callable[[Patient], str] | str | None = args.group_by
     if group_by is None and args.file is None and args.figure == "swimmer":

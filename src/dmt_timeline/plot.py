@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing
 __all__ = [
     "CLASS_COLOURS",
     "GroupBy",
+    "figure_format",
     "response_curves",
     "save_figure",
     "swimmer_plot",
@@ -640,6 +641,21 @@ def response_curves(
     return figure
 
 
+def figure_format(path: str | Path) -> str:
+    """The image format a path asks for, ``"png"`` or ``"svg"``; check it before drawing.
+
+    Raises:
+        InvalidValueError: when the extension is neither ``.png`` nor ``.svg``.
+    """
+    target = Path(path)
+    kind = _FORMATS.get(target.suffix.casefold())
+    if kind is None:
+        raise InvalidValueError(
+            f"path {str(target)!r}: extension {target.suffix or '(none)'!r} is not one of .png, .svg"
+        )
+    return kind
+
+
 def save_figure(figure: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     """Save a figure as PNG or SVG, chosen by the file's extension.
 
@@ -655,11 +671,7 @@ def save_figure(figure: Figure, path: str | Path, *, dpi: int = 300) -> Path:
         InvalidValueError: when the extension is neither ``.png`` nor ``.svg``.
     """
     target = Path(path)
-    kind = _FORMATS.get(target.suffix.casefold())
-    if kind is None:
-        raise InvalidValueError(
-            f"path {str(target)!r}: extension {target.suffix or '(none)'!r} is not one of .png, .svg"
-        )
+    kind = figure_format(target)
     _require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - optional extra
 
