@@ -14,7 +14,7 @@ import attrs
 
 from dmt_timeline.dates import MonthRange, months_between
 from dmt_timeline.errors import TimelineError
-from dmt_timeline.model import Cohort, Patient, ResponseObservation, TherapyEpisode
+from dmt_timeline.model import Cohort, Condition, Patient, ResponseObservation, TherapyEpisode
 from dmt_timeline.timeline import Selector, Timeline, episode_matches, resolve_selector
 
 if TYPE_CHECKING:  # scipy is imported only when a table is handed to it
@@ -58,6 +58,10 @@ class Latency:
         return f"{self.patient_id} {self.outcome}: {self.months}{suffix}"
 
 
+# The outcome keys observations can carry (see ResponseObservation.key).
+_OUTCOME_KEYS = ("MS", *(c.value for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS))
+
+
 def index_episode(
     patient: Patient, therapy: Selector, *, initiation: Literal["first", "last"] = "first"
 ) -> int | None:
@@ -65,12 +69,15 @@ def index_episode(
 
     "First" and "last" follow the patient's timeline order (see :class:`~dmt_timeline.Timeline`).
     """
+    if initiation not in ("first", "last"):
+        raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last'")
     target = resolve_selector(therapy)
     ordered = [e for e in Timeline(patient.episodes).episodes if episode_matches(e, target)]
     if not ordered:
         return None
     chosen = ordered[0] if initiation == "first" else ordered[-1]
-    return patient.episodes.index(chosen)
+    # By identity: a duplicated episode is equal to its twin, and "last" must find the later.
+    return next(i for i, e in enumerate(patient.episodes) if e is chosen)
 
 
 def _observed_months(patient: Patient, obs: ResponseObservation) -> MonthRange:
@@ -89,8 +96,17 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
 
     Raises:
         TimelineError: naming the patient and the outcome when nothing was observed and there
-            is no last follow-up to censor at.
+            is no last follow-up to censor at, when ``episode`` names none of the patient's
+            episodes, or when ``outcome`` is not an outcome key (``"MS"`` or a comorbidity).
     """
+    if not isinstance(episode, int) or isinstance(episode, bool) or not 0 <= episode < len(patient.episodes):
+        raise TimelineError(
+            f"patient {patient.id}: episode {episode!r} does not name one of the "
+            f"{len(patient.episodes)} episodes"
+        )
+    if outcome not in _OUTCOME_KEYS:
+        known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
+        raise TimelineError(f"patient {patient.id}: outcome {outcome!r} is not one of {known}")
     index = patient.episodes[episode]
     ranges = [
         _observed_months(patient, obs)
@@ -155,6 +171,8 @@ def to_censored_data(latencies: Iterable[Latency], *, reading: Literal["low", "h
 
     Example: ``scipy.stats.ecdf(to_censored_data(rows, reading="low"))``.
     """
+    if reading not in ("low", "high"):
+        raise TimelineError(f"reading {reading!r} is not one of 'low', 'high'")
     from scipy.stats import CensoredData  # noqa: PLC0415 - scipy is heavy; import it on use
 
     observed: list[float] = []

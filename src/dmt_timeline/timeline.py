@@ -321,6 +321,13 @@ class Timeline:
             return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
         stop_lo, stop_hi, bounded = bounds
         start_lo, start_hi = _bounds(after.start)
+        if bounded and stop_lo > start_hi:
+            # A stop that is not recorded lies between its start and the next start; here no
+            # day can (an unchecked timeline whose sequence contradicts the dates).
+            raise TimelineError(
+                f"{self._name()}episodes {before} (sequence {before.sequence}) and {after} "
+                f"(sequence {after.sequence}): the later in sequence certainly starts first"
+            )
         gap, kind, reason = _classify(
             stop_lo, stop_hi, start_lo, start_hi, grace=grace_months, bounded=bounded
         )
@@ -335,19 +342,25 @@ class Timeline:
     def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:
         """Each time between consecutive episodes that may have been untreated, as a month range.
 
-        ``certain`` is TRUE when every reading leaves a gap of at least one day.
+        ``certain`` is TRUE when every reading leaves a gap of at least one day (the stop
+        before the next start), UNDETERMINED when only some do. Transitions where no reading
+        does (an ongoing episode, an overlap even shorter than a month) are left out.
         """
         found: list[TreatmentFreeInterval] = []
-        for transition in self.transitions():
+        # By position: equal episodes (a duplicated row) must not share one another's bounds.
+        for index, transition in enumerate(self.transitions()):
             gap = transition.gap
             if gap is None or gap.high < 0:
                 continue
-            bounds = self._stop_bounds(self.episodes.index(transition.before))
+            bounds = self._stop_bounds(index)
             assert bounds is not None  # an ongoing episode has no gap
             certain = Truth.from_bounds(
                 always=bounds[1] < transition.after.start.first_day,
-                never=False,
+                # An overlap shorter than a month still has a gap of 0 whole months.
+                never=transition.after.start.last_day <= bounds[0],
             )
+            if certain is Truth.FALSE:
+                continue
             found.append(
                 TreatmentFreeInterval(
                     transition.before, transition.after, MonthRange(max(gap.low, 0), gap.high), certain

@@ -1,0 +1,259 @@
+"""Response latencies: stated and dated observations, censoring, lags, and the study's table."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import scipy.stats
+
+from dmt_timeline.catalogue import CATALOGUE
+from dmt_timeline.datasets import load_natalizumab_psoriasis
+from dmt_timeline.dates import MonthRange, PartialDate
+from dmt_timeline.errors import TimelineError
+from dmt_timeline.latency import (
+    Latency,
+    cohort_latencies,
+    index_episode,
+    latency,
+    outcome_lag,
+    to_censored_data,
+)
+from dmt_timeline.model import (
+    Condition,
+    Outcome,
+    Patient,
+    ResponseObservation,
+    TherapyEpisode,
+)
+
+NAT = CATALOGUE["natalizumab"]
+MS, PS = Condition.MULTIPLE_SCLEROSIS, Condition.PSORIASIS
+EPISODES = (TherapyEpisode(CATALOGUE["IFNb"], PartialDate(2003)), TherapyEpisode(NAT, PartialDate(2007)))
+
+
+def stated(outcome: str, months: int, episode: int = 1) -> ResponseObservation:
+    if outcome == "MS":
+        return ResponseObservation(Outcome.MS_ACTIVITY_CEASED, episode, MS, latency_months=months)
+    return ResponseObservation(Outcome.COMORBIDITY_IMPROVED, episode, PS, latency_months=months)
+
+
+def dated(outcome: str, date: str, episode: int = 1) -> ResponseObservation:
+    when = PartialDate.parse(date)
+    if outcome == "MS":
+        return ResponseObservation(Outcome.MS_ACTIVITY_CEASED, episode, MS, date=when)
+    return ResponseObservation(Outcome.COMORBIDITY_IMPROVED, episode, PS, date=when)
+
+
+def patient(*observations: ResponseObservation, last_follow_up: str | None = None) -> Patient:
+    follow_up = None if last_follow_up is None else PartialDate.parse(last_follow_up)
+    return Patient("P07", EPISODES, observations=observations, last_follow_up=follow_up)
+
+
+# -- one latency -----------------------------------------------------------------------------
+
+
+def test_stated_latency_is_kept_as_given() -> None:
+    found = latency(patient(stated("MS", 4)), "MS", episode=1)
+    assert (MonthRange(4, 4), True) == (found.months, found.observed)
+
+
+def test_dated_observation_gives_a_range_of_whole_months() -> None:
+    # Start 2007, observed 2008: from 2007-12-31 to 2008-01-01 (0) up to 2007-01-01 to 2008-12-31 (23).
+    found = latency(patient(dated("MS", "2008")), "MS", episode=1)
+    assert MonthRange(0, 23) == found.months
+
+
+def test_dated_observation_in_the_start_year_is_cut_at_zero() -> None:
+    found = latency(patient(dated("MS", "2007-06")), "MS", episode=1)
+    assert MonthRange(0, 5) == found.months
+
+
+def test_first_of_several_observations_counts() -> None:
+    found = latency(patient(stated("MS", 6), stated("MS", 4)), "MS", episode=1)
+    assert MonthRange(4, 4) == found.months
+
+
+def test_first_of_a_stated_and_a_dated_observation_runs_from_the_smallest_low_to_the_smallest_high() -> None:
+    found = latency(patient(dated("MS", "2008"), stated("MS", 4)), "MS", episode=1)
+    assert MonthRange(0, 4) == found.months
+
+
+@pytest.mark.parametrize(
+    "observation",
+    [stated("psoriasis", 2), stated("MS", 2, episode=0)],
+    ids=["other-outcome", "other-episode"],
+)
+def test_only_the_outcome_and_episode_asked_for_count(observation: ResponseObservation) -> None:
+    found = latency(patient(observation, stated("MS", 5)), "MS", episode=1)
+    assert MonthRange(5, 5) == found.months
+
+
+def test_latency_names_its_patient_outcome_and_episode() -> None:
+    found = latency(patient(stated("psoriasis", 2)), "psoriasis", episode=1)
+    assert ("P07", "psoriasis", EPISODES[1]) == (found.patient_id, found.outcome, found.episode)
+
+
+def test_no_response_by_last_follow_up_is_censored_at_follow_up() -> None:
+    found = latency(patient(last_follow_up="2010"), "MS", episode=1)
+    # From 2007 to 2010: 2007-12-31..2010-01-01 (24) up to 2007-01-01..2010-12-31 (47).
+    assert (MonthRange(24, 47), False, True) == (found.months, found.observed, found.censored)
+
+
+def test_censored_latency_says_so() -> None:
+    assert "P07 MS: 24..47 months (censored: no response by last follow-up)" == str(
+        latency(patient(last_follow_up="2010"), "MS", episode=1)
+    )
+
+
+def test_no_response_and_no_follow_up_is_refused() -> None:
+    message = (
+        "patient P07: no psoriasis response observed after Nat 2007..not recorded "
+        "and no last_follow_up to censor at"
+    )
+    with pytest.raises(TimelineError, match=re.escape(message)):
+        latency(patient(stated("MS", 3)), "psoriasis", episode=1)
+
+
+@pytest.mark.parametrize("episode", [2, -1])
+def test_episode_outside_the_patient_is_refused(episode: int) -> None:
+    with pytest.raises(
+        TimelineError, match=f"patient P07: episode {episode} does not name one of the 2 episodes"
+    ):
+        latency(patient(stated("MS", 3)), "MS", episode=episode)
+
+
+def test_unknown_outcome_is_refused() -> None:
+    with pytest.raises(
+        TimelineError, match="patient P07: outcome 'psoraisis' is not one of 'MS', 'psoriasis'"
+    ):
+        latency(patient(last_follow_up="2010"), "psoraisis", episode=1)
+
+
+# -- index episodes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("initiation", "expected"), [("first", 2), ("last", 0)])
+def test_index_episode_follows_timeline_order(initiation: Any, expected: int) -> None:
+    episodes = (TherapyEpisode(NAT, PartialDate(2018)), TherapyEpisode(CATALOGUE["Fing"], PartialDate(2016)))
+    person = Patient("P15", (*episodes, TherapyEpisode(NAT, PartialDate(2012))))
+    assert expected == index_episode(person, "Nat", initiation=initiation)
+
+
+def test_index_episode_of_a_duplicated_episode_finds_the_later_one_last() -> None:
+    person = Patient("P15", (TherapyEpisode(NAT, PartialDate(2012)), TherapyEpisode(NAT, PartialDate(2012))))
+    assert 1 == index_episode(person, "Nat", initiation="last")
+
+
+def test_index_episode_of_a_therapy_never_started_is_none() -> None:
+    assert None is index_episode(patient(), "ocrelizumab")
+
+
+def test_index_episode_with_an_invalid_initiation_is_refused() -> None:
+    initiation: Any = "each"
+    with pytest.raises(TimelineError, match="initiation 'each' is not one of 'first', 'last'"):
+        index_episode(patient(), "Nat", initiation=initiation)
+
+
+# -- lags ------------------------------------------------------------------------------------
+
+
+def test_outcome_lag_is_ms_minus_psoriasis() -> None:
+    person = patient(stated("MS", 4), stated("psoriasis", 2))
+    assert MonthRange(2, 2) == outcome_lag(
+        latency(person, "MS", episode=1), latency(person, "psoriasis", episode=1)
+    )
+
+
+def test_outcome_lag_of_ranges_is_a_range() -> None:
+    person = patient(dated("MS", "2008"), stated("psoriasis", 2))
+    assert MonthRange(-2, 21) == outcome_lag(
+        latency(person, "MS", episode=1), latency(person, "psoriasis", episode=1)
+    )
+
+
+def test_outcome_lag_with_a_censored_latency_is_refused() -> None:
+    person = patient(stated("MS", 4), last_follow_up="2010")
+    ms, ps = latency(person, "MS", episode=1), latency(person, "psoriasis", episode=1)
+    with pytest.raises(
+        TimelineError, match="patient P07: psoriasis latency is censored, so the lag is unknown"
+    ):
+        outcome_lag(ms, ps)
+
+
+def test_outcome_lag_across_patients_is_refused() -> None:
+    first = latency(patient(stated("MS", 4)), "MS", episode=1)
+    other = Patient("P08", EPISODES, observations=(stated("psoriasis", 1),))
+    with pytest.raises(TimelineError, match="lag between P07 MS and P08 psoriasis: latencies must share"):
+        outcome_lag(first, latency(other, "psoriasis", episode=1))
+
+
+# -- the study's table -----------------------------------------------------------------------
+
+STUDY = load_natalizumab_psoriasis()
+IDS = [f"P{n:02d}" for n in range(1, 19)]
+MS_MONTHS = [4, 6, 6, 2, 8, 3, 4, 4, 2, 3, 5, 6, 3, 4, 3, 3, 5, 4]
+PS_MONTHS = [2, 3, 4, 2, 3, 2, 3, 1, 1, 1, 3, 3, 2, 1, 1, 2, 5, 3]
+
+
+def study_rows() -> tuple[Latency, ...]:
+    return cohort_latencies(STUDY, index="natalizumab")
+
+
+def test_cohort_latencies_gives_two_rows_per_patient() -> None:
+    assert 36 == len(study_rows())
+
+
+def test_every_study_latency_is_observed() -> None:
+    assert all(row.observed for row in study_rows())
+
+
+@pytest.mark.parametrize(("outcome", "months"), [("MS", MS_MONTHS), ("psoriasis", PS_MONTHS)])
+def test_study_latencies_match_the_table(outcome: str, months: list[int]) -> None:
+    found = {row.patient_id: row.months for row in study_rows() if row.outcome == outcome}
+    assert {i: MonthRange.exact(m) for i, m in zip(IDS, months, strict=True)} == found
+
+
+def test_cohort_latencies_leaves_out_patients_never_given_the_index_therapy() -> None:
+    assert () == cohort_latencies(STUDY, index="ocrelizumab")
+
+
+def test_study_latencies_are_counted_from_the_first_natalizumab_start() -> None:
+    p15 = [row.episode.start for row in study_rows() if row.patient_id == "P15"]
+    assert [PartialDate(2012), PartialDate(2012)] == p15
+
+
+# -- handing latencies to scipy --------------------------------------------------------------
+
+
+def mixed_rows() -> list[Latency]:
+    observed = latency(patient(dated("MS", "2008")), "MS", episode=1)
+    censored = latency(patient(last_follow_up="2010"), "MS", episode=1)
+    return [observed, censored, observed]
+
+
+@pytest.mark.parametrize(
+    ("reading", "before", "at"),
+    [("low", -1.0, 0.0), ("high", 22.0, 23.0)],
+)
+def test_censored_data_takes_the_chosen_end_of_each_range(reading: Any, before: float, at: float) -> None:
+    # Two responses (at 0 or 23 months) and one censored row: the Kaplan-Meier CDF jumps to 2/3.
+    cdf = scipy.stats.ecdf(to_censored_data(mixed_rows(), reading=reading)).cdf
+    assert [0.0, pytest.approx(2 / 3)] == [cdf.evaluate(before), cdf.evaluate(at)]
+
+
+def test_censored_data_counts() -> None:
+    data = to_censored_data(mixed_rows(), reading="low")
+    assert (3, 1) == (len(data), data.num_censored())
+
+
+def test_censored_data_feeds_scipy_ecdf() -> None:
+    result = scipy.stats.ecdf(to_censored_data(study_rows(), reading="low"))
+    assert 1.0 == pytest.approx(result.cdf.evaluate(8.0))
+
+
+def test_censored_data_with_an_invalid_reading_is_refused() -> None:
+    reading: Any = "middle"
+    with pytest.raises(TimelineError, match="reading 'middle' is not one of 'low', 'high'"):
+        to_censored_data(mixed_rows(), reading=reading)
