@@ -257,3 +257,8 @@ def test_censored_data_with_an_invalid_reading_is_refused() -> None:
     reading: Any = "middle"
     with pytest.raises(TimelineError, match="reading 'middle' is not one of 'low', 'high'"):
         to_censored_data(mixed_rows(), reading=reading)
+
+
+def test_cohort_latencies_refuse_an_unknown_outcome() -> None:
+    with pytest.raises(TimelineError, match="outcome 'psoraisis' is not one of"):
+        cohort_latencies(load_natalizumab_psoriasis(), index="natalizumab", outcomes=("psoraisis",))

@@ -265,8 +265,15 @@ def test_restart_of_the_same_therapy_is_not_a_switch(second: str, change: Change
 
 def test_transition_text_names_episodes_kind_and_gap() -> None:
     (transition,) = line(ep("GA", "2010-01-15", "2010-03-01"), ep("Nat", "2010-04-01")).transitions()
+    assert "GA 2010-01-15..2010-03-01 -> Nat 2010-04-01..not recorded: direct switch, gap 1 month" == str(
+        transition
+    )
+
+
+def test_transition_text_says_restart() -> None:
+    (transition,) = line(ep("GA", "2010-01-15", "2010-03-01"), ep("GA", "2011-04-01")).transitions()
     assert (
-        "GA 2010-01-15..2010-03-01 -> Nat 2010-04-01..not recorded: direct switch switch, gap 1 months"
+        "GA 2010-01-15..2010-03-01 -> GA 2011-04-01..not recorded: lag gap (restart), gap 13 months"
         == str(transition)
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from calendar import monthrange
+from calendar import isleap
 from typing import Final
 
 import attrs
@@ -165,8 +165,16 @@ class MonthRange:
 
     def __str__(self) -> str:
         if self.is_exact:
-            return f"{self.low} months"
+            return f"{self.low} month" if abs(self.low) == 1 else f"{self.low} months"
         return f"{self.low}..{self.high} months"
+
+
+_MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # calendar.monthrange also computes the weekday; this is a hot path of bulk loading.
+    return 29 if month == 2 and isleap(year) else _MONTH_DAYS[month]
 
 
 def _check_year(year: int, text: str) -> None:
@@ -192,22 +200,23 @@ class PartialDate:
     day: int | None = None
 
     def __attrs_post_init__(self) -> None:
-        text = self._text()
+        # The text is only built for an error message: bulk loading builds millions of dates.
         for name, value in (("year", self.year), ("month", self.month), ("day", self.day)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise InvalidDateError(f"partial date {text!r}: {name} {value!r} is not an integer")
-        _check_year(self.year, text)
+                raise InvalidDateError(f"partial date {self._text()!r}: {name} {value!r} is not an integer")
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            _check_year(self.year, self._text())
         if self.month is None:
             if self.day is not None:
-                raise InvalidDateError(f"partial date {text!r}: a day needs a month")
+                raise InvalidDateError(f"partial date {self._text()!r}: a day needs a month")
             return
         if not 1 <= self.month <= 12:
-            raise InvalidDateError(f"partial date {text!r}: month {self.month} is not in 1..12")
+            raise InvalidDateError(f"partial date {self._text()!r}: month {self.month} is not in 1..12")
         if self.day is not None:
-            last = monthrange(self.year, self.month)[1]
+            last = _days_in_month(self.year, self.month)
             if not 1 <= self.day <= last:
                 raise InvalidDateError(
-                    f"partial date {text!r}: day {self.day} is not in 1..{last} "
+                    f"partial date {self._text()!r}: day {self.day} is not in 1..{last} "
                     f"for {self.year:04d}-{self.month:02d}"
                 )
 
@@ -275,7 +284,7 @@ class PartialDate:
     def last_day(self) -> dt.date:
         """The latest day the date can mean, as a standard-library date (cheap)."""
         month = self.month or 12
-        return dt.date(self.year, month, self.day or monthrange(self.year, month)[1])
+        return dt.date(self.year, month, self.day or _days_in_month(self.year, month))
 
     @property
     def earliest(self) -> pendulum.Date:
@@ -306,7 +315,7 @@ class PartialDate:
         return (
             self.first_day.toordinal(),
             self.last_day.toordinal(),
-            list(Precision).index(self.precision),
+            0 if self.month is None else 1 if self.day is None else 2,
         )
 
     def covers(self, other: PartialDate) -> bool:

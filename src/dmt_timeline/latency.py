@@ -58,8 +58,12 @@ class Latency:
         return f"{self.patient_id} {self.outcome}: {self.months}{suffix}"
 
 
-# The outcome keys observations can carry (see ResponseObservation.key).
-_OUTCOME_KEYS = ("MS", *(c.value for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS))
+# The outcome keys observations can carry (see ResponseObservation.key), and their conditions.
+_OUTCOME_CONDITIONS = {
+    "MS": Condition.MULTIPLE_SCLEROSIS,
+    **{c.value: c for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS},
+}
+_OUTCOME_KEYS = tuple(_OUTCOME_CONDITIONS)
 
 
 def index_episode(
@@ -136,8 +140,14 @@ def cohort_latencies(
 ) -> tuple[Latency, ...]:
     """Latencies of each outcome after each patient's first (or last) start of ``index``.
 
-    Patients who never started the index therapy are left out.
+    Patients who never started the index therapy are left out. A comorbidity outcome is asked
+    of every patient: one without a response is censored, so pass only the patients who have
+    the comorbidity (for example those with ``patient.diagnosis(Condition.PSORIASIS)``).
     """
+    for outcome in outcomes:
+        if outcome not in _OUTCOME_CONDITIONS:
+            known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
+            raise TimelineError(f"outcome {outcome!r} is not one of {known}")
     found: list[Latency] = []
     for patient in cohort:
         position = index_episode(patient, index, initiation=initiation)

@@ -123,7 +123,8 @@ class Transition:
 
     def __str__(self) -> str:
         gap = "open-ended overlap" if self.gap is None else f"gap {self.gap}"
-        text = f"{self.before} -> {self.after}: {self.kind.value} {self.change.value}, {gap}"
+        restart = " (restart)" if self.change is Change.RESTART else ""
+        text = f"{self.before} -> {self.after}: {self.kind.value}{restart}, {gap}"
         return f"{text} ({self.reason})" if self.reason else text
 
 
