@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 __all__ = [
     "CohortFormatError",
     "DmtTimelineError",
@@ -10,6 +13,7 @@ __all__ = [
     "StatsInputError",
     "TimelineError",
     "UnknownTherapyError",
+    "describe_value",
 ]
 
 
@@ -57,3 +61,12 @@ class CohortFormatError(DmtTimelineError, ValueError):
         if not self.problems:
             return self.summary
         return "\n".join([self.summary, *(f"  - {p}" for p in self.problems)])
+
+
+def describe_value(value: Any) -> str:
+    """A value for an error message: scalars quoted, containers only named (they may be records)."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return repr(value)

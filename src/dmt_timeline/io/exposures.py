@@ -24,7 +24,8 @@ import attrs
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
-from dmt_timeline.io.wide import TABLES_EXTRA, RowProblem, TableFormatError
+from dmt_timeline.io._frames import frame_records
+from dmt_timeline.io.wide import RowProblem, TableFormatError
 from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode, parse_reasons
 
 __all__ = [
@@ -127,9 +128,7 @@ def read_exposures_csv(
         return read_exposures_rows(csv.DictReader(handle), columns)
 
 
-def _cell(value: Any, missing: Any) -> str:
-    if value is None or bool(missing(value)):
-        return ""
+def _cell(value: Any) -> str:
     if isinstance(value, dt.datetime):
         # pandas Timestamps: a time of day other than midnight is kept so that _day refuses it.
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -143,17 +142,7 @@ def read_exposures_frame(frame: Any, columns: ExposureColumns = ExposureColumns(
 
     Rows are numbered by position from 1, whatever the frame's index.
     """
-    try:
-        import pandas as pd  # noqa: PLC0415 - an optional extra, imported on use
-    except ImportError:
-        raise ImportError(f"reading a DataFrame needs pandas: {TABLES_EXTRA}") from None
-    header = [str(c) for c in frame.columns]
-
-    def rows() -> Iterator[dict[str, str]]:
-        for record in frame.itertuples(index=False, name=None):
-            yield {name: _cell(value, pd.isna) for name, value in zip(header, record, strict=True)}
-
-    return read_exposures_rows(rows(), columns)
+    return read_exposures_rows(frame_records(frame, _cell), columns)
 
 
 @attrs.frozen

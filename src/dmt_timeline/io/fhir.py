@@ -36,7 +36,7 @@ from typing import Any, Final
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import Order, PartialDate
-from dmt_timeline.errors import CohortFormatError, DmtTimelineError
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError, describe_value
 from dmt_timeline.model import (
     EDSS,
     NOT_RECORDED,
@@ -144,15 +144,6 @@ def cohort_to_fhir(cohort: Cohort | Iterable[Patient]) -> dict[str, Any]:
 # -- reading --------------------------------------------------------------------------------
 
 
-def _describe(value: Any) -> str:
-    """A value for an error message; containers are named, never echoed (they may be records)."""
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value)
-
-
 class _Entry:
     """Problems found in one entry, each tied to the entry's index and the field's path."""
 
@@ -174,7 +165,7 @@ def _object(value: Any, entry: _Entry, field: str) -> Mapping[str, Any] | None:
         entry.fail(field, "required field is missing")
         return None
     if not isinstance(value, Mapping):
-        entry.fail(field, f"{_describe(value)} is not an object")
+        entry.fail(field, f"{describe_value(value)} is not an object")
         return None
     return value
 
@@ -183,7 +174,7 @@ def _list(value: Any, entry: _Entry, field: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        entry.fail(field, f"{_describe(value)} is not a list")
+        entry.fail(field, f"{describe_value(value)} is not a list")
         return []
     return value
 
@@ -194,7 +185,9 @@ def _subject(resource: Mapping[str, Any], entry: _Entry) -> str | None:
         return None
     reference = subject.get("reference")
     if not isinstance(reference, str) or not reference.startswith(_SUBJECT_PREFIX):
-        entry.fail("subject.reference", f"{_describe(reference)} is not a reference such as 'Patient/P01'")
+        entry.fail(
+            "subject.reference", f"{describe_value(reference)} is not a reference such as 'Patient/P01'"
+        )
         return None
     patient_id = reference.removeprefix(_SUBJECT_PREFIX)
     if not patient_id.strip():
@@ -216,19 +209,19 @@ def _therapy(resource: Mapping[str, Any], entry: _Entry, catalogue: Catalogue) -
     for i, coding in enumerate(_list(concept.get("coding"), entry, f"{field}.coding")):
         path = f"{field}.coding[{i}]"
         if not isinstance(coding, Mapping):
-            entry.fail(path, f"{_describe(coding)} is not an object")
+            entry.fail(path, f"{describe_value(coding)} is not an object")
             continue
         if coding.get("system") != ATC_SYSTEM:
             continue  # other terminologies (RxNorm, SNOMED CT) may sit beside the ATC code
         code = coding.get("code")
         if not isinstance(code, str) or code not in catalogue:
-            entry.fail(f"{path}.code", f"ATC code {_describe(code)} is not in the catalogue")
+            entry.fail(f"{path}.code", f"ATC code {describe_value(code)} is not in the catalogue")
             continue
         found.append((f"ATC code {code!r}", catalogue.get(code)))
     text = concept.get("text")
     if text is not None:
         if not isinstance(text, str) or text not in catalogue:
-            entry.fail(f"{field}.text", f"medication {_describe(text)} is not in the catalogue")
+            entry.fail(f"{field}.text", f"medication {describe_value(text)} is not in the catalogue")
         else:
             found.append((f"text {text!r}", catalogue.get(text)))
     if not found:
@@ -245,7 +238,7 @@ def _therapy(resource: Mapping[str, Any], entry: _Entry, catalogue: Catalogue) -
 
 def _date(value: Any, entry: _Entry, field: str) -> PartialDate | None:
     if not isinstance(value, str):
-        entry.fail(field, f"{_describe(value)} is not a date such as '2007-03'")
+        entry.fail(field, f"{describe_value(value)} is not a date such as '2007-03'")
         return None
     try:
         return PartialDate.parse(value)
@@ -270,11 +263,11 @@ def _reasons(resource: Mapping[str, Any], entry: _Entry) -> tuple[SwitchReason, 
     for i, concept in enumerate(_list(resource.get("statusReason"), entry, "statusReason")):
         path = f"statusReason[{i}]"
         if not isinstance(concept, Mapping):
-            entry.fail(path, f"{_describe(concept)} is not an object")
+            entry.fail(path, f"{describe_value(concept)} is not an object")
             continue
         for j, coding in enumerate(_list(concept.get("coding"), entry, f"{path}.coding")):
             if not isinstance(coding, Mapping):
-                entry.fail(f"{path}.coding[{j}]", f"{_describe(coding)} is not an object")
+                entry.fail(f"{path}.coding[{j}]", f"{describe_value(coding)} is not an object")
                 continue
             if coding.get("system") != SWITCH_REASON_SYSTEM:
                 continue  # reasons outside the vocabulary are not the model's to keep
@@ -282,7 +275,7 @@ def _reasons(resource: Mapping[str, Any], entry: _Entry) -> tuple[SwitchReason, 
             reason = _REASON_CODES.get(code) if isinstance(code, str) else None
             if reason is None:
                 known = ", ".join(_REASON_CODES)
-                entry.fail(f"{path}.coding[{j}].code", f"{_describe(code)} is not one of {known}")
+                entry.fail(f"{path}.coding[{j}].code", f"{describe_value(code)} is not one of {known}")
             elif reason in reasons:
                 entry.fail(f"{path}.coding[{j}].code", f"{code!r} repeats a reason")
             else:
@@ -296,19 +289,21 @@ def _extensions(resource: Mapping[str, Any], entry: _Entry) -> tuple[int | None,
     for i, extension in enumerate(_list(resource.get("extension"), entry, "extension")):
         path = f"extension[{i}]"
         if not isinstance(extension, Mapping):
-            entry.fail(path, f"{_describe(extension)} is not an object")
+            entry.fail(path, f"{describe_value(extension)} is not an object")
             continue
         url = extension.get("url")
         if url == SEQUENCE_EXTENSION:
             value = extension.get("valueInteger")
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                entry.fail(f"{path}.valueInteger", f"sequence {_describe(value)} is not a whole number >= 1")
+                entry.fail(
+                    f"{path}.valueInteger", f"sequence {describe_value(value)} is not a whole number >= 1"
+                )
             else:
                 sequence = value
         elif url == EDSS_EXTENSION:
             score = extension.get("valueDecimal")
             if not isinstance(score, int | float) or isinstance(score, bool):
-                entry.fail(f"{path}.valueDecimal", f"EDSS {_describe(score)} is not a number")
+                entry.fail(f"{path}.valueDecimal", f"EDSS {describe_value(score)} is not a number")
                 continue
             try:
                 edss = EDSS(score)
@@ -323,7 +318,7 @@ def _stop(
     status = resource.get("status")
     if status not in _READ_STATUSES:
         known = ", ".join(sorted(_READ_STATUSES))
-        entry.fail("status", f"{_describe(status)} is not one of {known}")
+        entry.fail("status", f"{describe_value(status)} is not one of {known}")
         return None
     if status == _STATUS_ACTIVE:
         if end is not None:
@@ -344,7 +339,7 @@ def _episode(
 ) -> tuple[str, TherapyEpisode] | None:
     kind = resource.get("resourceType")
     if kind != "MedicationStatement":
-        entry.fail("resourceType", f"{_describe(kind)} is not 'MedicationStatement'")
+        entry.fail("resourceType", f"{describe_value(kind)} is not 'MedicationStatement'")
         return None
     patient_id = _subject(resource, entry)
     entry.patient_id = patient_id
@@ -385,16 +380,16 @@ def cohort_from_fhir(
             malformed date, a stop before its start, a status that contradicts the period.
     """
     if not isinstance(bundle, Mapping):
-        raise CohortFormatError("cannot read a FHIR Bundle", (f"{_describe(bundle)} is not an object",))
+        raise CohortFormatError("cannot read a FHIR Bundle", (f"{describe_value(bundle)} is not an object",))
     if bundle.get("resourceType") != "Bundle":
         raise CohortFormatError(
             "cannot read a FHIR Bundle",
-            (f"resourceType: {_describe(bundle.get('resourceType'))} is not 'Bundle'",),
+            (f"resourceType: {describe_value(bundle.get('resourceType'))} is not 'Bundle'",),
         )
     raw_entries = bundle.get("entry", [])
     if not isinstance(raw_entries, list):
         raise CohortFormatError(
-            "cannot read a FHIR Bundle", (f"entry: {_describe(raw_entries)} is not a list",)
+            "cannot read a FHIR Bundle", (f"entry: {describe_value(raw_entries)} is not a list",)
         )
     problems: list[str] = []
     episodes: dict[str, list[TherapyEpisode]] = {}

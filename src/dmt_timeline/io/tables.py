@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from dmt_timeline.dates import MonthRange, PartialDate
-from dmt_timeline.io.wide import TABLES_EXTRA
+from dmt_timeline.io._frames import require
 from dmt_timeline.latency import cohort_latencies
 from dmt_timeline.model import Cohort, Patient, StopState
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, Selector, Timeline, transfer
@@ -167,10 +167,7 @@ class TidyTable:
         Raises:
             ImportError: naming the extra to install when pandas is missing.
         """
-        try:
-            import pandas as pd  # noqa: PLC0415 - an optional extra, imported on use
-        except ImportError:
-            raise ImportError(f"to_pandas needs pandas: {TABLES_EXTRA}") from None
+        pd = require("pandas", "to_pandas")
         dtypes = {_S: "string", _I: "Int64", _F: "Float64", _B: "boolean", _D: "datetime64[s]"}
         data = {}
         for i, column in enumerate(self.columns):
@@ -186,10 +183,7 @@ class TidyTable:
         Raises:
             ImportError: naming the extra to install when pyarrow is missing.
         """
-        try:
-            import pyarrow as pa  # noqa: PLC0415 - an optional extra, imported on use
-        except ImportError:
-            raise ImportError(f"to_arrow needs pyarrow: {TABLES_EXTRA}") from None
+        pa = require("pyarrow", "to_arrow")
         types = {_S: pa.string(), _I: pa.int64(), _F: pa.float64(), _B: pa.bool_(), _D: pa.date32()}
         schema = pa.schema([pa.field(c.name, types[c.type]) for c in self.columns])
         arrays = [

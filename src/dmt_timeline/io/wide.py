@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,6 +29,7 @@ import attrs
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError
+from dmt_timeline.io._frames import frame_records
 from dmt_timeline.model import (
     EDSS,
     NOT_RECORDED,
@@ -61,8 +62,6 @@ __all__ = [
     "to_wide_rows",
     "write_wide_csv",
 ]
-
-TABLES_EXTRA: Final = 'pip install "dmt-timeline[tables]"'
 
 
 @attrs.frozen
@@ -517,9 +516,7 @@ def read_wide_csv(
         )
 
 
-def _frame_cell(value: Any, missing: Any) -> str:
-    if value is None or bool(missing(value)):
-        return ""
+def _frame_cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         # A numeric column holds years and whole EDSS scores as floats: 2007.0 means "2007".
         return str(int(value))
@@ -541,20 +538,10 @@ def read_wide_frame(
     ``pd.read_csv(path, keep_default_na=False)``: by default pandas turns the cell ``NA``
     (not applicable: the episode is ongoing) into a missing value, which reads as not recorded.
     """
-    try:
-        import pandas as pd  # noqa: PLC0415 - an optional extra, imported on use
-    except ImportError:
-        raise ImportError(f"reading a DataFrame needs pandas: {TABLES_EXTRA}") from None
-    header = [str(c) for c in frame.columns]
-
-    def rows() -> Iterator[dict[str, str]]:
-        for record in frame.itertuples(index=False, name=None):
-            yield {name: _frame_cell(value, pd.isna) for name, value in zip(header, record, strict=True)}
-
     return read_wide_rows(
-        rows(),
+        frame_records(frame, _frame_cell),
         layout,
-        header=header,
+        header=[str(c) for c in frame.columns],
         catalogue=catalogue,
         as_of=as_of,
         skip_bad_rows=skip_bad_rows,
