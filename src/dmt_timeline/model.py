@@ -395,10 +395,6 @@ def _labels(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple
     return tuple(sorted((str(k), str(v)) for k, v in items))
 
 
-class _PatientError(InvalidValueError):
-    pass
-
-
 @attrs.frozen
 class Patient:
     """One patient's history.
@@ -469,7 +465,7 @@ class Patient:
                     )
 
     def _fail(self, problem: str) -> None:
-        raise _PatientError(f"patient {self.id}: {problem}")
+        raise InvalidValueError(f"patient {self.id}: {problem}")
 
     def label(self, key: str) -> str | None:
         """The value of one label, or None."""
