@@ -12,6 +12,7 @@ A malformed document is refused whole, with every problem listed as
 from __future__ import annotations
 
 import enum
+import gc
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -26,7 +27,7 @@ from cattrs.preconf.json import configure_converter as configure_json
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import CohortFormatError, DmtTimelineError
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError, describe_value
 from dmt_timeline.model import (
     EDSS,
     Cohort,
@@ -50,13 +51,9 @@ T = TypeVar("T")
 _LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
 
 
-def _describe(value: Any) -> str:
-    """A value for an error message; containers are named, never echoed (they may be records)."""
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value)
+# While a cohort loads, dates read from the same text share one (frozen) value: a cohort
+# repeats a few thousand distinct dates hundreds of thousands of times. None outside a load.
+_interned: dict[str, PartialDate] | None = None
 
 
 def _structure_partial_date(value: Any, _: type) -> PartialDate:
@@ -64,15 +61,22 @@ def _structure_partial_date(value: Any, _: type) -> PartialDate:
         # A bare year is common in hand-written JSON; an integer cannot be month-precise.
         return PartialDate(value)
     if not isinstance(value, str):
-        raise DmtTimelineError(f"partial date {_describe(value)}: expected text such as '2007-03'")
-    return PartialDate.parse(value)
+        raise DmtTimelineError(f"partial date {describe_value(value)}: expected text such as '2007-03'")
+    interned = _interned
+    if interned is None:
+        return PartialDate.parse(value)
+    date = interned.get(value)
+    if date is None:
+        date = interned[value] = PartialDate.parse(value)
+    return date
+
+
+_STOP_STATES: Final = {state.value: state for state in StopState}
 
 
 def _structure_stop(value: Any, _: type) -> PartialDate | StopState:
-    for state in StopState:
-        if value == state.value:
-            return state
-    return _structure_partial_date(value, PartialDate)
+    state = _STOP_STATES.get(value) if isinstance(value, str) else None
+    return state if state is not None else _structure_partial_date(value, PartialDate)
 
 
 def _unstructure_stop(value: PartialDate | StopState) -> str:
@@ -83,7 +87,7 @@ def _structure_edss(value: Any, _: type) -> EDSS:
     if isinstance(value, str):
         raise DmtTimelineError(f"EDSS {value!r} is text: write the score as a number")
     if isinstance(value, Mapping | list):
-        raise DmtTimelineError(f"EDSS {_describe(value)}: expected a number")
+        raise DmtTimelineError(f"EDSS {describe_value(value)}: expected a number")
     return EDSS(value)
 
 
@@ -100,19 +104,19 @@ def _structure_labels(value: Any, _: type) -> tuple[tuple[str, str], ...]:
 def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise DmtTimelineError(f"{_describe(value)} is not a whole number")
+    raise DmtTimelineError(f"{describe_value(value)} is not a whole number")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
-    raise DmtTimelineError(f"{_describe(value)} is not true or false")
+    raise DmtTimelineError(f"{describe_value(value)} is not true or false")
 
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
         return value
-    raise DmtTimelineError(f"{_describe(value)} is not text")
+    raise DmtTimelineError(f"{describe_value(value)} is not text")
 
 
 def _is_tuple_of_values(cls: Any) -> bool:
@@ -125,17 +129,22 @@ def _strict_tuple(cls: Any, converter: cattrs.BaseConverter) -> Callable[[Any, t
 
     def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
         if not isinstance(value, list | tuple):
-            raise DmtTimelineError(f"{_describe(value)} is not a list")
+            raise DmtTimelineError(f"{describe_value(value)} is not a list")
         return tuple(inner(value, cls))
 
     return structure_tuple
 
 
 def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
+    found: dict[str, Therapy] = {}  # names repeat across a cohort; the catalogue is immutable
+
     def structure_therapy(value: Any, _: type) -> Therapy:
         if not isinstance(value, str):
-            raise DmtTimelineError(f"therapy {_describe(value)}: expected a name such as 'natalizumab'")
-        return catalogue.get(value)
+            raise DmtTimelineError(f"therapy {describe_value(value)}: expected a name such as 'natalizumab'")
+        therapy = found.get(value)
+        if therapy is None:
+            therapy = found[value] = catalogue.get(value)
+        return therapy
 
     return structure_therapy
 
@@ -145,7 +154,7 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
         return cls(value)
     except ValueError:
         known = ", ".join(repr(member.value) for member in cls)
-        raise DmtTimelineError(f"{_describe(value)} is not one of {known}") from None
+        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}") from None
 
 
 def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
@@ -251,6 +260,21 @@ def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = No
 
 
 def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
+    # A cohort is millions of small acyclic objects: the cyclic collector would spend most of
+    # the load re-scanning them, so it is paused (never skipping validation) and restored.
+    global _interned  # noqa: PLW0603 - scoped to one load, reset in finally
+    enabled = gc.isenabled()
+    gc.disable()
+    _interned = {}
+    try:
+        return _structure_cohort_objects(doc, conv)
+    finally:
+        _interned = None
+        if enabled:
+            gc.enable()
+
+
+def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
     # Each patient is structured on its own so that a broken one cannot hide the others, and
     # so that cross-field errors raised while building a Patient are tied to that patient.
     if not isinstance(doc, Mapping):
