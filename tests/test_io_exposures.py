@@ -16,6 +16,7 @@ from dmt_timeline.io import (
     Exposure,
     TableFormatError,
     build_episodes,
+    read_exposures_arrow,
     read_exposures_csv,
     read_exposures_frame,
     read_exposures_rows,
@@ -226,3 +227,25 @@ def test_catalogue_interval_is_used_only_when_larger() -> None:
     build = build_episodes(read_exposures_rows(_rows(SHARED_TABLE)))
 
     assert ("natalizumab", 30) in build.windows
+
+
+def test_arrow_table_with_dates_reads_like_the_csv() -> None:
+    pacsv = pytest.importorskip("pyarrow.csv")
+    pa = pytest.importorskip("pyarrow")
+    table = pacsv.read_csv(
+        pa.py_buffer(SHARED_TABLE.encode()),
+        convert_options=pacsv.ConvertOptions(
+            column_types={"person_id": pa.string(), "start_date": pa.date32(), "end_date": pa.date32()}
+        ),
+    )
+
+    assert read_exposures_rows(_rows(SHARED_TABLE)) == read_exposures_arrow(table)
+
+
+def test_parquet_file_reads_like_the_csv(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "exposures.parquet"
+    pq.write_table(pa.Table.from_pylist(_rows(SHARED_TABLE)), path)
+
+    assert read_exposures_rows(_rows(SHARED_TABLE)) == read_exposures_arrow(path)

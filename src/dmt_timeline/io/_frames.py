@@ -30,3 +30,20 @@ def frame_records(frame: Any, cell: Callable[[Any], str]) -> Iterator[dict[str, 
             name: "" if value is None or bool(pd.isna(value)) else cell(value)
             for name, value in zip(header, record, strict=True)
         }
+
+
+def arrow_records(source: Any, cell: Callable[[Any], str]) -> Iterator[dict[str, str]]:
+    """The rows of a pyarrow Table, or of a Parquet file at a path, as ``{column: text}``.
+
+    A Parquet file is read a record batch at a time, so only one batch is held as Python
+    values; missing values read as ``""``.
+    """
+    pa = require("pyarrow", "reading an Arrow table")
+    if isinstance(source, pa.Table):
+        batches: Iterator[Any] = iter(source.to_batches())
+    else:
+        parquet = require("pyarrow.parquet", "reading a Parquet file")
+        batches = parquet.ParquetFile(source).iter_batches()
+    for batch in batches:
+        for record in batch.to_pylist():
+            yield {str(name): "" if value is None else cell(value) for name, value in record.items()}

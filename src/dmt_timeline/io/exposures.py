@@ -24,7 +24,7 @@ import attrs
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
-from dmt_timeline.io._frames import frame_records
+from dmt_timeline.io._frames import arrow_records, frame_records
 from dmt_timeline.io.wide import RowProblem, TableFormatError
 from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode, parse_reasons
 
@@ -34,6 +34,7 @@ __all__ = [
     "Exposure",
     "ExposureColumns",
     "build_episodes",
+    "read_exposures_arrow",
     "read_exposures_csv",
     "read_exposures_frame",
     "read_exposures_rows",
@@ -143,6 +144,15 @@ def read_exposures_frame(frame: Any, columns: ExposureColumns = ExposureColumns(
     Rows are numbered by position from 1, whatever the frame's index.
     """
     return read_exposures_rows(frame_records(frame, _cell), columns)
+
+
+def read_exposures_arrow(source: Any, columns: ExposureColumns = ExposureColumns()) -> tuple[Exposure, ...]:
+    """Read a pyarrow Table, or a Parquet file at a path, of exposures (dates as text or dates).
+
+    Rows are numbered from 1 in file order. For tables too large for one object per row, see
+    :mod:`dmt_timeline.batch`.
+    """
+    return read_exposures_rows(arrow_records(source, _cell), columns)
 
 
 @attrs.frozen
