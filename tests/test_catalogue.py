@@ -260,8 +260,8 @@ def test_therapy_refuses_empty_names_naming_the_value(field: str, value: object)
         Therapy(**fields)  # type: ignore[arg-type]  # wrong types are part of the table
 
 
-def test_therapy_names_are_name_label_atc_and_aliases() -> None:
-    expected = ("natalizumab", "Nat", "L04AA23", "NTZ", "Tysabri", "Tyruko", "L04AG03")
+def test_therapy_names_are_name_label_codes_and_aliases() -> None:
+    expected = ("natalizumab", "Nat", "L04AA23", "354770", "NTZ", "Tysabri", "Tyruko", "L04AG03")
     assert expected == CATALOGUE["natalizumab"].names
 
 

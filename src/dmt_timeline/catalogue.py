@@ -82,6 +82,7 @@ class Therapy:
         status: Whether it is licensed for MS, used off-label, or withdrawn.
         dosing_interval_days: For infusion and course therapies, the usual interval between
             doses; exposure-to-episode building uses it as the persistence window.
+        rxnorm: RxNorm ingredient code (RxCUI), where known.
     """
 
     name: str = attrs.field(validator=_nonempty)
@@ -92,11 +93,12 @@ class Therapy:
     aliases: tuple[str, ...] = ()
     status: MarketStatus = MarketStatus.APPROVED
     dosing_interval_days: int | None = None
+    rxnorm: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every name the therapy answers to: canonical name, label, ATC code and aliases."""
-        extra = (self.atc,) if self.atc else ()
+        """Every name the therapy answers to: canonical name, label, ATC and RxNorm codes, aliases."""
+        extra = tuple(code for code in (self.atc, self.rxnorm) if code)
         return (self.name, self.label, *extra, *self.aliases)
 
     def __str__(self) -> str:
@@ -185,6 +187,10 @@ _C = TherapyClass
 # that we are sure of are kept as aliases. Ublituximab had no code before 2024, so its
 # 2024 code is its main one. Rituximab keeps its pre-2022 code L01XC02; its code since
 # the 2022 revision, L01FA01, is an alias.
+#
+# RxNorm codes are ingredient RxCUIs (term type IN), kept only where a public code list and an
+# independent recollection agree; the others (interferons, glatiramer, diroximel fumarate,
+# ponesimod, ublituximab, daclizumab) stay unset until checked against RxNav.
 CATALOGUE: Final = Catalogue(
     (
         Therapy(
@@ -234,6 +240,7 @@ CATALOGUE: Final = Catalogue(
             "L04AA31",
             (_PO,),
             ("TERI", "Aubagio", "L04AK02"),
+            rxnorm="1310520",
         ),
         Therapy(
             "dimethyl fumarate",
@@ -242,6 +249,7 @@ CATALOGUE: Final = Catalogue(
             "L04AX07",
             (_PO,),
             ("Tecfidera", "BG-12"),
+            rxnorm="1373478",
         ),
         Therapy(
             "diroximel fumarate",
@@ -258,6 +266,7 @@ CATALOGUE: Final = Catalogue(
             "L04AA27",
             (_PO,),
             ("FTY720", "FTY", "Gilenya", "L04AE01"),
+            rxnorm="1012892",
         ),
         Therapy(
             "siponimod",
@@ -266,6 +275,7 @@ CATALOGUE: Final = Catalogue(
             "L04AA42",
             (_PO,),
             ("Mayzent", "L04AE03"),
+            rxnorm="2121085",
         ),
         Therapy(
             "ozanimod",
@@ -274,6 +284,7 @@ CATALOGUE: Final = Catalogue(
             "L04AA38",
             (_PO,),
             ("Zeposia", "L04AE02"),
+            rxnorm="2288236",
         ),
         Therapy(
             "ponesimod",
@@ -291,6 +302,7 @@ CATALOGUE: Final = Catalogue(
             (_PO,),
             ("CLAD", "Mavenclad"),
             dosing_interval_days=365,
+            rxnorm="44157",
         ),
         Therapy(
             "natalizumab",
@@ -300,6 +312,7 @@ CATALOGUE: Final = Catalogue(
             (_IV, _SC),
             ("NTZ", "Tysabri", "Tyruko", "L04AG03"),
             dosing_interval_days=28,
+            rxnorm="354770",
         ),
         Therapy(
             "alemtuzumab",
@@ -309,6 +322,7 @@ CATALOGUE: Final = Catalogue(
             (_IV,),
             ("ALZ", "Lemtrada", "L04AG06"),
             dosing_interval_days=365,
+            rxnorm="117055",
         ),
         Therapy(
             "ocrelizumab",
@@ -318,6 +332,7 @@ CATALOGUE: Final = Catalogue(
             (_IV, _SC),
             ("Ocrevus", "L04AG08"),
             dosing_interval_days=182,
+            rxnorm="1876366",
         ),
         Therapy(
             "ofatumumab",
@@ -327,6 +342,7 @@ CATALOGUE: Final = Catalogue(
             (_SC,),
             ("Kesimpta", "L04AG12"),
             dosing_interval_days=28,
+            rxnorm="712566",
         ),
         Therapy(
             "ublituximab",
@@ -346,6 +362,7 @@ CATALOGUE: Final = Catalogue(
             ("Rituxan", "MabThera", "L01FA01"),
             MarketStatus.OFF_LABEL,
             dosing_interval_days=182,
+            rxnorm="121191",
         ),
         Therapy(
             "mitoxantrone",
@@ -354,6 +371,7 @@ CATALOGUE: Final = Catalogue(
             "L01DB07",
             (_IV,),
             ("Novantrone", "MX"),
+            rxnorm="7005",
         ),
         Therapy(
             "daclizumab",

@@ -56,7 +56,7 @@ class ExposureColumns:
 
 @attrs.frozen
 class Exposure:
-    """One exposure: a person took a drug (name, alias or ATC code) from start to end, inclusive.
+    """One exposure: a person took a drug (name, alias, ATC code or RxNorm ingredient code) from start to end, inclusive.
 
     Attributes:
         row: The table row it came from (1 = first row after the header), for reports.
@@ -216,7 +216,7 @@ def build_episodes(
 
     Args:
         exposures: The exposures, in any order.
-        catalogue: Where drug names, aliases and ATC codes are looked up.
+        catalogue: Where drug names, aliases, ATC codes and RxNorm ingredient codes are looked up.
         persistence_days: The default window (OMOP CDM: 30 days).
         windows: Per-therapy windows in days (any name of the therapy), overriding both the
             default and the catalogue's ``dosing_interval_days``.
