@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -591,6 +591,7 @@ def exposure_transitions(
     grace_months: int = DEFAULT_GRACE_MONTHS,
     partition_size: int = 50_000,
     output: Literal["arrow", "pandas"] = "arrow",
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Eras and transitions of a long exposure table, as :func:`~dmt_timeline.io.build_episodes`
     and :meth:`~dmt_timeline.Timeline.transitions` would give them, without objects per row.
@@ -607,6 +608,8 @@ def exposure_transitions(
         grace_months: The grace period of a direct switch.
         partition_size: How many patients are processed at once (bounds the memory used).
         output: ``"arrow"`` (pyarrow Tables) or ``"pandas"`` (DataFrames).
+        progress: Called with (patients done, patients in the table): once with 0 when the
+            table has been read, then after each partition of patients.
 
     Raises:
         InvalidValueError: naming the column and rows of blank ids or drugs, dates that are
@@ -630,6 +633,9 @@ def exposure_transitions(
     names = pa.array(names_sorted, pa.string())
     id_array = exposures.ids.cast(pa.string())
     episode_parts, transition_parts = [], []
+    n_patients, done = len(exposures.ids), 0
+    if progress is not None:
+        progress(0, n_patients)
     for rows in _partitions(np, exposures.person, partition_size):
         era = _eras(exposures, rows, therapy, window_of)
         ep, et = era["person"], era["therapy"]
@@ -651,6 +657,10 @@ def exposure_transitions(
             np, ep, et, **days, stop_hi=era["stop"], state=np.zeros(len(ep), np.int64), grace=grace_months
         )
         transition_parts.append(_transition_table(pa, id_array, names, ep, et, found_t, grace_months))
+        if progress is not None:
+            # Partitions are runs of partition_size patients in id order (the last one shorter).
+            done = min(done + partition_size, n_patients)
+            progress(done, n_patients)
     episodes = _concat(pa, episode_parts, _EMPTY_EPISODES)
     transitions = _concat(pa, transition_parts, _EMPTY_TRANSITIONS)
     windows_used = tuple((name, int(window_of[i])) for i, name in enumerate(names_sorted) if used[i])
@@ -812,6 +822,7 @@ def episode_transitions(
     catalogue: Catalogue = CATALOGUE,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """Transitions of a tidy episodes table with partial dates, as
     :meth:`Timeline.of(patient).transitions() <dmt_timeline.Timeline.transitions>` gives them.
@@ -821,6 +832,9 @@ def episode_transitions(
     (``date``, ``ongoing`` or ``not recorded``), ``stop_earliest``, ``stop_latest``; and
     optionally ``sequence``, ``reasons`` (codes joined by ``;``) and ``edss``, which the
     timeline's order uses to break ties. A partial date's precision is read from its bounds.
+    ``progress``, when given, is called with (patients done, patients in the table): once
+    with 0 when the table has been read, then after each partition of ``partition_size``
+    patients.
 
     Returns:
         One row per transition: ``patient_id``, ``position``, ``before_therapy``,
@@ -848,6 +862,9 @@ def episode_transitions(
     names = pa.array(data["names"], pa.string())
     parts = []
     problems: list[str] = []
+    n_patients, done = len(ids), 0
+    if progress is not None:
+        progress(0, n_patients)
     for part in _partitions(np, person, partition_size):
         # The timeline's order: by patient, then (when every episode has one) the source's
         # sequence, then start, therapy name, stop, reasons and EDSS.
@@ -881,6 +898,9 @@ def episode_transitions(
                 for i in np.unique(p[pair[refused & ~order_broken]]).tolist()
             )
         parts.append(_transition_table(pa, id_array, names, p, t, found, grace_months))
+        if progress is not None:
+            done = min(done + partition_size, n_patients)
+            progress(done, n_patients)
     if problems:
         shown = "; ".join(problems[:_PROBLEMS_SHOWN])
         more = f"; and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""

@@ -1,0 +1,183 @@
+"""The ``dmt-timeline batch`` command: files written, counts, progress lines and clean errors."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pacsv = pytest.importorskip("pyarrow.csv")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from dmt_timeline import cli  # noqa: E402 - after the skips
+from dmt_timeline.batch import exposure_transitions  # noqa: E402
+from dmt_timeline.cli import main  # noqa: E402
+from dmt_timeline.synthetic import synthetic_exposures  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def table() -> Any:
+    return synthetic_exposures(200, seed=1)
+
+
+@pytest.fixture(params=["parquet", "csv"])
+def exposures(request: pytest.FixtureRequest, table: Any, tmp_path: Path) -> Path:
+    path = tmp_path / f"exposures.{request.param}"
+    if request.param == "csv":
+        pacsv.write_csv(table, path)
+    else:
+        pq.write_table(table, path)
+    return path
+
+
+def _read(path: Path) -> Any:
+    return pacsv.read_csv(path) if path.suffix == ".csv" else pq.read_table(path)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_batch_writes_what_the_engine_gives(
+    exposures: Path, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert 0 == main(["batch", str(exposures), "-o", str(out), "--format", fmt])
+    expected = exposure_transitions(exposures)
+    episodes, transitions = out / f"episodes.{fmt}", out / f"transitions.{fmt}"
+    assert capsys.readouterr().out.split() == [str(episodes), str(transitions)]
+    assert _read(episodes).num_rows == expected.episodes.num_rows > 0
+    assert _read(transitions).num_rows == expected.transitions.num_rows > 0
+    kinds = Counter(map(str, _read(transitions)["kind"].to_pylist()))
+    assert kinds == Counter(expected.transitions["kind"].to_pylist())
+
+
+def test_batch_parquet_keeps_the_engine_tables(exposures: Path, tmp_path: Path) -> None:
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "7", "-q"])
+    expected = exposure_transitions(exposures)
+    assert pq.read_table(tmp_path / "episodes.parquet").equals(expected.episodes)
+    assert pq.read_table(tmp_path / "transitions.parquet").equals(expected.transitions)
+
+
+def test_batch_window_days_is_the_persistence_window(table: Any, tmp_path: Path) -> None:
+    source = tmp_path / "exposures.parquet"
+    pq.write_table(table, source)
+    assert 0 == main(["batch", str(source), "-o", str(tmp_path / "out"), "--window-days", "0", "-q"])
+    expected = exposure_transitions(source, persistence_days=0)
+    assert expected.episodes.num_rows != exposure_transitions(source).episodes.num_rows
+    assert pq.read_table(tmp_path / "out" / "episodes.parquet").num_rows == expected.episodes.num_rows
+
+
+def test_batch_reports_progress_on_stderr(
+    exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # every chunk, not one line per few seconds
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50"])
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(",")[0] for line in lines[:-1]] == [
+        f"batch: {p}% of 200 patients ({p * 2})" for p in (0, 25, 50, 75, 100)
+    ]
+    assert all(line.endswith(" s") for line in lines)
+    expected = exposure_transitions(exposures)
+    assert lines[-1].startswith(
+        f"batch: done: 200 patients, {expected.episodes.num_rows} episodes, "
+        f"{expected.transitions.num_rows} transitions (lag gap "
+    )
+
+
+def test_batch_throttles_progress(
+    exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 3600.0)
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50"])
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(",")[0] for line in lines[:2]] == [
+        "batch: 0% of 200 patients (0)",
+        "batch: 100% of 200 patients (200)",
+    ]
+    assert len(lines) == 3
+
+
+def test_batch_quiet_is_silent(exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--quiet"])
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert len(captured.out.splitlines()) == 2
+
+
+def test_batch_on_a_local_dask_cluster(
+    exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--workers", "2"])
+    expected = exposure_transitions(exposures)
+    episodes = pq.read_table(tmp_path / "episodes.parquet")
+    transitions = pq.read_table(tmp_path / "transitions.parquet")
+    assert episodes.cast(expected.episodes.schema).equals(expected.episodes)
+    assert transitions.cast(expected.transitions.schema).equals(expected.transitions)
+    err = capsys.readouterr().err
+    assert "partitioned by patient into 8 Parquet files" in err
+    assert "batch: done: 200 patients" in err
+
+
+def test_batch_refuses_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.parquet"
+    assert 1 == main(["batch", str(missing), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert err == f"dmt-timeline: {missing}: no such file\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_refuses_a_file_that_is_not_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not a table\n", encoding="utf-8")
+    assert 1 == main(["batch", str(bad), "-o", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert err.startswith(f"dmt-timeline: {bad}: cannot read as a Parquet table")
+    assert "Traceback" not in err
+
+
+def test_batch_names_bad_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person_id,drug,start,end\nP1,natalizumab,2020-01-01,2019-01-01\n", encoding="utf-8")
+    assert 1 == main(["batch", str(bad), "-o", str(tmp_path / "out"), "-q"])
+    assert capsys.readouterr().err == "dmt-timeline: column end: end before start at row(s) 1\n"
+
+
+def test_batch_unknown_drugs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "exposures.csv"
+    source.write_text(
+        "person_id,drug,start,end\nP1,natalizumab,2020-01-01,2020-01-01\nP1,aspirin,2020-02-01,2020-03-01\n",
+        encoding="utf-8",
+    )
+    assert 1 == main(["batch", str(source), "-o", str(tmp_path / "out"), "-q"])
+    assert "'aspirin' x1" in capsys.readouterr().err
+    assert 0 == main(["batch", str(source), "-o", str(tmp_path / "out"), "--skip-unknown"])
+    assert "skipped unknown drugs: aspirin x1" in capsys.readouterr().err
+
+
+def test_batch_without_pyarrow_names_the_extra(
+    exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # None in sys.modules makes `import pyarrow` raise ImportError, as if it were not installed.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    assert 1 == main(["batch", str(exposures), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert err.startswith("dmt-timeline: ")
+    assert 'pip install "dmt-timeline[tables]"' in err
+
+
+def test_batch_without_dask_names_the_extra(
+    exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert 1 == main(["batch", str(exposures), "-o", str(tmp_path / "out"), "--workers", "2", "-q"])
+    assert 'pip install "dmt-timeline[dask]"' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--chunk-size", "--workers"])
+def test_batch_refuses_a_bad_number(option: str, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", "x.parquet", "-o", str(tmp_path), option, "0"])
+    assert stopped.value.code == 2
