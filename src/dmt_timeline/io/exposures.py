@@ -56,7 +56,10 @@ class ExposureColumns:
 
 @attrs.frozen
 class Exposure:
-    """One exposure: a person took a drug (name, alias, ATC code or RxNorm ingredient code) from start to end, inclusive.
+    """One exposure: a person took a drug from start to end, inclusive.
+
+    The drug is any name the catalogue answers to: a name, an alias, an ATC code or an RxNorm
+    ingredient code.
 
     Attributes:
         row: The table row it came from (1 = first row after the header), for reports.
