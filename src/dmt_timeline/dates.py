@@ -125,10 +125,7 @@ def whole_months(start: dt.date, stop: dt.date) -> int:
     round again. 2015-03-27 to 2015-09-26 is 5 months; to 2015-09-27 it is 6. The count is
     truncated towards zero, so it is antisymmetric: ``whole_months(a, b) == -whole_months(b, a)``.
     """
-    if stop < start:
-        return -whole_months(stop, start)
-    months = (stop.year - start.year) * 12 + (stop.month - start.month)
-    return months - 1 if stop.day < start.day else months
+    return _whole_months(_code(start), _code(stop))
 
 
 @attrs.frozen
@@ -198,6 +195,11 @@ class PartialDate:
     year: int
     month: int | None = None
     day: int | None = None
+    # Derived from the three fields above once, at construction (the class is frozen): the
+    # first and last day as day codes (see _code), so that comparing dates builds no date.
+    # Left out of equality, hashing and repr: a partial date stays what its fields say.
+    _lo: int = attrs.field(init=False, eq=False, repr=False)
+    _hi: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # The text is only built for an error message: bulk loading builds millions of dates.
@@ -206,19 +208,27 @@ class PartialDate:
                 raise InvalidDateError(f"partial date {self._text()!r}: {name} {value!r} is not an integer")
         if not MIN_YEAR <= self.year <= MAX_YEAR:
             _check_year(self.year, self._text())
-        if self.month is None:
-            if self.day is not None:
+        year, month, day = self.year, self.month, self.day
+        if month is None:
+            if day is not None:
                 raise InvalidDateError(f"partial date {self._text()!r}: a day needs a month")
+            _put(self, "_lo", (year * 12 + 1) << 5 | 1)
+            _put(self, "_hi", (year * 12 + 12) << 5 | 31)
             return
-        if not 1 <= self.month <= 12:
-            raise InvalidDateError(f"partial date {self._text()!r}: month {self.month} is not in 1..12")
-        if self.day is not None:
-            last = _days_in_month(self.year, self.month)
-            if not 1 <= self.day <= last:
-                raise InvalidDateError(
-                    f"partial date {self._text()!r}: day {self.day} is not in 1..{last} "
-                    f"for {self.year:04d}-{self.month:02d}"
-                )
+        if not 1 <= month <= 12:
+            raise InvalidDateError(f"partial date {self._text()!r}: month {month} is not in 1..12")
+        last = _days_in_month(year, month)
+        months = (year * 12 + month) << 5
+        if day is None:
+            _put(self, "_lo", months | 1)
+            _put(self, "_hi", months | last)
+            return
+        if not 1 <= day <= last:
+            raise InvalidDateError(
+                f"partial date {self._text()!r}: day {day} is not in 1..{last} for {year:04d}-{month:02d}"
+            )
+        _put(self, "_lo", months | day)
+        _put(self, "_hi", months | day)
 
     def _text(self) -> str:
         parts = [f"{self.year:04d}" if isinstance(self.year, int) else repr(self.year)]
@@ -312,15 +322,18 @@ class PartialDate:
 
         Sorting by it is deterministic; it says nothing certain about chronology.
         """
-        return (
-            self.first_day.toordinal(),
-            self.last_day.toordinal(),
-            0 if self.month is None else 1 if self.day is None else 2,
-        )
+        month = self.month
+        if month is None:
+            first = _ordinal(self.year, 1, 1)
+            return first, first + 364 + isleap(self.year), 0
+        first = _ordinal(self.year, month, self.day or 1)
+        if self.day is None:
+            return first, first + _days_in_month(self.year, month) - 1, 1
+        return first, first, 2
 
     def covers(self, other: PartialDate) -> bool:
         """True when every day ``other`` can mean is a day this date can mean (``other`` refines it)."""
-        return self.first_day <= other.first_day and other.last_day <= self.last_day
+        return self._lo <= other._lo and other._hi <= self._hi
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.first_day <= day <= self.last_day
@@ -329,19 +342,17 @@ class PartialDate:
 
     def compare(self, other: PartialDate) -> Order:
         """How this date lies against ``other`` on every reading of both."""
-        if self.last_day < other.first_day:
+        if self._hi < other._lo:
             return Order.BEFORE
-        if self.first_day > other.last_day:
+        if self._lo > other._hi:
             return Order.AFTER
-        if self.first_day == self.last_day == other.first_day == other.last_day:
+        if self._lo == self._hi == other._lo == other._hi:
             return Order.SAME
         return Order.UNDETERMINED
 
     def is_before(self, other: PartialDate) -> Truth:
         """Is this date strictly before ``other``?"""
-        return Truth.from_bounds(
-            always=self.last_day < other.first_day, never=self.first_day >= other.last_day
-        )
+        return Truth.from_bounds(always=self._hi < other._lo, never=self._lo >= other._hi)
 
     def is_after(self, other: PartialDate) -> Truth:
         """Is this date strictly after ``other``?"""
@@ -361,7 +372,42 @@ def months_between(start: PartialDate, stop: PartialDate) -> MonthRange:
     :func:`whole_months` never decreases as its stop moves later or its start moves earlier,
     so the extremes come from the extreme days.
     """
-    return MonthRange(
-        whole_months(start.last_day, stop.first_day),
-        whole_months(start.first_day, stop.last_day),
-    )
+    return MonthRange(_whole_months(start._hi, stop._lo), _whole_months(start._lo, stop._hi))
+
+
+# -- day codes ---------------------------------------------------------------------------------
+#
+# A day code is ``(year * 12 + month) * 32 + day``: one integer per day that orders days as the
+# calendar does (so comparing codes is comparing days) and from which whole_months can be read
+# without building a date. Partial dates hold the codes of their first and last day.
+
+
+def _code(date: dt.date) -> int:
+    """The day code of a date."""
+    return ((date.year * 12 + date.month) << 5) | date.day
+
+
+def _whole_months(start: int, stop: int) -> int:
+    """:func:`whole_months` between two day codes: the one place the rule is written."""
+    if stop < start:
+        return -_whole_months(stop, start)
+    months = (stop >> 5) - (start >> 5)
+    return months - 1 if (stop & 31) < (start & 31) else months
+
+
+_CUMULATIVE_DAYS: Final = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def _ordinal(year: int, month: int, day: int) -> int:
+    """``datetime.date(year, month, day).toordinal()``, for a valid date, without building it."""
+    y = year - 1
+    before = _CUMULATIVE_DAYS[month] + (1 if month > 2 and isleap(year) else 0)
+    return y * 365 + y // 4 - y // 100 + y // 400 + before + day
+
+
+_put: Final = object.__setattr__  # sets a derived field of a frozen instance, once
+
+
+def _code_key(date: PartialDate) -> tuple[int, int, int]:
+    """:attr:`PartialDate.sort_key` with day codes for ordinals: the same order, built cheaper."""
+    return date._lo, date._hi, 0 if date.month is None else 1 if date.day is None else 2

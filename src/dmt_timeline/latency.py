@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from dmt_timeline.dates import MonthRange, months_between
+from dmt_timeline.dates import MonthRange, _whole_months
 from dmt_timeline.errors import TimelineError
-from dmt_timeline.model import Cohort, Condition, Patient, ResponseObservation, TherapyEpisode
-from dmt_timeline.timeline import Selector, Timeline, episode_matches, resolve_selector
+from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
+from dmt_timeline.timeline import Selector, episode_matches, in_order, resolve_selector
 
 if TYPE_CHECKING:  # scipy is imported only when a table is handed to it
     from scipy.stats import CensoredData
@@ -76,20 +76,18 @@ def index_episode(
     if initiation not in ("first", "last"):
         raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last'")
     target = resolve_selector(therapy)
-    ordered = [e for e in Timeline(patient.episodes).episodes if episode_matches(e, target)]
+    # The timeline order of the matching episodes alone: sorting is stable, so it is the order
+    # they have in the patient's whole timeline, without building and sorting that timeline.
+    episodes = patient.episodes
+    ordered = in_order(
+        [e for e in episodes if episode_matches(e, target)],
+        by_sequence=bool(episodes) and all(e.sequence is not None for e in episodes),
+    )
     if not ordered:
         return None
     chosen = ordered[0] if initiation == "first" else ordered[-1]
     # By identity: a duplicated episode is equal to its twin, and "last" must find the later.
     return next(i for i, e in enumerate(patient.episodes) if e is chosen)
-
-
-def _observed_months(patient: Patient, obs: ResponseObservation) -> MonthRange:
-    if obs.latency_months is not None:
-        return MonthRange.exact(obs.latency_months)
-    assert obs.date is not None  # a ResponseObservation has exactly one of the two
-    months = months_between(patient.episodes[obs.episode].start, obs.date)
-    return MonthRange(max(months.low, 0), max(months.high, 0))
 
 
 def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
@@ -112,23 +110,34 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
         known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
         raise TimelineError(f"patient {patient.id}: outcome {outcome!r} is not one of {known}")
     index = patient.episodes[episode]
-    ranges = [
-        _observed_months(patient, obs)
-        for obs in patient.observations
-        if obs.episode == episode and obs.key == outcome
-    ]
-    if ranges:
-        first = MonthRange(min(r.low for r in ranges), min(r.high for r in ranges))
-        return Latency(patient.id, outcome, first, True, index)
-    if patient.last_follow_up is None:
+    # The smallest low and the smallest high over the observations' ranges: a stated latency,
+    # or months_between(start, date) clamped at zero, worked out on integers.
+    low: int | None = None
+    high: int | None = None
+    for obs in patient.observations:
+        if obs.episode == episode and obs.key == outcome:
+            if obs.latency_months is not None:
+                lo = hi = obs.latency_months
+            else:
+                assert obs.date is not None  # a ResponseObservation has exactly one of the two
+                start = index.start
+                lo = max(_whole_months(start._hi, obs.date._lo), 0)
+                hi = max(_whole_months(start._lo, obs.date._hi), 0)
+            low = lo if low is None or lo < low else low
+            high = hi if high is None or hi < high else high
+    if low is not None and high is not None:
+        return Latency(patient.id, outcome, MonthRange(low, high), True, index)
+    follow_up = patient.last_follow_up
+    if follow_up is None:
         raise TimelineError(
             f"patient {patient.id}: no {outcome} response observed after {index} and no "
             "last_follow_up to censor at"
         )
-    follow_up = months_between(index.start, patient.last_follow_up)
-    return Latency(
-        patient.id, outcome, MonthRange(max(follow_up.low, 0), max(follow_up.high, 0)), False, index
+    start = index.start
+    months = MonthRange(
+        max(_whole_months(start._hi, follow_up._lo), 0), max(_whole_months(start._lo, follow_up._hi), 0)
     )
+    return Latency(patient.id, outcome, months, False, index)
 
 
 def cohort_latencies(

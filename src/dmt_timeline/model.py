@@ -134,6 +134,8 @@ class EDSS:
 
 
 def _partial_date(value: PartialDate | object) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value  # what coerce would return, one call sooner: the common case
     return PartialDate.coerce(value)  # type: ignore[arg-type]  # coerce refuses the rest
 
 
@@ -176,6 +178,8 @@ def _check_items(kind: type, what: str) -> _Validator:
 
 
 def _tuple(value: Iterable[object]) -> tuple[object, ...]:
+    if type(value) is tuple:
+        return value  # what tuple() would return for it: the common case, without the ABC check
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         return value  # type: ignore[return-value]  # the validator names the bad value
     return tuple(value)
@@ -221,7 +225,7 @@ class TherapyEpisode:
             )
         if isinstance(self.stop, PartialDate) and self.stop.compare(self.start) is Order.BEFORE:
             raise InvalidValueError(f"stop {self.stop} is before start {self.start}")
-        if len(set(self.reasons)) != len(self.reasons):
+        if len(self.reasons) > 1 and len(set(self.reasons)) != len(self.reasons):
             raise InvalidValueError("reasons repeat a reason")
 
     @property
@@ -390,7 +394,26 @@ class ResponseObservation:
         return "MS" if self.condition is Condition.MULTIPLE_SCLEROSIS else self.condition.value
 
 
+def _exactly(items: object, kind: type) -> bool:
+    if type(items) is not tuple:
+        return False
+    for item in items:  # noqa: SIM110 - a plain loop: all() over a generator costs more here
+        if type(item) is not kind:
+            return False
+    return True
+
+
+_PATIENT_ITEMS: Final = (
+    ("episodes", TherapyEpisode),
+    ("diagnoses", Diagnosis),
+    ("observations", ResponseObservation),
+    ("comorbidity_treatments", ComorbidityTreatment),
+)
+
+
 def _labels(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    if type(value) is tuple and not value:
+        return ()  # no labels, the default: what the general path gives, without its ABC check
     items = value.items() if isinstance(value, Mapping) else value
     return tuple(sorted((str(k), str(v)) for k, v in items))
 
@@ -430,18 +453,10 @@ class Patient:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidValueError(f"patient id {self.id!r} must be non-empty text")
-        for field, kind in (
-            ("episodes", TherapyEpisode),
-            ("diagnoses", Diagnosis),
-            ("observations", ResponseObservation),
-            ("comorbidity_treatments", ComorbidityTreatment),
-        ):
+        for field, kind in _PATIENT_ITEMS:
             items = getattr(self, field)
-            if not isinstance(items, tuple):
-                self._fail(f"{field}: expected a sequence of {kind.__name__}")
-            for i, item in enumerate(items):
-                if not isinstance(item, kind):
-                    self._fail(f"{field}[{i}]: {type(item).__name__} is not a {kind.__name__}")
+            if not _exactly(items, kind):  # exactly the classes asked for is the common case
+                self._check_items(field, items, kind)
         for i, obs in enumerate(self.observations):
             where = f"observations[{i}]"
             if not 0 <= obs.episode < len(self.episodes):
@@ -457,12 +472,20 @@ class Patient:
                 and obs.date.compare(self.last_follow_up) is Order.AFTER
             ):
                 self._fail(f"{where}.date: {obs.date} is after last_follow_up {self.last_follow_up}")
-        if self.last_follow_up is not None:
+        follow_up = self.last_follow_up
+        if follow_up is not None:
             for i, episode in enumerate(self.episodes):
-                if episode.start.compare(self.last_follow_up) is Order.AFTER:
+                if episode.start.compare(follow_up) is Order.AFTER:
                     self._fail(
                         f"episodes[{i}].start: {episode.start} is after last_follow_up {self.last_follow_up}"
                     )
+
+    def _check_items(self, field: str, items: Any, kind: type) -> None:
+        if not isinstance(items, tuple):
+            self._fail(f"{field}: expected a sequence of {kind.__name__}")
+        for i, item in enumerate(items):
+            if not isinstance(item, kind):
+                self._fail(f"{field}[{i}]: {type(item).__name__} is not a {kind.__name__}")
 
     def _fail(self, problem: str) -> None:
         raise InvalidValueError(f"patient {self.id}: {problem}")

@@ -11,13 +11,14 @@ A malformed document is refused whole, with every problem listed as
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import gc
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar, get_origin
+from typing import Any, Final, TypeVar, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -30,10 +31,17 @@ from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError, describe_value
 from dmt_timeline.model import (
     EDSS,
+    NOT_RECORDED,
+    SGI,
     Cohort,
     CohortMetadata,
+    Condition,
+    Outcome,
     Patient,
+    ResponseObservation,
     StopState,
+    SwitchReason,
+    TherapyEpisode,
 )
 
 __all__ = [
@@ -54,9 +62,16 @@ _LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
 # While a cohort loads, dates read from the same text share one (frozen) value: a cohort
 # repeats a few thousand distinct dates hundreds of thousands of times. None outside a load.
 _interned: dict[str, PartialDate] | None = None
+# Likewise the stop reasons of the episodes: a few dozen distinct (immutable) tuples.
+_shared_reasons: dict[tuple[SwitchReason, ...], tuple[SwitchReason, ...]] | None = None
 
 
 def _structure_partial_date(value: Any, _: type) -> PartialDate:
+    interned = _interned
+    if interned is not None and type(value) is str:
+        found = interned.get(value)
+        if found is not None:
+            return found  # read before from the same text: the common case of a load
     if isinstance(value, int) and not isinstance(value, bool):
         # A bare year is common in hand-written JSON; an integer cannot be month-precise.
         return PartialDate(value)
@@ -188,6 +203,138 @@ def make_converter(*, catalogue: Catalogue = CATALOGUE) -> cattrs.Converter:
 
 _CONVERTER: Final = make_converter()
 
+# The same converter without cattrs' detailed validation: the same hooks and classes, so it
+# accepts and refuses exactly the same documents, but it stops at the first problem and keeps
+# no error tree. Records are read with it first; only one it refuses is read again with
+# _CONVERTER, whose detailed errors make the report.
+_FAST: Final = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, detailed_validation=False)
+configure_converter(_FAST)
+_EPISODE_FIELDS: Final = frozenset(field.name for field in attrs.fields(TherapyEpisode))
+_MISSING: Final = object()
+
+
+def _fast_episode_hook(converter: cattrs.Converter) -> Callable[[Any, type], TherapyEpisode]:
+    """Read an episode as ``converter``'s generated hook does, with the per-field dispatch inlined.
+
+    It may only ever be stricter than the generated hook, never looser: whatever it refuses is
+    read again by _CONVERTER, whose verdict (and error report) is the one that counts.
+    """
+    structure_therapy = converter.get_structure_hook(Therapy)
+    reasons_type = tuple[SwitchReason, ...]
+    structure_reasons = converter.get_structure_hook(reasons_type)
+    # SwitchReason(code) for the codes themselves; anything else takes the converter's path.
+    codes = {reason.value: reason for reason in SwitchReason}
+
+    def structure_reasons_fast(value: Any) -> tuple[SwitchReason, ...]:
+        if type(value) is list:
+            try:
+                found = tuple([codes[code] for code in value])
+            except (KeyError, TypeError):  # not a code (or not hashable): the converter decides
+                pass
+            else:
+                shared = _shared_reasons
+                return found if shared is None else shared.setdefault(found, found)
+        reasons: tuple[SwitchReason, ...] = structure_reasons(value, reasons_type)
+        return reasons
+
+    def structure_episode(o: Any, _: type) -> TherapyEpisode:
+        if not o.keys() <= _EPISODE_FIELDS:
+            raise DmtTimelineError("unknown field")
+        stop = o.get("stop", _MISSING)
+        reasons = o.get("reasons", _MISSING)
+        edss = o.get("edss")
+        sequence = o.get("sequence")
+        return TherapyEpisode(
+            structure_therapy(o["therapy"], Therapy),
+            _structure_partial_date(o["start"], PartialDate),
+            NOT_RECORDED if stop is _MISSING else _structure_stop(stop, PartialDate),
+            () if reasons is _MISSING else structure_reasons_fast(reasons),
+            None if edss is None else _structure_edss(edss, EDSS),
+            None if sequence is None else _structure_int(sequence, int),
+        )
+
+    return structure_episode
+
+
+_PATIENT_FIELDS: Final = frozenset(field.name for field in attrs.fields(Patient))
+_OBSERVATION_FIELDS: Final = frozenset(field.name for field in attrs.fields(ResponseObservation))
+
+
+def _fast_observation_hook() -> Callable[[Any, type], ResponseObservation]:
+    """Read a response observation as the generated hook does (and, like it, never looser)."""
+    outcomes = {member.value: member for member in Outcome}  # Outcome(value) for the values
+    conditions = {member.value: member for member in Condition}
+    grades = {member.value: member for member in SGI}
+
+    def structure_observation(o: Any, _: type) -> ResponseObservation:
+        if not o.keys() <= _OBSERVATION_FIELDS:
+            raise DmtTimelineError("unknown field")
+        date = o.get("date")
+        months = o.get("latency_months")
+        grade = o.get("grade")
+        return ResponseObservation(
+            outcomes[o["outcome"]],
+            _structure_int(o["episode"], int),
+            conditions[o["condition"]],
+            None if date is None else _structure_partial_date(date, PartialDate),
+            None if months is None else _structure_int(months, int),
+            None if grade is None else grades[grade],
+        )
+
+    return structure_observation
+
+
+def _fast_patient_hook(converter: cattrs.Converter) -> Callable[[Any, type], Patient]:
+    """Read a patient as ``converter``'s generated hook does (and, like it, never looser)."""
+    structure_episode = converter.get_structure_hook(TherapyEpisode)
+    structure_observation = converter.get_structure_hook(ResponseObservation)
+    kinds = get_type_hints(Patient)
+    diagnoses_type, treatments_type = kinds["diagnoses"], kinds["comorbidity_treatments"]
+    structure_diagnoses = converter.get_structure_hook(diagnoses_type)
+    structure_treatments = converter.get_structure_hook(treatments_type)
+
+    def structure_patient(o: Any, _: type) -> Patient:
+        if not o.keys() <= _PATIENT_FIELDS:
+            raise DmtTimelineError("unknown field")
+        raw = o.get("episodes", _MISSING)
+        if raw is _MISSING:
+            episodes: tuple[TherapyEpisode, ...] = ()
+        elif type(raw) is list:
+            episodes = tuple([structure_episode(e, TherapyEpisode) for e in raw])
+        else:
+            raise DmtTimelineError("episodes: expected a list")
+        raw = o.get("observations", _MISSING)
+        if raw is _MISSING:
+            observations: tuple[ResponseObservation, ...] = ()
+        elif type(raw) is list:
+            observations = tuple([structure_observation(x, ResponseObservation) for x in raw])
+        else:
+            raise DmtTimelineError("observations: expected a list")
+        diagnoses = o.get("diagnoses", _MISSING)
+        treatments = o.get("comorbidity_treatments", _MISSING)
+        labels = o.get("labels", _MISSING)
+        baseline = o.get("baseline_edss")
+        last = o.get("last_edss")
+        follow_up = o.get("last_follow_up")
+        return Patient(
+            _structure_str(o["id"], str),
+            episodes,
+            () if diagnoses is _MISSING else structure_diagnoses(diagnoses, diagnoses_type),
+            observations,
+            None if baseline is None else _structure_edss(baseline, EDSS),
+            None if last is None else _structure_edss(last, EDSS),
+            None if follow_up is None else _structure_partial_date(follow_up, PartialDate),
+            () if treatments is _MISSING else structure_treatments(treatments, treatments_type),
+            () if labels is _MISSING else _structure_labels(labels, _LABELS),
+        )
+
+    return structure_patient
+
+
+_FAST.register_structure_hook(TherapyEpisode, _fast_episode_hook(_FAST))
+_FAST.register_structure_hook(ResponseObservation, _fast_observation_hook())
+_FAST.register_structure_hook(Patient, _fast_patient_hook(_FAST))
+
 
 def _expected(cls: Any) -> str:
     if get_origin(cls) in (tuple, list):
@@ -253,6 +400,11 @@ def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = No
     if cls is Cohort:
         return _structure_cohort(doc, conv)  # type: ignore[return-value]  # cls is Cohort
     try:
+        if conv is _CONVERTER:
+            try:
+                return _FAST.structure(doc, cls)
+            except Exception:  # read again below, for the detailed errors
+                pass
         return conv.structure(doc, cls)
     except Exception as exc:
         problems = _problems(exc, doc, cls)
@@ -262,16 +414,41 @@ def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = No
 def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
     # A cohort is millions of small acyclic objects: the cyclic collector would spend most of
     # the load re-scanning them, so it is paused (never skipping validation) and restored.
-    global _interned  # noqa: PLW0603 - scoped to one load, reset in finally
+    global _interned, _shared_reasons  # noqa: PLW0603 - scoped to one load, reset in finally
+    with _collector_paused():
+        _interned = {}
+        _shared_reasons = {}
+        try:
+            return _structure_cohort_objects(doc, conv)
+        finally:
+            _interned = None
+            _shared_reasons = None
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic collector while a cohort is built; then restore it as it was."""
     enabled = gc.isenabled()
     gc.disable()
-    _interned = {}
     try:
-        return _structure_cohort_objects(doc, conv)
+        yield
     finally:
-        _interned = None
         if enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Move every object the collector tracks into its oldest generation, without scanning any.
+
+    The cohort just built would otherwise sit in the youngest generation and be scanned whole
+    by the next collections of each generation (most of the cost of working with a big cohort
+    after loading it). ``freeze`` then ``unfreeze`` is that move, done by splicing lists; it is
+    skipped when the process has frozen objects of its own, which ``unfreeze`` would release.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
@@ -298,12 +475,19 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
             )
         seen.setdefault(patient_id, i)
     patients: list[Patient] = []
+    structure_patient = conv.get_structure_hook(Patient)
+    fast = _FAST.get_structure_hook(Patient) if conv is _CONVERTER else structure_patient
     for i, raw in enumerate(raw_patients):
         if not isinstance(raw, Mapping):
             problems.append(f"patients[{i}]: expected an object (a patient)")
             continue
         try:
-            patients.append(conv.structure(raw, Patient))
+            patients.append(fast(raw, Patient))
+            continue
+        except Exception:  # read again below, for the detailed errors
+            pass
+        try:
+            patients.append(structure_patient(raw, Patient))
         except Exception as exc:
             problems.extend(
                 _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort)
@@ -352,7 +536,12 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         CohortFormatError: when the text is not JSON, or not a valid ``cls``; every problem is listed.
     """
     try:
-        doc = json.loads(text)
+        if cls is Cohort:
+            # The parsed document of a cohort is as many small objects as the cohort itself.
+            with _collector_paused():
+                doc = json.loads(text)
+        else:
+            doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CohortFormatError(
             "cannot read JSON", (f"line {exc.lineno} column {exc.colno}: {exc.msg}",)

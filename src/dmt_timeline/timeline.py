@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Literal
 
 import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
-from dmt_timeline.dates import MonthRange, Order, PartialDate, Truth, whole_months
+from dmt_timeline.dates import MonthRange, Order, PartialDate, Truth, _code, _code_key, _whole_months
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
 
@@ -64,19 +64,39 @@ def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> 
 def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
     """The documented total order of episodes when the source gives no sequence."""
     stop = episode.stop
-    stop_key = (1, *stop.sort_key) if isinstance(stop, PartialDate) else (0, stop.value, 0, 0)
+    stop_key = (1, *_code_key(stop)) if isinstance(stop, PartialDate) else (0, stop.value, 0, 0)
+    reasons = episode.reasons
+    edss = episode.edss
     return (
-        episode.start.sort_key,
+        _code_key(episode.start),
         episode.therapy.name,
         stop_key,
-        tuple(r.value for r in episode.reasons),
-        -1.0 if episode.edss is None else episode.edss.score,
+        tuple([r.value for r in reasons]) if reasons else (),
+        -1.0 if edss is None else edss.score,
     )
+
+
+def _sequence(episode: TherapyEpisode) -> int:
+    return episode.sequence  # type: ignore[return-value]  # only called when every one is set
 
 
 def _normalise(episodes: Iterable[TherapyEpisode]) -> tuple[TherapyEpisode, ...]:
     items = tuple(episodes)
-    if items and all(e.sequence is not None for e in items):
+    if len(items) < 2:
+        return items  # already in order: what sorting would give, without the keys
+    return in_order(items, by_sequence=bool(items) and all(e.sequence is not None for e in items))
+
+
+def in_order(items: Sequence[TherapyEpisode], *, by_sequence: bool) -> tuple[TherapyEpisode, ...]:
+    """``items`` in timeline order, by sequence first or not (see :class:`Timeline`).
+
+    The sort is stable, so any subset of a timeline's episodes comes out in the order it has
+    in the whole timeline, when ``by_sequence`` says how the whole timeline is ordered.
+    """
+    if by_sequence:
+        if len({e.sequence for e in items}) == len(items):
+            # Distinct sequences decide the order alone: the rest of the key would never be read.
+            return tuple(sorted(items, key=_sequence))
         return tuple(sorted(items, key=lambda e: (e.sequence, _episode_key(e))))
     return tuple(sorted(items, key=_episode_key))
 
@@ -152,7 +172,16 @@ class Line:
 def _classify(
     stop_lo: dt.date, stop_hi: dt.date, start_lo: dt.date, start_hi: dt.date, *, grace: int, bounded: bool
 ) -> tuple[MonthRange, TransitionKind, str]:
-    """Classify the readings (stop day s, next start day n) of a transition.
+    """Classify the readings (stop day s, next start day n) of a transition."""
+    return _classify_codes(
+        _code(stop_lo), _code(stop_hi), _code(start_lo), _code(start_hi), grace=grace, bounded=bounded
+    )
+
+
+def _classify_codes(
+    stop_lo: int, stop_hi: int, start_lo: int, start_hi: int, *, grace: int, bounded: bool
+) -> tuple[MonthRange, TransitionKind, str]:
+    """Classify the readings (stop day s, next start day n) of a transition, days as day codes.
 
     ``bounded`` says that s <= n on every reading (a stop that is not recorded is bounded by
     the next start), so overlap is impossible and the smallest gap is zero when the ranges meet.
@@ -160,9 +189,15 @@ def _classify(
     overlap_possible = not bounded and start_lo < stop_hi
     gapless_possible = start_hi >= stop_lo
     # Among readings with s <= n, the gap is smallest with s as late and n as early as allowed.
-    least = 0 if start_lo <= stop_hi else whole_months(stop_hi, start_lo)
-    most = whole_months(stop_lo, start_hi)
-    gap = MonthRange(least if bounded else whole_months(stop_hi, start_lo), most)
+    least = 0 if start_lo <= stop_hi else _whole_months(stop_hi, start_lo)
+    most = _whole_months(stop_lo, start_hi)
+    gap = MonthRange(least if bounded else _whole_months(stop_hi, start_lo), most)
+    direct = gapless_possible and least <= grace
+    lag = gapless_possible and most > grace
+    if overlap_possible + direct + lag == 1:  # one kind on every reading: the common case
+        if overlap_possible:
+            return gap, TransitionKind.OVERLAP, ""
+        return gap, TransitionKind.DIRECT if direct else TransitionKind.LAG, ""
     kinds: list[TransitionKind] = []
     if overlap_possible:
         kinds.append(TransitionKind.OVERLAP)
@@ -181,8 +216,7 @@ def _classify(
     return gap, TransitionKind.INDETERMINATE, reason
 
 
-def _bounds(date: PartialDate) -> tuple[dt.date, dt.date]:
-    return date.first_day, date.last_day
+_LAST_DAY: Final = _code(dt.date.max)  # the bound of an open stop with nothing after it
 
 
 @attrs.frozen
@@ -200,6 +234,10 @@ class Timeline:
     episodes: tuple[TherapyEpisode, ...] = attrs.field(converter=_normalise)
     last_follow_up: PartialDate | None = None
     patient_id: str = ""
+    # Transitions already worked out, by (position, grace months): checking a timeline (see
+    # :meth:`of`) computes most of them, and asking for them again must not repeat the work.
+    # The timeline is immutable, so they never go stale; not part of its value.
+    _known: dict[tuple[int, int], Transition] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     @classmethod
     def of(cls, patient: Patient, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> Timeline:
@@ -303,7 +341,7 @@ class Timeline:
         episode = self.episodes[index]
         start_lo = episode.start.first_day
         if isinstance(episode.stop, PartialDate):
-            lo, hi = _bounds(episode.stop)
+            lo, hi = episode.stop.first_day, episode.stop.last_day
             return max(lo, start_lo), hi, False
         if episode.stop is ONGOING:
             return None
@@ -314,14 +352,36 @@ class Timeline:
             return start_lo, max(start_lo, self.last_follow_up.last_day), True
         return start_lo, dt.date.max, True
 
+    def _stop_codes(self, index: int) -> tuple[int, int, bool] | None:
+        """:meth:`_stop_bounds` with the days as day codes (no dates built)."""
+        episode = self.episodes[index]
+        start_lo = episode.start._lo
+        stop = episode.stop
+        if isinstance(stop, PartialDate):
+            return max(stop._lo, start_lo), stop._hi, False
+        if stop is ONGOING:
+            return None
+        # Not recorded: a derived bound, never an invented date.
+        if index + 1 < len(self.episodes):
+            return start_lo, max(start_lo, self.episodes[index + 1].start._hi), True
+        if self.last_follow_up is not None:
+            return start_lo, max(start_lo, self.last_follow_up._hi), True
+        return start_lo, _LAST_DAY, True
+
     def _transition(self, index: int, *, grace_months: int) -> Transition:
+        known = self._known.get((index, grace_months))
+        if known is None:
+            known = self._known[index, grace_months] = self._work_out(index, grace_months)
+        return known
+
+    def _work_out(self, index: int, grace_months: int) -> Transition:
         before, after = self.episodes[index], self.episodes[index + 1]
         change = Change.RESTART if before.therapy == after.therapy else Change.SWITCH
-        bounds = self._stop_bounds(index)
+        bounds = self._stop_codes(index)
         if bounds is None:
             return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
         stop_lo, stop_hi, bounded = bounds
-        start_lo, start_hi = _bounds(after.start)
+        start_lo, start_hi = after.start._lo, after.start._hi
         if bounded and stop_lo > start_hi:
             # A stop that is not recorded lies between its start and the next start; here no
             # day can (an unchecked timeline whose sequence contradicts the dates).
@@ -329,7 +389,7 @@ class Timeline:
                 f"{self._name()}episodes {before} (sequence {before.sequence}) and {after} "
                 f"(sequence {after.sequence}): the later in sequence certainly starts first"
             )
-        gap, kind, reason = _classify(
+        gap, kind, reason = _classify_codes(
             stop_lo, stop_hi, start_lo, start_hi, grace=grace_months, bounded=bounded
         )
         return Transition(before, after, gap, kind, change, grace_months, reason)
@@ -338,7 +398,13 @@ class Timeline:
         """The transition between each pair of consecutive episodes."""
         if grace_months < 0:
             raise TimelineError(f"grace_months {grace_months} is negative")
-        return tuple(self._transition(i, grace_months=grace_months) for i in range(len(self) - 1))
+        known = self._known
+        return tuple(
+            [
+                known.get((i, grace_months)) or self._transition(i, grace_months=grace_months)
+                for i in range(len(self.episodes) - 1)
+            ]
+        )
 
     def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:
         """Each time between consecutive episodes that may have been untreated, as a month range.
@@ -353,12 +419,12 @@ class Timeline:
             gap = transition.gap
             if gap is None or gap.high < 0:
                 continue
-            bounds = self._stop_bounds(index)
+            bounds = self._stop_codes(index)
             assert bounds is not None  # an ongoing episode has no gap
             certain = Truth.from_bounds(
-                always=bounds[1] < transition.after.start.first_day,
+                always=bounds[1] < transition.after.start._lo,
                 # An overlap shorter than a month still has a gap of 0 whole months.
-                never=transition.after.start.last_day <= bounds[0],
+                never=transition.after.start._hi <= bounds[0],
             )
             if certain is Truth.FALSE:
                 continue
