@@ -249,3 +249,24 @@ def test_parquet_file_reads_like_the_csv(tmp_path: Path) -> None:
     pq.write_table(pa.Table.from_pylist(_rows(SHARED_TABLE)), path)
 
     assert read_exposures_rows(_rows(SHARED_TABLE)) == read_exposures_arrow(path)
+
+
+BAD_ROWS = (
+    "person_id,drug,start_date,end_date\n"
+    "1,natalizumab,2014-01-10,2014-01-10\n"
+    "1,natalizumab,2014-13-01,2014-02-07\n"
+    "2,,2014-01-01,2014-01-01\n"
+    "3,fingolimod,2015-01-01,2015-03-01\n"
+)
+
+
+def test_bad_rows_are_skipped_on_request_and_reported() -> None:
+    read = read_exposures_rows(_rows(BAD_ROWS), skip_bad_rows=True)
+
+    assert [1, 4] == [exposure.row for exposure in read]
+    assert [(2, "start_date"), (3, "drug")] == [(p.row, p.column) for p in read.skipped]
+
+
+def test_without_skipping_a_bad_row_refuses_the_table() -> None:
+    with pytest.raises(TableFormatError, match="2 problem"):
+        read_exposures_rows(_rows(BAD_ROWS))

@@ -33,6 +33,7 @@ __all__ = [
     "EpisodeBuild",
     "Exposure",
     "ExposureColumns",
+    "ExposureRead",
     "build_episodes",
     "read_exposures_arrow",
     "read_exposures_csv",
@@ -84,10 +85,36 @@ def _day(text: str) -> dt.date:
     return date.first_day
 
 
+@attrs.frozen
+class ExposureRead:
+    """The exposures a table gave, and the rows skipped (only with ``skip_bad_rows=True``).
+
+    It is a sequence of the exposures, so it can be passed to :func:`build_episodes` as is.
+    """
+
+    exposures: tuple[Exposure, ...]
+    skipped: tuple[RowProblem, ...] = ()
+
+    def __iter__(self) -> Iterator[Exposure]:
+        return iter(self.exposures)
+
+    def __len__(self) -> int:
+        return len(self.exposures)
+
+    def __getitem__(self, index: int) -> Exposure:
+        return self.exposures[index]
+
+
 def read_exposures_rows(
-    rows: Iterable[Mapping[str, str]], columns: ExposureColumns = ExposureColumns()
-) -> tuple[Exposure, ...]:
+    rows: Iterable[Mapping[str, str]],
+    columns: ExposureColumns = ExposureColumns(),
+    *,
+    skip_bad_rows: bool = False,
+) -> ExposureRead:
     """Read rows of text cells into exposures.
+
+    A table with a bad row is refused whole, unless ``skip_bad_rows`` is true: then the good
+    rows are read and every problem of the skipped ones is reported in ``skipped``.
 
     Raises:
         TableFormatError: listing every problem with its row and column (a blank id, a date
@@ -96,6 +123,7 @@ def read_exposures_rows(
     found: list[Exposure] = []
     problems: list[RowProblem] = []
     for number, cells in enumerate(rows, start=1):
+        before = len(problems)
         person = cells.get(columns.person_id, "").strip()
         drug = cells.get(columns.drug, "").strip()
         reasons: tuple[SwitchReason, ...] = ()
@@ -113,23 +141,23 @@ def read_exposures_rows(
                 days.append(_day(cells.get(column, "").strip()))
             except DmtTimelineError as exc:
                 problems.append(RowProblem(number, column, str(exc)))
-        if len(days) != 2 or not person or not drug:
+        if len(problems) > before:
             continue
         try:
             found.append(Exposure(person, drug, days[0], days[1], reasons, number))
         except DmtTimelineError as exc:
             problems.append(RowProblem(number, columns.end, str(exc)))
-    if problems:
+    if problems and not skip_bad_rows:
         raise TableFormatError(f"exposure table: {len(problems)} problem(s); nothing was read", problems)
-    return tuple(found)
+    return ExposureRead(tuple(found), tuple(problems))
 
 
 def read_exposures_csv(
-    path: str | os.PathLike[str], columns: ExposureColumns = ExposureColumns()
-) -> tuple[Exposure, ...]:
+    path: str | os.PathLike[str], columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+) -> ExposureRead:
     """Read a long CSV of exposures (UTF-8, header row); see :func:`read_exposures_rows`."""
     with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        return read_exposures_rows(csv.DictReader(handle), columns)
+        return read_exposures_rows(csv.DictReader(handle), columns, skip_bad_rows=skip_bad_rows)
 
 
 def _cell(value: Any) -> str:
@@ -141,21 +169,25 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def read_exposures_frame(frame: Any, columns: ExposureColumns = ExposureColumns()) -> tuple[Exposure, ...]:
+def read_exposures_frame(
+    frame: Any, columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+) -> ExposureRead:
     """Read a pandas DataFrame of exposures (dates as text, dates or timestamps).
 
     Rows are numbered by position from 1, whatever the frame's index.
     """
-    return read_exposures_rows(frame_records(frame, _cell), columns)
+    return read_exposures_rows(frame_records(frame, _cell), columns, skip_bad_rows=skip_bad_rows)
 
 
-def read_exposures_arrow(source: Any, columns: ExposureColumns = ExposureColumns()) -> tuple[Exposure, ...]:
+def read_exposures_arrow(
+    source: Any, columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+) -> ExposureRead:
     """Read a pyarrow Table, or a Parquet file at a path, of exposures (dates as text or dates).
 
     Rows are numbered from 1 in file order. For tables too large for one object per row, see
     :mod:`dmt_timeline.batch`.
     """
-    return read_exposures_rows(arrow_records(source, _cell), columns)
+    return read_exposures_rows(arrow_records(source, _cell), columns, skip_bad_rows=skip_bad_rows)
 
 
 @attrs.frozen
