@@ -101,7 +101,10 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
             is no last follow-up to censor at, when ``episode`` names none of the patient's
             episodes, or when ``outcome`` is not an outcome key (``"MS"`` or a comorbidity).
     """
-    if not isinstance(episode, int) or isinstance(episode, bool) or not 0 <= episode < len(patient.episodes):
+    valid = type(episode) is int and 0 <= episode < len(patient.episodes)  # the common case, quickly
+    if not valid and (
+        not isinstance(episode, int) or isinstance(episode, bool) or not 0 <= episode < len(patient.episodes)
+    ):
         raise TimelineError(
             f"patient {patient.id}: episode {episode!r} does not name one of the "
             f"{len(patient.episodes)} episodes"
@@ -114,15 +117,18 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
     # or months_between(start, date) clamped at zero, worked out on integers.
     low: int | None = None
     high: int | None = None
+    # obs.key == outcome, without the property: keys and conditions correspond one to one.
+    condition = _OUTCOME_CONDITIONS[outcome]
     for obs in patient.observations:
-        if obs.episode == episode and obs.key == outcome:
+        if obs.episode == episode and obs.condition is condition:
             if obs.latency_months is not None:
                 lo = hi = obs.latency_months
             else:
-                assert obs.date is not None  # a ResponseObservation has exactly one of the two
+                date = obs.date
+                assert date is not None  # a ResponseObservation has exactly one of the two
                 start = index.start
-                lo = max(_whole_months(start._hi, obs.date._lo), 0)
-                hi = max(_whole_months(start._lo, obs.date._hi), 0)
+                lo = max(_whole_months(start._hi, date._lo), 0)
+                hi = max(_whole_months(start._lo, date._hi), 0)
             low = lo if low is None or lo < low else low
             high = hi if high is None or hi < high else high
     if low is not None and high is not None:

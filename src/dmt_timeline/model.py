@@ -16,7 +16,7 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.catalogue import Therapy, TherapyClass
-from dmt_timeline.dates import Order, PartialDate
+from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError
 
 __all__ = [
@@ -140,11 +140,15 @@ def _partial_date(value: PartialDate | object) -> PartialDate:
 
 
 def _optional_date(value: object) -> PartialDate | None:
-    return None if value is None else _partial_date(value)
+    if value is None or isinstance(value, PartialDate):
+        return value  # what _partial_date would return for a date, one call sooner
+    return PartialDate.coerce(value)  # type: ignore[arg-type]  # coerce refuses the rest
 
 
 def _stop(value: object) -> PartialDate | StopState:
-    return value if isinstance(value, StopState) else _partial_date(value)
+    if isinstance(value, (PartialDate, StopState)):  # a tuple: the faster check
+        return value  # what _partial_date would return for a date, one call sooner
+    return PartialDate.coerce(value)  # type: ignore[arg-type]  # coerce refuses the rest
 
 
 def _optional_edss(value: object) -> EDSS | None:
@@ -166,8 +170,20 @@ def _check_type(kind: type | tuple[type, ...], what: str) -> _Validator:
     return check
 
 
+def _check_optional_type(kind: type, what: str) -> _Validator:
+    """:func:`_check_type` that lets None through: ``attrs.validators.optional`` in one call."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise InvalidValueError(f"{attribute.name} {value!r} is not {what}")
+
+    return check
+
+
 def _check_items(kind: type, what: str) -> _Validator:
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if type(value) is tuple and not value:
+            return  # empty, the common case: nothing to check
         if not isinstance(value, tuple):
             raise InvalidValueError(f"{attribute.name} {value!r} is not a tuple of {what}")
         for i, item in enumerate(value):
@@ -223,7 +239,9 @@ class TherapyEpisode:
             raise InvalidValueError(
                 f"stop ongoing contradicts reasons {codes}: an ongoing episode has no stop reasons"
             )
-        if isinstance(self.stop, PartialDate) and self.stop.compare(self.start) is Order.BEFORE:
+        stop = self.stop
+        # stop.compare(start) is Order.BEFORE, on the day codes, without the call.
+        if isinstance(stop, PartialDate) and stop._hi < self.start._lo:
             raise InvalidValueError(f"stop {self.stop} is before start {self.start}")
         if len(self.reasons) > 1 and len(set(self.reasons)) != len(self.reasons):
             raise InvalidValueError("reasons repeat a reason")
@@ -274,7 +292,7 @@ class Diagnosis:
     date: PartialDate | None = attrs.field(default=None, converter=_optional_date)
     csf: CSFBands | None = attrs.field(
         default=None,
-        validator=attrs.validators.optional(_check_type(CSFBands, "a CSFBands value")),
+        validator=_check_optional_type(CSFBands, "a CSFBands value"),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -365,7 +383,7 @@ class ResponseObservation:
     latency_months: int | None = attrs.field(default=None, validator=_optional_int)
     grade: SGI | None = attrs.field(
         default=None,
-        validator=attrs.validators.optional(_check_type(SGI, "an SGI grade")),
+        validator=_check_optional_type(SGI, "an SGI grade"),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -455,27 +473,33 @@ class Patient:
             raise InvalidValueError(f"patient id {self.id!r} must be non-empty text")
         for field, kind in _PATIENT_ITEMS:
             items = getattr(self, field)
+            if type(items) is tuple and not items:
+                continue  # none: nothing to check
             if not _exactly(items, kind):  # exactly the classes asked for is the common case
                 self._check_items(field, items, kind)
-        for i, obs in enumerate(self.observations):
-            where = f"observations[{i}]"
-            if not 0 <= obs.episode < len(self.episodes):
-                self._fail(
-                    f"{where}.episode: {obs.episode} does not name one of the {len(self.episodes)} episodes"
-                )
-            start = self.episodes[obs.episode].start
-            if obs.date is not None and obs.date.compare(start) is Order.BEFORE:
-                self._fail(f"{where}.date: {obs.date} is before its episode's start {start}")
-            if (
-                obs.date is not None
-                and self.last_follow_up is not None
-                and obs.date.compare(self.last_follow_up) is Order.AFTER
-            ):
-                self._fail(f"{where}.date: {obs.date} is after last_follow_up {self.last_follow_up}")
+        episodes = self.episodes
         follow_up = self.last_follow_up
+        # Chronology below is PartialDate.compare on the day codes: x.compare(y) is
+        # Order.BEFORE when x._hi < y._lo, and Order.AFTER when x._lo > y._hi.
+        for i, obs in enumerate(self.observations):
+            if not 0 <= obs.episode < len(episodes):
+                self._fail(
+                    f"observations[{i}].episode: {obs.episode} does not name one of the "
+                    f"{len(episodes)} episodes"
+                )
+            date = obs.date
+            if date is None:
+                continue
+            start = episodes[obs.episode].start
+            if date._hi < start._lo:
+                self._fail(f"observations[{i}].date: {obs.date} is before its episode's start {start}")
+            if follow_up is not None and date._lo > follow_up._hi:
+                self._fail(
+                    f"observations[{i}].date: {obs.date} is after last_follow_up {self.last_follow_up}"
+                )
         if follow_up is not None:
-            for i, episode in enumerate(self.episodes):
-                if episode.start.compare(follow_up) is Order.AFTER:
+            for i, episode in enumerate(episodes):
+                if episode.start._lo > follow_up._hi:
                     self._fail(
                         f"episodes[{i}].start: {episode.start} is after last_follow_up {self.last_follow_up}"
                     )

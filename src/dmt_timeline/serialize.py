@@ -90,6 +90,11 @@ _STOP_STATES: Final = {state.value: state for state in StopState}
 
 
 def _structure_stop(value: Any, _: type) -> PartialDate | StopState:
+    interned = _interned
+    if interned is not None and type(value) is str:
+        found = interned.get(value)
+        if found is not None:
+            return found  # a date read before ("ongoing" is never interned): the common case
     state = _STOP_STATES.get(value) if isinstance(value, str) else None
     return state if state is not None else _structure_partial_date(value, PartialDate)
 
@@ -211,6 +216,7 @@ _FAST: Final = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, de
 configure_converter(_FAST)
 _EPISODE_FIELDS: Final = frozenset(field.name for field in attrs.fields(TherapyEpisode))
 _MISSING: Final = object()
+_NO_DATES: Final[dict[str, PartialDate]] = {}  # never written: no dates are shared outside a load
 
 
 def _fast_episode_hook(converter: cattrs.Converter) -> Callable[[Any, type], TherapyEpisode]:
@@ -244,13 +250,22 @@ def _fast_episode_hook(converter: cattrs.Converter) -> Callable[[Any, type], The
         reasons = o.get("reasons", _MISSING)
         edss = o.get("edss")
         sequence = o.get("sequence")
+        start = o["start"]
+        # Dates read before are taken as _structure_partial_date and _structure_stop would take
+        # them, without the calls ("ongoing" and "not recorded" are never interned).
+        interned = _interned or _NO_DATES
+        first = interned.get(start) if type(start) is str else None
+        last: PartialDate | StopState | None = interned.get(stop) if type(stop) is str else None
+        if last is None:
+            last = NOT_RECORDED if stop is _MISSING else _structure_stop(stop, PartialDate)
         return TherapyEpisode(
             structure_therapy(o["therapy"], Therapy),
-            _structure_partial_date(o["start"], PartialDate),
-            NOT_RECORDED if stop is _MISSING else _structure_stop(stop, PartialDate),
+            first if first is not None else _structure_partial_date(start, PartialDate),
+            last,
             () if reasons is _MISSING else structure_reasons_fast(reasons),
             None if edss is None else _structure_edss(edss, EDSS),
-            None if sequence is None else _structure_int(sequence, int),
+            # An int is what _structure_int returns unchanged; anything else goes through it.
+            sequence if sequence is None or type(sequence) is int else _structure_int(sequence, int),
         )
 
     return structure_episode
@@ -465,7 +480,7 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
         raw_patients = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_patients):
-        patient_id = raw.get("id") if isinstance(raw, Mapping) else None
+        patient_id = raw.get("id") if type(raw) is dict or isinstance(raw, Mapping) else None
         if not isinstance(patient_id, str):
             continue  # reported when the patient is read; an id that is a list cannot be a key
         if patient_id in seen:
@@ -478,7 +493,7 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
     structure_patient = conv.get_structure_hook(Patient)
     fast = _FAST.get_structure_hook(Patient) if conv is _CONVERTER else structure_patient
     for i, raw in enumerate(raw_patients):
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):  # a dict, the common case, first
             problems.append(f"patients[{i}]: expected an object (a patient)")
             continue
         try:

@@ -16,7 +16,7 @@ from typing import Final, Literal
 import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
-from dmt_timeline.dates import MonthRange, Order, PartialDate, Truth, _code, _code_key, _whole_months
+from dmt_timeline.dates import MonthRange, PartialDate, Truth, _code, _code_key, _whole_months
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
 
@@ -84,7 +84,7 @@ def _normalise(episodes: Iterable[TherapyEpisode]) -> tuple[TherapyEpisode, ...]
     items = tuple(episodes)
     if len(items) < 2:
         return items  # already in order: what sorting would give, without the keys
-    return in_order(items, by_sequence=bool(items) and all(e.sequence is not None for e in items))
+    return in_order(items, by_sequence=None not in [e.sequence for e in items])
 
 
 def in_order(items: Sequence[TherapyEpisode], *, by_sequence: bool) -> tuple[TherapyEpisode, ...]:
@@ -94,8 +94,11 @@ def in_order(items: Sequence[TherapyEpisode], *, by_sequence: bool) -> tuple[The
     in the whole timeline, when ``by_sequence`` says how the whole timeline is ordered.
     """
     if by_sequence:
-        if len({e.sequence for e in items}) == len(items):
+        sequences = [e.sequence for e in items]
+        if len(set(sequences)) == len(items):
             # Distinct sequences decide the order alone: the rest of the key would never be read.
+            if sequences == sorted(sequences):  # type: ignore[type-var]  # every one is set
+                return tuple(items)  # already in order (the common case): what sorting gives
             return tuple(sorted(items, key=_sequence))
         return tuple(sorted(items, key=lambda e: (e.sequence, _episode_key(e))))
     return tuple(sorted(items, key=_episode_key))
@@ -208,7 +211,7 @@ def _classify_codes(
             kinds.append(TransitionKind.LAG)
     if len(kinds) == 1:
         return gap, kinds[0], ""
-    readings = " or ".join(k.value for k in kinds)
+    readings = " or ".join([k.value for k in kinds])
     reason = (
         f"the gap lies between {gap.low} and {gap.high} months, so it may be a {readings} "
         f"(grace period {grace} months)"
@@ -277,14 +280,16 @@ class Timeline:
     def problems(self, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> tuple[str, ...]:
         """Every reason this history cannot be a timeline, one line each (empty when it can)."""
         found: list[str] = []
-        for i, (a, b) in enumerate(zip(self.episodes, self.episodes[1:], strict=False)):
-            if a.start.compare(b.start) is Order.AFTER:
+        episodes = self.episodes
+        for i in range(len(episodes) - 1):
+            a, b = episodes[i], episodes[i + 1]
+            if a.start._lo > b.start._hi:  # a.start.compare(b.start) is Order.AFTER, without the call
                 found.append(
                     f"{self._name()}episodes {a} (sequence {a.sequence}) and {b} "
                     f"(sequence {b.sequence}): the later in sequence certainly starts first"
                 )
                 continue
-            if max_overlap_months is None or a.therapy == b.therapy:
+            if max_overlap_months is None or a.therapy is b.therapy or a.therapy == b.therapy:
                 continue
             transition = self._transition(i, grace_months=DEFAULT_GRACE_MONTHS)
             gap = transition.gap
@@ -376,7 +381,8 @@ class Timeline:
 
     def _work_out(self, index: int, grace_months: int) -> Transition:
         before, after = self.episodes[index], self.episodes[index + 1]
-        change = Change.RESTART if before.therapy == after.therapy else Change.SWITCH
+        same = before.therapy is after.therapy or before.therapy == after.therapy
+        change = Change.RESTART if same else Change.SWITCH
         bounds = self._stop_codes(index)
         if bounds is None:
             return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
