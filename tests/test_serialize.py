@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dmt_timeline import serialize
 from dmt_timeline.catalogue import CATALOGUE, Route, Therapy, TherapyClass
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError
@@ -535,3 +536,26 @@ def test_a_user_therapy_round_trips_through_its_converter(tmp_path: Path) -> Non
     cohort = loads(DOC, Cohort, converter=converter)
     save_cohort(cohort, tmp_path / "c.json", converter=converter)
     assert cohort == load_cohort(tmp_path / "c.json", converter=converter)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id": "P1", "last_edss": NaN}',  # the standard parser's extension: read, then refused as EDSS
+        '{"id": "P1", "labels": {"note": "\\ud800"}}',  # a lone surrogate: orjson refuses, json reads
+        '{"id": "P1", "labels": {"a": "1", "a": "2"}}',  # a repeated key: the last one wins
+    ],
+)
+def test_parsing_agrees_with_the_standard_library(text: str) -> None:
+    def outcome(parse: Any) -> object:
+        try:
+            return parse(text)
+        except Exception as exc:  # any refusal, compared by its kind and message
+            return (type(exc).__name__, str(exc))
+
+    assert outcome(json.loads) == outcome(serialize._parse)
+
+
+def test_bad_json_is_reported_with_the_standard_library_position() -> None:
+    with pytest.raises(CohortFormatError, match="line 1 column 8: Expecting value"):
+        loads('{"id": }', Patient)

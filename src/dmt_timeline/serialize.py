@@ -544,6 +544,23 @@ def dumps(value: Any, *, indent: int | None = 2, converter: cattrs.Converter | N
     return json.dumps(unstructure(value, converter=converter), indent=indent, ensure_ascii=False)
 
 
+def _parse(text: str | bytes) -> Any:
+    """Parse JSON with orjson when it is installed (extra ``fast``), else with the standard library.
+
+    orjson accepts a subset of what the standard parser accepts (strict RFC 8259), so any text
+    it refuses is parsed again by ``json``: the result, and the error message for bad text, are
+    the standard library's either way.
+    """
+    try:
+        import orjson  # noqa: PLC0415 - optional; imported on first use
+    except ImportError:
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
     """Read JSON text as a ``cls``.
 
@@ -554,9 +571,9 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
         if cls is Cohort:
             # The parsed document of a cohort is as many small objects as the cohort itself.
             with _collector_paused():
-                doc = json.loads(text)
+                doc = _parse(text)
         else:
-            doc = json.loads(text)
+            doc = _parse(text)
     except json.JSONDecodeError as exc:
         raise CohortFormatError(
             "cannot read JSON", (f"line {exc.lineno} column {exc.colno}: {exc.msg}",)
