@@ -163,9 +163,10 @@ def cohort_latencies(
         if outcome not in _OUTCOME_CONDITIONS:
             known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
             raise TimelineError(f"outcome {outcome!r} is not one of {known}")
+    target = resolve_selector(index)  # once, not once per patient
     found: list[Latency] = []
     for patient in cohort:
-        position = index_episode(patient, index, initiation=initiation)
+        position = index_episode(patient, target, initiation=initiation)
         if position is None:
             continue
         found.extend(latency(patient, outcome, episode=position) for outcome in outcomes)
