@@ -582,3 +582,15 @@ def test_patient_can_carry_every_kind_of_record() -> None:
         len(x)
         for x in (patient.episodes, patient.diagnoses, patient.observations, patient.comorbidity_treatments)
     )
+
+
+def test_latency_months_beyond_a_century_is_refused() -> None:
+    with pytest.raises(
+        InvalidValueError, match=re.escape("latency_months 1201 is not a whole number of months in 0..1200")
+    ):
+        ResponseObservation(Outcome.MS_ACTIVITY_CEASED, 0, Condition.MULTIPLE_SCLEROSIS, latency_months=1201)
+
+
+def test_sequence_beyond_a_thousand_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match=re.escape("sequence 1001 is not a whole number in 1..1000")):
+        TherapyEpisode(CATALOGUE["Nat"], "2010", sequence=1001)

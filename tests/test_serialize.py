@@ -559,3 +559,15 @@ def test_parsing_agrees_with_the_standard_library(text: str) -> None:
 def test_bad_json_is_reported_with_the_standard_library_position() -> None:
     with pytest.raises(CohortFormatError, match="line 1 column 8: Expecting value"):
         loads('{"id": }', Patient)
+
+
+def test_an_integer_beyond_64_bits_is_refused_whichever_parser_reads_it() -> None:
+    text = (
+        '{"id": "P1", "episodes": [{"therapy": "Nat", "start": "2010"}], "observations": '
+        '[{"outcome": "MS activity ceased", "condition": "multiple sclerosis", "episode": 0, '
+        '"latency_months": 18446744073709551616}]}'
+    )
+    with pytest.raises(CohortFormatError, match=r"observations\[0\]\.latency_months"):
+        loads(text, Patient)
+    with pytest.raises(CohortFormatError, match=re.escape("0..1200")):
+        structure(json.loads(text), Patient)

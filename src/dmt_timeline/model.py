@@ -21,6 +21,8 @@ from dmt_timeline.errors import InvalidValueError
 
 __all__ = [
     "EDSS",
+    "MAX_LATENCY_MONTHS",
+    "MAX_SEQUENCE",
     "NOT_RECORDED",
     "ONGOING",
     "SGI",
@@ -201,9 +203,15 @@ def _tuple(value: Iterable[object]) -> tuple[object, ...]:
     return tuple(value)
 
 
+MAX_SEQUENCE: Final = 1000
+"""The highest episode ``sequence`` the model accepts (no history has a thousand lines)."""
+
+
 def _optional_positive(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number >= 1")
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SEQUENCE
+    ):
+        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number in 1..{MAX_SEQUENCE}")
 
 
 @attrs.frozen
@@ -352,9 +360,17 @@ class ComorbidityTreatment:
             raise InvalidValueError("modalities () is empty: say what the treatment was")
 
 
+MAX_LATENCY_MONTHS: Final = 1200
+"""The longest latency the model accepts: a hundred years, far beyond any follow-up."""
+
+
 def _optional_int(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number of months >= 0")
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_LATENCY_MONTHS
+    ):
+        raise InvalidValueError(
+            f"{attribute.name} {value!r} is not a whole number of months in 0..{MAX_LATENCY_MONTHS}"
+        )
 
 
 def _index(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -548,8 +548,10 @@ def _parse(text: str | bytes) -> Any:
     """Parse JSON with orjson when it is installed (extra ``fast``), else with the standard library.
 
     orjson accepts a subset of what the standard parser accepts (strict RFC 8259), so any text
-    it refuses is parsed again by ``json``: the result, and the error message for bad text, are
-    the standard library's either way.
+    it refuses is parsed again by ``json``, whose error message is reported. The one difference
+    is an integer beyond 64 bits, which orjson reads as a float; every integer the model holds
+    is bounded far below that, so such a document is refused either way (as a fraction, or as
+    out of range).
     """
     try:
         import orjson  # noqa: PLC0415 - optional; imported on first use

@@ -36,6 +36,7 @@ from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import MAX_YEAR, MIN_YEAR, MonthRange, PartialDate, Precision
 from dmt_timeline.model import (
     EDSS,
+    MAX_LATENCY_MONTHS,
     NOT_RECORDED,
     ONGOING,
     SGI,
@@ -486,7 +487,7 @@ def _observation(draw: st.DrawFn, episode: int, dates: st.SearchStrategy[Partial
         grade = draw(_OPTIONAL_GRADES)
     if draw(st.booleans()):
         return ResponseObservation(outcome, episode, condition, date=draw(dates), grade=grade)
-    months = draw(st.integers(min_value=0))
+    months = draw(st.integers(min_value=0, max_value=MAX_LATENCY_MONTHS))
     return ResponseObservation(outcome, episode, condition, latency_months=months, grade=grade)
 
 
