@@ -389,24 +389,23 @@ are not recorded) are reported as "not derivable" and do not change the status.
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
-    return value
+def _whole_number(minimum: int, refusal: str) -> Callable[[str], int]:
+    """An argparse type for whole numbers of at least ``minimum``; ``refusal`` says why one is not."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} {refusal}")
+        return value
+
+    return parse
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
+_positive = _whole_number(1, "is not a positive number")
+_non_negative = _whole_number(0, "is negative")
 
 
 def _parser() -> argparse.ArgumentParser:

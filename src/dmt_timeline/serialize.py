@@ -299,6 +299,16 @@ def _fast_observation_hook() -> Callable[[Any, type], ResponseObservation]:
     return structure_observation
 
 
+def _items(o: Mapping[str, Any], field: str, hook: Callable[[Any, type], T], cls: type[T]) -> tuple[T, ...]:
+    """A list field of a record read item by item with ``hook``; absent means empty."""
+    raw = o.get(field, _MISSING)
+    if raw is _MISSING:
+        return ()
+    if type(raw) is not list:
+        raise DmtTimelineError(f"{field}: expected a list")
+    return tuple([hook(item, cls) for item in raw])
+
+
 def _fast_patient_hook(converter: cattrs.Converter) -> Callable[[Any, type], Patient]:
     """Read a patient as ``converter``'s generated hook does (and, like it, never looser)."""
     structure_episode = converter.get_structure_hook(TherapyEpisode)
@@ -311,20 +321,8 @@ def _fast_patient_hook(converter: cattrs.Converter) -> Callable[[Any, type], Pat
     def structure_patient(o: Any, _: type) -> Patient:
         if not o.keys() <= _PATIENT_FIELDS:
             raise DmtTimelineError("unknown field")
-        raw = o.get("episodes", _MISSING)
-        if raw is _MISSING:
-            episodes: tuple[TherapyEpisode, ...] = ()
-        elif type(raw) is list:
-            episodes = tuple([structure_episode(e, TherapyEpisode) for e in raw])
-        else:
-            raise DmtTimelineError("episodes: expected a list")
-        raw = o.get("observations", _MISSING)
-        if raw is _MISSING:
-            observations: tuple[ResponseObservation, ...] = ()
-        elif type(raw) is list:
-            observations = tuple([structure_observation(x, ResponseObservation) for x in raw])
-        else:
-            raise DmtTimelineError("observations: expected a list")
+        episodes = _items(o, "episodes", structure_episode, TherapyEpisode)
+        observations = _items(o, "observations", structure_observation, ResponseObservation)
         diagnoses = o.get("diagnoses", _MISSING)
         treatments = o.get("comorbidity_treatments", _MISSING)
         labels = o.get("labels", _MISSING)
