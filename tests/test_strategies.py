@@ -29,7 +29,6 @@ from dmt_timeline.model import (
     TherapyEpisode,
 )
 from dmt_timeline.strategies import (
-    _overlap_limit,
     cohorts,
     diagnoses,
     edss_scores,
@@ -43,6 +42,7 @@ from dmt_timeline.strategies import (
     therapy_episodes,
     timelines,
 )
+from dmt_timeline.strategies._histories import _overlap_limit
 from dmt_timeline.timeline import Timeline
 
 Y, M, D = Precision.YEAR, Precision.MONTH, Precision.DAY
