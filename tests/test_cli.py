@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from dmt_timeline.cli import main
 from dmt_timeline.studies import natalizumab_psoriasis
 
 FAST = ["--resamples", "199"]
-BUNDLED = Path(natalizumab_psoriasis.__file__).parents[1] / "datasets" / "natalizumab_psoriasis.json"
+BUNDLED = Path(str(files("dmt_timeline.datasets").joinpath("natalizumab_psoriasis.json")))
 
 
 def command() -> str:
