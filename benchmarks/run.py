@@ -137,9 +137,14 @@ def _drug_map(con: Any) -> None:
     import pyarrow as pa
 
     from dmt_timeline.catalogue import CATALOGUE
-    from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, _window
+    from dmt_timeline.eras import persistence_window
+    from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS
 
-    rows = [(name, t.name, _window(t, DEFAULT_PERSISTENCE_DAYS, {})) for t in CATALOGUE for name in t.names]
+    rows = [
+        (name, t.name, persistence_window(t, DEFAULT_PERSISTENCE_DAYS, {}))
+        for t in CATALOGUE
+        for name in t.names
+    ]
     table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(("drug", "therapy", "win"))})
     con.register("drug_map_view", table)
     con.execute("CREATE OR REPLACE TABLE drug_map AS SELECT * FROM drug_map_view")

@@ -23,6 +23,7 @@ import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
+from dmt_timeline.eras import persistence_window
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
 from dmt_timeline.io._frames import arrow_records, frame_records
 from dmt_timeline.io.wide import RowProblem, TableFormatError
@@ -206,12 +207,6 @@ class EpisodeBuild:
     windows: tuple[tuple[str, int], ...] = ()
 
 
-def _window(therapy: Therapy, default: int, overrides: Mapping[Therapy, int]) -> int:
-    if therapy in overrides:
-        return overrides[therapy]
-    return max(default, therapy.dosing_interval_days or 0)
-
-
 def _resolve(
     exposures: Iterable[Exposure], catalogue: Catalogue, *, skip_unknown: bool
 ) -> tuple[list[tuple[Exposure, Therapy]], tuple[tuple[str, int], ...]]:
@@ -274,7 +269,7 @@ def build_episodes(
         for person, name in sorted(groups):
             items = groups[(person, name)]
             therapy = items[0][1]
-            window = used.setdefault(therapy.name, _window(therapy, persistence_days, overrides))
+            window = used.setdefault(therapy.name, persistence_window(therapy, persistence_days, overrides))
             items.sort(key=lambda item: (item[0].start, item[0].end, item[0].row))
             episodes.setdefault(person, []).extend(_eras(therapy, [e for e, _ in items], window))
     finally:

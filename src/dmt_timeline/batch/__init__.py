@@ -1,0 +1,51 @@
+"""Cohort-level era building and transition classification over columns, not objects.
+
+The object model (:class:`~dmt_timeline.Timeline`) answers one patient at a time; claims and
+registry tables hold millions of rows. This package gives the same answers for a whole table
+with numpy over integer day numbers (days since 1970-01-01, Arrow's ``date32``), one
+partition of patients at a time, without building one Python object per row:
+
+- :func:`exposure_transitions` reads a long exposure table (pandas, pyarrow, Parquet or CSV),
+  builds eras with the rule of :func:`dmt_timeline.io.build_episodes` (both take the window
+  from :func:`dmt_timeline.eras.persistence_window`) and classifies the transitions between them;
+- :func:`episode_transitions` classifies transitions of a tidy episodes table with partial
+  dates (the columns of :func:`dmt_timeline.io.tables.episodes_table`), indeterminate cases
+  included, in the order :class:`~dmt_timeline.Timeline` normalises episodes into;
+- :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
+  :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
+  to exact agreement with the scalar definitions.
+
+numpy and pyarrow are the extra ``tables``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from dmt_timeline.batch import _classify, _exposure_table
+from dmt_timeline.batch._classify import classify_arrays, whole_months_array
+from dmt_timeline.batch._columns import read_table
+from dmt_timeline.batch._episodes import episode_transitions
+from dmt_timeline.batch._exposure_eras import exposure_transitions
+from dmt_timeline.batch._results import BatchResult
+from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
+
+__all__ = [
+    "BATCH_COLUMNS",
+    "KINDS",
+    "BatchResult",
+    "classify_arrays",
+    "dask_exposure_transitions",
+    "episode_transitions",
+    "exposure_transitions",
+    "partition_by_patient",
+    "read_table",
+    "whole_months_array",
+]
+
+# Re-exported by assignment so that Sphinx, which reads doc-comments in this module only, documents them.
+BATCH_COLUMNS: Final = _exposure_table.BATCH_COLUMNS
+"""The default columns of a long exposure table here: person_id, drug, start, end, reason."""
+
+KINDS: Final = _classify.KINDS
+"""The transition kinds by the integer codes :func:`classify_arrays` returns."""

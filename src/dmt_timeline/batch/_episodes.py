@@ -1,0 +1,224 @@
+"""Transitions of a tidy episodes table with partial dates, indeterminate cases included."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, Literal
+
+from dmt_timeline.batch._classify import _transition_table, _transitions
+from dmt_timeline.batch._columns import _PROBLEMS_SHOWN, _days, _encode, _imports, _rows, _text, read_table
+from dmt_timeline.batch._partitions import _partitions
+from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
+from dmt_timeline.catalogue import CATALOGUE, Catalogue
+from dmt_timeline.errors import InvalidValueError, TimelineError
+from dmt_timeline.model import StopState
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS
+
+_EPISODE_COLUMNS: Final = (
+    "patient_id",
+    "therapy",
+    "start_earliest",
+    "start_latest",
+    "stop_state",
+    "stop_earliest",
+    "stop_latest",
+)
+_STATES: Final = {"date": 0, StopState.ONGOING.value: 1, StopState.NOT_RECORDED.value: 2}
+
+
+def _precision(np: Any, lo: Any, hi: Any, name: str) -> Any:
+    """0 year, 1 month, 2 day (as the timeline orders them), checking that the bounds are a
+    partial date's first and last day."""
+    lo_d, hi_d = lo.astype("datetime64[D]"), hi.astype("datetime64[D]")
+    lo_m, hi_m = lo_d.astype("datetime64[M]"), hi_d.astype("datetime64[M]")
+    lo_y, hi_y = lo_d.astype("datetime64[Y]"), hi_d.astype("datetime64[Y]")
+    day = lo == hi
+    next_d = hi_d + 1
+    month = (
+        ~day
+        & (lo_m == hi_m)
+        & (lo_d == lo_m.astype("datetime64[D]"))
+        & (next_d.astype("datetime64[M]") != hi_m)
+    )
+    year = (
+        ~day
+        & ~month
+        & (lo_y == hi_y)
+        & (lo_d == lo_y.astype("datetime64[D]"))
+        & (next_d.astype("datetime64[Y]") != hi_y)
+    )
+    bad = ~(day | month | year)
+    if bad.any():
+        raise InvalidValueError(
+            f"columns {name}_earliest/{name}_latest: not the first and last day of a year, a month "
+            f"or one day at row(s) {_rows(np, bad)}"
+        )
+    return np.where(day, 2, np.where(month, 1, 0))
+
+
+def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
+    """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
+    np, pa, pc = _imports()
+    table = read_table(source, _EPISODE_COLUMNS)
+    person, ids = _encode(np, pa, pc, _text(pa, pc, table["patient_id"]))
+    therapy_code, therapy_texts = _encode(np, pa, pc, _text(pa, pc, table["therapy"]))
+    names_sorted = sorted({catalogue.get(str(name)).name for name in therapy_texts})
+    name_code = {name: i for i, name in enumerate(names_sorted)}
+    therapy = np.array([name_code[catalogue.get(str(n)).name] for n in therapy_texts] or [0])[therapy_code]
+    state_text = _text(pa, pc, table["stop_state"]).to_pylist()
+    unknown_states = sorted({s for s in state_text if s not in _STATES}, key=str)
+    if unknown_states:
+        raise InvalidValueError(
+            f"column stop_state: {unknown_states[0]!r} is not one of 'date', 'ongoing', 'not recorded'"
+        )
+    state = np.array([_STATES[s] for s in state_text], dtype=np.int64)
+    start_lo = _days(np, pa, pc, table["start_earliest"], "start_earliest")
+    start_hi = _days(np, pa, pc, table["start_latest"], "start_latest")
+    start_prec = _precision(np, start_lo, start_hi, "start")
+    dated = state == 0
+    stop_lo = np.zeros(len(state), dtype=np.int64)
+    stop_hi = np.zeros(len(state), dtype=np.int64)
+    stop_prec = np.zeros(len(state), dtype=np.int64)
+    if dated.any():
+        stop_table = table.filter(pa.array(dated))
+        stop_lo[dated] = _days(np, pa, pc, stop_table["stop_earliest"], "stop_earliest")
+        stop_hi[dated] = _days(np, pa, pc, stop_table["stop_latest"], "stop_latest")
+        stop_prec[dated] = _precision(np, stop_lo[dated], stop_hi[dated], "stop")
+    before = dated & (stop_hi < start_lo)
+    if before.any():
+        raise InvalidValueError(f"column stop_latest: stop before start at row(s) {_rows(np, before)}")
+    n = len(state)
+    sequence = np.zeros(n, dtype=np.int64)
+    if "sequence" in table.column_names:
+        column = table["sequence"]
+        has = np.asarray(pc.is_valid(column).to_numpy(False), dtype=bool)
+        sequence = np.asarray(pc.fill_null(column, 0).to_numpy(False), dtype=np.int64)
+        # The source's order counts only when every episode of the patient carries one.
+        missing = np.bincount(person[~has], minlength=len(ids))
+        sequence = np.where(missing[person] == 0, sequence, 0)
+    reasons = np.zeros(n, dtype=np.int64)
+    if "reasons" in table.column_names:
+        reasons, _ = _encode(np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"]), ""))
+    edss = np.full(n, -1.0)
+    if "edss" in table.column_names:
+        edss = np.asarray(pc.fill_null(pc.cast(table["edss"], pa.float64()), -1.0).to_numpy(False))
+    stop_code = np.where(dated, 2, np.where(state == 2, 0, 1))  # not recorded < ongoing < a date
+    edss_rank = np.unique(edss, return_inverse=True)[1].reshape(-1)
+    return {
+        "ids": ids,
+        "names": names_sorted,
+        "person": person,
+        "therapy": therapy,
+        "state": state,
+        "start_lo": start_lo,
+        "start_hi": start_hi,
+        "stop_lo": stop_lo,
+        "stop_hi": stop_hi,
+        "keys": (
+            sequence,
+            start_lo,
+            start_hi,
+            start_prec,
+            therapy,
+            stop_code,
+            stop_lo,
+            stop_hi,
+            stop_prec,
+            reasons,
+            edss_rank,
+        ),
+    }
+
+
+def episode_transitions(
+    source: Any,
+    *,
+    grace_months: int = DEFAULT_GRACE_MONTHS,
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    catalogue: Catalogue = CATALOGUE,
+    partition_size: int = 250_000,
+    output: Literal["arrow", "pandas"] = "arrow",
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """Transitions of a tidy episodes table with partial dates, as
+    :meth:`Timeline.of(patient).transitions() <dmt_timeline.Timeline.transitions>` gives them.
+
+    The table has the columns of :func:`dmt_timeline.io.tables.episodes_table`: at least
+    ``patient_id``, ``therapy``, ``start_earliest``, ``start_latest``, ``stop_state``
+    (``date``, ``ongoing`` or ``not recorded``), ``stop_earliest``, ``stop_latest``; and
+    optionally ``sequence``, ``reasons`` (codes joined by ``;``) and ``edss``, which the
+    timeline's order uses to break ties. A partial date's precision is read from its bounds.
+    ``progress``, when given, is called with (patients done, patients in the table): once
+    with 0 when the table has been read, then after each partition of ``partition_size``
+    patients.
+
+    Returns:
+        One row per transition: ``patient_id``, ``position``, ``before_therapy``,
+        ``after_therapy``, ``kind``, ``change``, ``gap_low``, ``gap_high`` (null when the
+        earlier episode is ongoing), ``grace_months``.
+
+    Raises:
+        InvalidValueError: naming the column and rows of bounds that are no partial date, a
+            stop certainly before its start, an unknown stop state or therapy.
+        TimelineError: listing the patients whose history cannot be a timeline (as
+            :meth:`~dmt_timeline.Timeline.of`), unless ``max_overlap_months`` is None.
+    """
+    np, pa, _ = _imports()
+    if grace_months < 0:
+        raise TimelineError(f"grace_months {grace_months} is negative")
+    data = _read_episodes(source, catalogue)
+    person, therapy, ids = data["person"], data["therapy"], data["ids"]
+    start_lo, start_hi, stop_lo, stop_hi = (
+        data["start_lo"],
+        data["start_hi"],
+        data["stop_lo"],
+        data["stop_hi"],
+    )
+    id_array = pa.array(ids, pa.string())
+    names = pa.array(data["names"], pa.string())
+    parts = []
+    problems: list[str] = []
+    n_patients, done = len(ids), 0
+    if progress is not None:
+        progress(0, n_patients)
+    for part in _partitions(np, person, partition_size):
+        # The timeline's order: by patient, then (when every episode has one) the source's
+        # sequence, then start, therapy name, stop, reasons and EDSS.
+        keys = [person[part], *(key[part] for key in data["keys"])]
+        rows = part[np.lexsort(tuple(reversed(keys)))]
+        p, t = person[rows], therapy[rows]
+        found = _transitions(
+            np,
+            p,
+            t,
+            start_lo=start_lo[rows],
+            start_hi=start_hi[rows],
+            stop_lo=stop_lo[rows],
+            stop_hi=stop_hi[rows],
+            state=data["state"][rows],
+            grace=grace_months,
+        )
+        pair = found["pair"]
+        order_broken = start_lo[rows][pair] > start_hi[rows][pair + 1]
+        if found["contradiction"].any() or order_broken.any():
+            bad = np.unique(p[pair[found["contradiction"] | order_broken]])
+            problems.extend(
+                f"patient {ids[i]}: a later episode in sequence certainly starts first" for i in bad.tolist()
+            )
+        if max_overlap_months is not None:
+            different = ~found["restart"]
+            refused = different & (found["ongoing"] | (found["gap_high"] < -max_overlap_months))
+            problems.extend(
+                f"patient {ids[i]}: episodes overlap beyond {max_overlap_months} months "
+                "(or an ongoing episode is followed by another therapy)"
+                for i in np.unique(p[pair[refused & ~order_broken]]).tolist()
+            )
+        parts.append(_transition_table(pa, id_array, names, p, t, found, grace_months))
+        if progress is not None:
+            done = min(done + partition_size, n_patients)
+            progress(done, n_patients)
+    if problems:
+        shown = "; ".join(problems[:_PROBLEMS_SHOWN])
+        more = f"; and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""
+        raise TimelineError(f"{len(problems)} history(ies) cannot be a timeline: {shown}{more}")
+    return _output(_concat(pa, parts, _EMPTY_TRANSITIONS), output)

@@ -1,0 +1,69 @@
+"""What the batch engine returns: its result class, and its tables as Arrow or pandas."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import attrs
+
+from dmt_timeline.errors import InvalidValueError
+
+
+@attrs.frozen
+class BatchResult:
+    """What :func:`exposure_transitions` gave.
+
+    Attributes:
+        episodes: One row per era: ``patient_id``, ``line`` (1 = first), ``therapy``,
+            ``start``, ``stop`` (``date32``), ``reasons`` (codes joined by ``;``), ``exposures``.
+        transitions: One row per pair of consecutive eras: ``patient_id``, ``position``,
+            ``before_therapy``, ``after_therapy``, ``kind``, ``change``, ``gap_low``,
+            ``gap_high``, ``grace_months``.
+        unknown: Drugs the catalogue does not know, with their counts (skipped).
+        windows: The persistence window used for each therapy, in days.
+
+    Text columns are dictionary-encoded (categorical in pandas) and whole numbers ``int32``:
+    a few bytes a row, so that the output stays smaller than the input.
+    """
+
+    episodes: Any
+    transitions: Any
+    unknown: tuple[tuple[str, int], ...] = ()
+    windows: tuple[tuple[str, int], ...] = ()
+
+
+def _output(table: Any, output: Literal["arrow", "pandas"]) -> Any:
+    if output == "pandas":
+        return table.to_pandas()
+    if output != "arrow":
+        raise InvalidValueError(f"output {output!r} is not 'arrow' or 'pandas'")
+    return table
+
+
+_EMPTY_EPISODES: Final = (
+    ("patient_id", "string"),
+    ("line", "int32"),
+    ("therapy", "string"),
+    ("start", "date32"),
+    ("stop", "date32"),
+    ("reasons", "string"),
+    ("exposures", "int32"),
+)
+_EMPTY_TRANSITIONS: Final = (
+    ("patient_id", "string"),
+    ("position", "int32"),
+    ("before_therapy", "string"),
+    ("after_therapy", "string"),
+    ("kind", "string"),
+    ("change", "string"),
+    ("gap_low", "int32"),
+    ("gap_high", "int32"),
+    ("grace_months", "int32"),
+)
+
+
+def _concat(pa: Any, parts: list[Any], empty: tuple[tuple[str, str], ...]) -> Any:
+    if parts:
+        return pa.concat_tables(parts)
+    types = {"string": pa.dictionary(pa.int32(), pa.string()), "int32": pa.int32(), "date32": pa.date32()}
+    return pa.schema([(name, types[kind]) for name, kind in empty]).empty_table()
