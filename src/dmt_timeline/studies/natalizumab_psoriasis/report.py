@@ -129,38 +129,40 @@ class Report:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-compatible builtins, in this schema (version 1)::
+        """The report as JSON-compatible builtins.
 
-        {
-          "schema_version": 1,
-          "study": str,                        # short title
-          "cohort": {"patients": int, "source": str},
-          "verdicts": {"agrees": int, "differs": int, "not derivable": int},
-          "all_derivable_agree": bool,         # true when no claim differs
-          "claims": [
+        The schema (version 1)::
+
             {
-              "id": str,                       # stable slug, e.g. "ifnb_users"
-              "statement": str,                # a paraphrase of what the publication states
-              "published": int | str,          # the publication's value
-              "derived": int | str,            # the value derived from the cohort
-              "verdict": "agrees" | "differs" | "not derivable",
-              "note": str                      # bounds, readings, disagreements ("" if none)
+              "schema_version": 1,
+              "study": str,                        # short title
+              "cohort": {"patients": int, "source": str},
+              "verdicts": {"agrees": int, "differs": int, "not derivable": int},
+              "all_derivable_agree": bool,         # true when no claim differs
+              "claims": [
+                {
+                  "id": str,                       # stable slug, e.g. "ifnb_users"
+                  "statement": str,                # a paraphrase of what the publication states
+                  "published": int | str,          # the publication's value
+                  "derived": int | str,            # the value derived from the cohort
+                  "verdict": "agrees" | "differs" | "not derivable",
+                  "note": str                      # bounds, readings, disagreements ("" if none)
+                }
+              ],
+              "comparisons": [
+                {
+                  "measure": str,                  # e.g. "MS latency (months)"
+                  "groups": [{"name": str, "values": [float], "n": int, "median": float}],
+                  "statistic": float,              # Kruskal-Wallis H, tie-corrected
+                  "df": int,
+                  "p_asymptotic": float,           # chi-squared reference, as scipy.stats.kruskal
+                  "p_permutation": float,          # permutation p-value of H
+                  "permutation_exact": bool,       # all assignments enumerated, else Monte Carlo
+                  "n_resamples": int,
+                  "random_state": int | null       # seed of the Monte Carlo permutations
+                }
+              ]
             }
-          ],
-          "comparisons": [
-            {
-              "measure": str,                  # e.g. "MS latency (months)"
-              "groups": [{"name": str, "values": [float], "n": int, "median": float}],
-              "statistic": float,              # Kruskal-Wallis H, tie-corrected
-              "df": int,
-              "p_asymptotic": float,           # chi-squared reference, as scipy.stats.kruskal
-              "p_permutation": float,          # permutation p-value of H
-              "permutation_exact": bool,       # all assignments enumerated, else Monte Carlo
-              "n_resamples": int,
-              "random_state": int | null       # seed of the Monte Carlo permutations
-            }
-          ]
-        }
         """
         return {
             "schema_version": 1,
