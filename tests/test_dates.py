@@ -21,6 +21,7 @@ from dmt_timeline.dates import (
     PartialDate,
     Precision,
     Truth,
+    _month_range,
     months_between,
     whole_months,
 )
@@ -650,3 +651,16 @@ def test_contains_range(inner: MonthRange, expected: bool) -> None:
 
 def test_subtracting_ranges_gives_every_difference() -> None:
     assert MonthRange(-1, 6) == MonthRange(3, 8) - MonthRange(2, 4)
+
+
+@given(st.integers(-2000, 2000), st.integers(0, 2000))
+def test_shared_month_ranges_are_month_ranges(low: int, width: int) -> None:
+    # Derived gaps and latencies share their MonthRange values; sharing must not change one.
+    shared = _month_range(low, low + width)
+    assert MonthRange(low, low + width) == shared
+    assert (low, low + width) == (shared.low, shared.high)
+
+
+def test_shared_month_ranges_refuse_what_month_range_refuses() -> None:
+    with pytest.raises(InvalidDateError, match="low is above high"):
+        _month_range(3, 2)

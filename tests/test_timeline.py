@@ -249,6 +249,16 @@ def test_transition_records_its_grace_period() -> None:
     assert 6 == transition.grace_months
 
 
+@given(timelines(), st.lists(st.integers(0, 24), min_size=1, max_size=4))
+def test_transitions_do_not_depend_on_what_was_asked_before(timeline: Timeline, graces: list[int]) -> None:
+    # A timeline keeps the transitions it last worked out: asking with other grace periods in
+    # between must give what a timeline that was never asked gives.
+    for grace in graces:
+        fresh = Timeline.from_episodes(timeline.episodes, last_follow_up=timeline.last_follow_up)
+        assert fresh.transitions(grace_months=grace) == timeline.transitions(grace_months=grace)
+        assert all(t.grace_months == grace for t in timeline.transitions(grace_months=grace))
+
+
 def test_negative_grace_is_refused() -> None:
     with pytest.raises(TimelineError, match="grace_months -1 is negative"):
         line(ep("GA", "2007"), ep("IFNb", "2009")).transitions(grace_months=-1)

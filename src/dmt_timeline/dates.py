@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from calendar import isleap
 from typing import Final
@@ -164,6 +165,12 @@ class MonthRange:
         if self.is_exact:
             return f"{self.low} month" if abs(self.low) == 1 else f"{self.low} months"
         return f"{self.low}..{self.high} months"
+
+
+# Month ranges shared by value (they are immutable): derived ranges such as gaps and latencies
+# repeat a few thousand values across a cohort, and sharing one is cheaper than building it.
+# Bounded, so that no cohort can grow it without limit.
+_month_range: Final = functools.lru_cache(maxsize=1 << 16)(MonthRange)
 
 
 _MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from dmt_timeline.dates import MonthRange, _whole_months
+from dmt_timeline.dates import MonthRange, _month_range, _whole_months
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
 from dmt_timeline.timeline import Selector, episode_matches, in_order, resolve_selector
@@ -132,7 +132,7 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
             low = lo if low is None or lo < low else low
             high = hi if high is None or hi < high else high
     if low is not None and high is not None:
-        return Latency(patient.id, outcome, MonthRange(low, high), True, index)
+        return Latency(patient.id, outcome, _month_range(low, high), True, index)
     follow_up = patient.last_follow_up
     if follow_up is None:
         raise TimelineError(
@@ -140,7 +140,7 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
             "last_follow_up to censor at"
         )
     start = index.start
-    months = MonthRange(
+    months = _month_range(
         max(_whole_months(start._hi, follow_up._lo), 0), max(_whole_months(start._lo, follow_up._hi), 0)
     )
     return Latency(patient.id, outcome, months, False, index)

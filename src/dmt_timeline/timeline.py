@@ -16,7 +16,15 @@ from typing import Final, Literal
 import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
-from dmt_timeline.dates import MonthRange, PartialDate, Truth, _code, _code_key, _whole_months
+from dmt_timeline.dates import (
+    MonthRange,
+    PartialDate,
+    Truth,
+    _code,
+    _code_key,
+    _month_range,
+    _whole_months,
+)
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
 
@@ -176,13 +184,11 @@ def _classify(
     stop_lo: dt.date, stop_hi: dt.date, start_lo: dt.date, start_hi: dt.date, *, grace: int, bounded: bool
 ) -> tuple[MonthRange, TransitionKind, str]:
     """Classify the readings (stop day s, next start day n) of a transition."""
-    return _classify_codes(
-        _code(stop_lo), _code(stop_hi), _code(start_lo), _code(start_hi), grace=grace, bounded=bounded
-    )
+    return _classify_codes(_code(stop_lo), _code(stop_hi), _code(start_lo), _code(start_hi), grace, bounded)
 
 
-def _classify_codes(
-    stop_lo: int, stop_hi: int, start_lo: int, start_hi: int, *, grace: int, bounded: bool
+def _classify_codes(  # noqa: PLR0917 - called once per transition: positional is the cheaper call
+    stop_lo: int, stop_hi: int, start_lo: int, start_hi: int, grace: int, bounded: bool
 ) -> tuple[MonthRange, TransitionKind, str]:
     """Classify the readings (stop day s, next start day n) of a transition, days as day codes.
 
@@ -191,10 +197,13 @@ def _classify_codes(
     """
     overlap_possible = not bounded and start_lo < stop_hi
     gapless_possible = start_hi >= stop_lo
-    # Among readings with s <= n, the gap is smallest with s as late and n as early as allowed.
-    least = 0 if start_lo <= stop_hi else _whole_months(stop_hi, start_lo)
-    most = _whole_months(stop_lo, start_hi)
-    gap = MonthRange(least if bounded else _whole_months(stop_hi, start_lo), most)
+    # The gap is smallest with s as late and n as early as allowed (zero, among readings with
+    # s <= n, when the ranges meet), and largest the other way round; with whole dates on
+    # both sides the two are one reading.
+    apart = _whole_months(stop_hi, start_lo)
+    least = apart if start_lo > stop_hi else 0
+    most = apart if stop_lo == stop_hi and start_lo == start_hi else _whole_months(stop_lo, start_hi)
+    gap = _month_range(least if bounded else apart, most)
     direct = gapless_possible and least <= grace
     lag = gapless_possible and most > grace
     if overlap_possible + direct + lag == 1:  # one kind on every reading: the common case
@@ -237,10 +246,12 @@ class Timeline:
     episodes: tuple[TherapyEpisode, ...] = attrs.field(converter=_normalise)
     last_follow_up: PartialDate | None = None
     patient_id: str = ""
-    # Transitions already worked out, by (position, grace months): checking a timeline (see
-    # :meth:`of`) computes most of them, and asking for them again must not repeat the work.
-    # The timeline is immutable, so they never go stale; not part of its value.
-    _known: dict[tuple[int, int], Transition] = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    # The transitions last worked out, with the grace period they were judged with: asking for
+    # them again must not repeat the work. The timeline is immutable, so they never go stale;
+    # not part of its value.
+    _known: tuple[int, tuple[Transition, ...]] | None = attrs.field(
+        init=False, eq=False, repr=False, default=None
+    )
 
     @classmethod
     def of(cls, patient: Patient, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> Timeline:
@@ -291,16 +302,19 @@ class Timeline:
                 continue
             if max_overlap_months is None or a.therapy is b.therapy or a.therapy == b.therapy:
                 continue
-            transition = self._transition(i, grace_months=DEFAULT_GRACE_MONTHS)
-            gap = transition.gap
-            if gap is None:
+            bounds = self._stop_codes(i)
+            if bounds is None:
                 found.append(
                     f"{self._name()}episode {a} is ongoing, yet {b} started {b.start}: "
                     "record when it stopped, or accept overlaps with max_overlap_months=None"
                 )
-            elif gap.high < -max_overlap_months:
+                continue
+            # The transition's largest gap (see _classify_codes), without judging its kind: a
+            # stop that is not recorded is bounded by the next start and cannot overlap it.
+            most = _whole_months(bounds[0], b.start._hi)
+            if not bounds[2] and most < -max_overlap_months:
                 found.append(
-                    f"{self._name()}episodes {a} and {b} overlap by at least {-gap.high} months "
+                    f"{self._name()}episodes {a} and {b} overlap by at least {-most} months "
                     f"on every reading (stop {a.stop}, start {b.start}); at most "
                     f"{max_overlap_months} is accepted"
                 )
@@ -373,12 +387,6 @@ class Timeline:
             return start_lo, max(start_lo, self.last_follow_up._hi), True
         return start_lo, _LAST_DAY, True
 
-    def _transition(self, index: int, *, grace_months: int) -> Transition:
-        known = self._known.get((index, grace_months))
-        if known is None:
-            known = self._known[index, grace_months] = self._work_out(index, grace_months)
-        return known
-
     def _work_out(self, index: int, grace_months: int) -> Transition:
         before, after = self.episodes[index], self.episodes[index + 1]
         same = before.therapy is after.therapy or before.therapy == after.therapy
@@ -395,22 +403,19 @@ class Timeline:
                 f"{self._name()}episodes {before} (sequence {before.sequence}) and {after} "
                 f"(sequence {after.sequence}): the later in sequence certainly starts first"
             )
-        gap, kind, reason = _classify_codes(
-            stop_lo, stop_hi, start_lo, start_hi, grace=grace_months, bounded=bounded
-        )
+        gap, kind, reason = _classify_codes(stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded)
         return Transition(before, after, gap, kind, change, grace_months, reason)
 
     def transitions(self, *, grace_months: int = DEFAULT_GRACE_MONTHS) -> tuple[Transition, ...]:
         """The transition between each pair of consecutive episodes."""
+        known = self._known
+        if known is not None and known[0] == grace_months:
+            return known[1]
         if grace_months < 0:
             raise TimelineError(f"grace_months {grace_months} is negative")
-        known = self._known
-        return tuple(
-            [
-                known.get((i, grace_months)) or self._transition(i, grace_months=grace_months)
-                for i in range(len(self.episodes) - 1)
-            ]
-        )
+        found = tuple([self._work_out(i, grace_months) for i in range(len(self.episodes) - 1)])
+        object.__setattr__(self, "_known", (grace_months, found))  # a cache, not part of the value
+        return found
 
     def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:
         """Each time between consecutive episodes that may have been untreated, as a month range.
