@@ -19,14 +19,18 @@ from dmt_timeline.io.fhir import (
     EDSS_EXTENSION,
     SEQUENCE_EXTENSION,
     SWITCH_REASON_SYSTEM,
+    EntryProblem,
+    FhirRead,
     cohort_from_fhir,
     cohort_to_fhir,
+    read_fhir_bundle,
 )
 from dmt_timeline.model import (
     EDSS,
     NOT_RECORDED,
     ONGOING,
     Cohort,
+    CohortMetadata,
     Condition,
     Diagnosis,
     Patient,
@@ -219,47 +223,52 @@ def test_atc_code_alone_names_the_therapy() -> None:
 
 # -- refusing bad input ---------------------------------------------------------------------
 
+# Each changes the first statement (P01's first episode) and gives the one problem it causes.
+BAD_STATEMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
+    (
+        lambda r: r.update(resourceType="Observation"),
+        "entry[0].resource.resourceType: 'Observation' is not 'MedicationStatement'",
+    ),
+    (
+        lambda r: r.pop("subject"),
+        "entry[0].resource.subject: required field is missing",
+    ),
+    (
+        lambda r: r.update(medicationCodeableConcept={"coding": [{"system": ATC_SYSTEM, "code": "X99"}]}),
+        "patient P01: entry[0].resource.medicationCodeableConcept.coding[0].code: "
+        "ATC code 'X99' is not in the catalogue",
+    ),
+    (
+        lambda r: r.update(medicationCodeableConcept={"text": "aspirin"}),
+        "patient P01: entry[0].resource.medicationCodeableConcept.text: "
+        "medication 'aspirin' is not in the catalogue",
+    ),
+    (
+        lambda r: r.update(effectivePeriod={"start": "2005-13"}),
+        "patient P01: entry[0].resource.effectivePeriod.start: partial date '2005-13': "
+        "month 13 is not in 1..12",
+    ),
+    (
+        lambda r: r.update(effectivePeriod={"start": "2005-03", "end": "2004"}),
+        "patient P01: entry[0].resource.effectivePeriod.end: stop 2004 is before start 2005-03",
+    ),
+    (
+        lambda r: r.update(status="active"),
+        "patient P01: entry[0].resource.status: 'active' contradicts effectivePeriod.end 2007",
+    ),
+]
+BAD_STATEMENT_IDS = [
+    "other resource type",
+    "missing subject",
+    "unknown ATC code",
+    "unknown text",
+    "bad date",
+    "stop < start",
+    "active with an end",
+]
 
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        (
-            lambda r: r.update(resourceType="Observation"),
-            "entry[0].resource.resourceType: 'Observation' is not 'MedicationStatement'",
-        ),
-        (
-            lambda r: r.pop("subject"),
-            "entry[0].resource.subject: required field is missing",
-        ),
-        (
-            lambda r: r.update(medicationCodeableConcept={"coding": [{"system": ATC_SYSTEM, "code": "X99"}]}),
-            "patient P01: entry[0].resource.medicationCodeableConcept.coding[0].code: "
-            "ATC code 'X99' is not in the catalogue",
-        ),
-        (
-            lambda r: r.update(medicationCodeableConcept={"text": "aspirin"}),
-            "patient P01: entry[0].resource.medicationCodeableConcept.text: "
-            "medication 'aspirin' is not in the catalogue",
-        ),
-        (
-            lambda r: r.update(effectivePeriod={"start": "2005-13"}),
-            "patient P01: entry[0].resource.effectivePeriod.start: partial date '2005-13': "
-            "month 13 is not in 1..12",
-        ),
-        (
-            lambda r: r.update(effectivePeriod={"start": "2005-03", "end": "2004"}),
-            "patient P01: entry[0].resource.effectivePeriod.end: stop 2004 is before start 2005-03",
-        ),
-    ],
-    ids=[
-        "other resource type",
-        "missing subject",
-        "unknown ATC code",
-        "unknown text",
-        "bad date",
-        "stop < start",
-    ],
-)
+
+@pytest.mark.parametrize(("change", "problem"), BAD_STATEMENTS, ids=BAD_STATEMENT_IDS)
 def test_bad_entry_is_refused_naming_index_and_field(
     change: Callable[[dict[str, Any]], object], problem: str
 ) -> None:
@@ -378,3 +387,148 @@ def test_fhir_validation_refuses_a_broken_statement() -> None:
 
     with pytest.raises(ValueError, match="subject"):
         models.MedicationStatement.model_validate(statement)
+
+
+# -- skipping bad entries on request --------------------------------------------------------
+
+SECRET = "Jane Roe, 12 Elm Street"
+
+
+def _without(bundle: dict[str, Any], *indices: int) -> dict[str, Any]:
+    """The bundle without the entries at ``indices``."""
+    kept = [entry for i, entry in enumerate(bundle["entry"]) if i not in indices]
+    return {**bundle, "entry": kept}
+
+
+def _skipped(bundle: dict[str, Any]) -> FhirRead:
+    return read_fhir_bundle(bundle, skip_bad_rows=True)
+
+
+@pytest.mark.parametrize(("change", "problem"), BAD_STATEMENTS, ids=BAD_STATEMENT_IDS)
+def test_bad_entry_is_skipped_on_request_and_reported(
+    change: Callable[[dict[str, Any]], object], problem: str
+) -> None:
+    read = _skipped(_broken(change))
+
+    assert (problem,) == tuple(str(p) for p in read.skipped)
+
+
+@pytest.mark.parametrize("change", [change for change, _ in BAD_STATEMENTS], ids=BAD_STATEMENT_IDS)
+def test_skipping_keeps_every_good_episode(change: Callable[[dict[str, Any]], object]) -> None:
+    read = _skipped(_broken(change))
+
+    assert [("P01", EPISODES[1:]), *_episodes(COHORT)[1:]] == _episodes(read.cohort)
+
+
+@pytest.mark.parametrize("change", [change for change, _ in BAD_STATEMENTS], ids=BAD_STATEMENT_IDS)
+def test_no_report_echoes_the_resource(change: Callable[[dict[str, Any]], object]) -> None:
+    bundle = _broken(change)
+    _resource(bundle, 0)["note"] = [{"text": SECRET}]
+    with pytest.raises(CohortFormatError) as info:
+        cohort_from_fhir(bundle)
+
+    reports = [str(info.value), *map(str, _skipped(bundle).skipped)]
+
+    assert [] == [report for report in reports if SECRET in report]
+
+
+def test_skipped_problem_names_entry_patient_and_field() -> None:
+    bundle = _broken(lambda r: r.update(effectivePeriod={"start": "2005-03", "end": "2004"}))
+
+    assert (EntryProblem(0, "effectivePeriod.end", "stop 2004 is before start 2005-03", "P01"),) == _skipped(
+        bundle
+    ).skipped
+
+
+def test_skipped_problem_of_an_unknown_patient_has_no_patient() -> None:
+    assert (EntryProblem(0, "subject", "required field is missing"),) == _skipped(
+        _broken(lambda r: r.pop("subject"))
+    ).skipped
+
+
+def test_skipping_reads_the_bundle_as_if_bad_entries_were_absent() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30"}
+    _resource(bundle, 3)["status"] = "intended"
+
+    assert _episodes(cohort_from_fhir(_without(bundle, 1, 3))) == _episodes(_skipped(bundle).cohort)
+
+
+def test_skipped_reports_exactly_the_skipped_entries() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30", "end": "2001-13"}
+    _resource(bundle, 3)["status"] = "intended"
+
+    assert [(1, "P01"), (1, "P01"), (3, "P03")] == [(p.entry, p.patient_id) for p in _skipped(bundle).skipped]
+
+
+def test_skipped_lists_the_same_problems_the_refusal_does() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    _resource(bundle, 0)["subject"] = {"reference": "Group/7"}
+    _resource(bundle, 2)["medicationCodeableConcept"] = {"text": "aspirin"}
+    bundle["entry"].append({"fullUrl": "urn:uuid:1"})
+
+    assert _problems(bundle) == tuple(str(p) for p in _skipped(bundle).skipped)
+
+
+def test_patient_whose_every_statement_is_skipped_is_left_out() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    _resource(bundle, 2)["medicationCodeableConcept"] = {"text": "aspirin"}
+
+    read = _skipped(bundle)
+
+    assert (("P01", "P03"), [(2, "P02")]) == (
+        tuple(p.id for p in read.cohort),
+        [(p.entry, p.patient_id) for p in read.skipped],
+    )
+
+
+def test_patients_keep_the_order_of_their_first_good_statement() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    bundle["entry"] = [bundle["entry"][i] for i in (0, 2, 1, 3)]
+    _resource(bundle, 0)["status"] = "intended"
+
+    assert ("P02", "P01", "P03") == tuple(p.id for p in _skipped(bundle).cohort)
+
+
+def test_entry_without_a_resource_is_skipped_on_request() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    bundle["entry"].insert(0, {"fullUrl": "urn:uuid:1"})
+
+    read = _skipped(bundle)
+
+    assert (_episodes(COHORT), ("entry[0].resource: expected an object (a MedicationStatement)",)) == (
+        _episodes(read.cohort),
+        tuple(str(p) for p in read.skipped),
+    )
+
+
+def test_a_document_that_is_not_a_bundle_is_refused_even_when_skipping() -> None:
+    with pytest.raises(CohortFormatError) as info:
+        read_fhir_bundle({"resourceType": "Bundle", "entry": {}}, skip_bad_rows=True)
+
+    assert ("entry: an object is not a list",) == info.value.problems
+
+
+def test_read_without_skipping_refuses_as_cohort_from_fhir_does() -> None:
+    bundle = _broken(lambda r: r.update(medicationCodeableConcept={"text": "aspirin"}))
+    with pytest.raises(CohortFormatError) as info:
+        read_fhir_bundle(bundle)
+
+    assert _problems(bundle) == info.value.problems
+
+
+def test_clean_bundle_round_trips_with_nothing_skipped() -> None:
+    cohort = load_natalizumab_psoriasis()
+
+    read = _skipped(json.loads(json.dumps(cohort_to_fhir(cohort))))
+
+    assert (_episodes(cohort), ()) == (_episodes(read.cohort), read.skipped)
+
+
+def test_read_carries_the_metadata_given() -> None:
+    metadata = CohortMetadata(source="registry export")
+
+    read = read_fhir_bundle(cohort_to_fhir(COHORT), skip_bad_rows=True, metadata=metadata)
+
+    assert metadata == read.cohort.metadata

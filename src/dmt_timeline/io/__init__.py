@@ -18,7 +18,7 @@ from dmt_timeline.io.exposures import (
     read_exposures_frame,
     read_exposures_rows,
 )
-from dmt_timeline.io.fhir import cohort_from_fhir, cohort_to_fhir
+from dmt_timeline.io.fhir import EntryProblem, FhirRead, cohort_from_fhir, cohort_to_fhir, read_fhir_bundle
 from dmt_timeline.io.tables import (
     EPISODE_COLUMNS,
     LATENCY_COLUMNS,
@@ -55,10 +55,12 @@ __all__ = [
     "TRANSITION_COLUMNS",
     "Column",
     "ColumnType",
+    "EntryProblem",
     "EpisodeBuild",
     "Exposure",
     "ExposureColumns",
     "ExposureRead",
+    "FhirRead",
     "RowProblem",
     "TableFormatError",
     "TherapyColumns",
@@ -74,6 +76,7 @@ __all__ = [
     "read_exposures_csv",
     "read_exposures_frame",
     "read_exposures_rows",
+    "read_fhir_bundle",
     "read_wide_csv",
     "read_wide_frame",
     "read_wide_rows",

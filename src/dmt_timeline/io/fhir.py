@@ -27,12 +27,18 @@ of other systems, other extensions and other fields of a resource are ignored; s
 ``stopped`` reads as ``completed``, and ``completed`` with neither an end nor a reason reads
 as a stop not recorded (the model has no "stopped, date and reason unknown"). Every problem is reported as
 ``patient <id>: entry[<n>].resource.<field>: <problem>``; values are quoted, resources never are.
+
+A bundle with a bad entry is refused whole. :func:`read_fhir_bundle` with
+``skip_bad_rows=True`` reads the good entries instead and reports every problem of the skipped
+ones (:class:`EntryProblem`), as the wide and exposure readers do with rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
+
+import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import Order, PartialDate
@@ -54,8 +60,11 @@ __all__ = [
     "EDSS_EXTENSION",
     "SEQUENCE_EXTENSION",
     "SWITCH_REASON_SYSTEM",
+    "EntryProblem",
+    "FhirRead",
     "cohort_from_fhir",
     "cohort_to_fhir",
+    "read_fhir_bundle",
 ]
 
 ATC_SYSTEM: Final = "http://www.whocc.no/atc"
@@ -144,20 +153,52 @@ def cohort_to_fhir(cohort: Cohort | Iterable[Patient]) -> dict[str, Any]:
 # -- reading --------------------------------------------------------------------------------
 
 
+@attrs.frozen
+class EntryProblem:
+    """One problem in a bundle: where it is and what is wrong, without the resource's content.
+
+    Attributes:
+        entry: The entry's index in ``Bundle.entry`` (from 0, as in ``entry[0]``).
+        field: The field's path inside the resource, or ``""`` for the resource as a whole.
+        message: What is wrong; values are quoted, objects only named.
+        patient_id: The patient of the statement, when its ``subject`` could be read.
+    """
+
+    entry: int
+    field: str
+    message: str
+    patient_id: str | None = None
+
+    def __str__(self) -> str:
+        who = f"patient {self.patient_id}: " if self.patient_id is not None else ""
+        where = f"entry[{self.entry}].resource{'.' if self.field else ''}{self.field}"
+        return f"{who}{where}: {self.message}"
+
+
+@attrs.frozen
+class FhirRead:
+    """What a bundle gave: the cohort, and the problems of the entries skipped (only with ``skip_bad_rows``).
+
+    ``skipped`` holds one :class:`EntryProblem` per problem, so an entry may appear more than once.
+    """
+
+    cohort: Cohort
+    skipped: tuple[EntryProblem, ...] = ()
+
+
 class _Entry:
     """Problems found in one entry, each tied to the entry's index and the field's path."""
 
     def __init__(self, index: int) -> None:
-        self.where = f"entry[{index}].resource"
+        self.index = index
         self.patient_id: str | None = None
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []
 
     def fail(self, field: str, message: str) -> None:
-        self.problems.append(f"{self.where}.{field}: {message}" if field else f"{self.where}: {message}")
+        self.problems.append((field, message))
 
-    def report(self) -> list[str]:
-        who = f"patient {self.patient_id}: " if self.patient_id is not None else ""
-        return [f"{who}{problem}" for problem in self.problems]
+    def report(self) -> list[EntryProblem]:
+        return [EntryProblem(self.index, field, message, self.patient_id) for field, message in self.problems]
 
 
 def _object(value: Any, entry: _Entry, field: str) -> Mapping[str, Any] | None:
@@ -357,13 +398,14 @@ def _episode(
         return None
 
 
-def cohort_from_fhir(
+def read_fhir_bundle(
     bundle: Mapping[str, Any],
     *,
     catalogue: Catalogue = CATALOGUE,
+    skip_bad_rows: bool = False,
     metadata: CohortMetadata = CohortMetadata(),  # noqa: B008 - a frozen value, safe as a default
-) -> Cohort:
-    """Read a Bundle of ``MedicationStatement`` resources (as JSON data) into a cohort.
+) -> FhirRead:
+    """Read a Bundle of ``MedicationStatement`` resources (as JSON data), reporting what was skipped.
 
     One patient per distinct ``subject``, in order of first appearance, holding only an id and
     the episodes, in bundle order. The bundle's ``type`` is not checked, so a search result
@@ -372,12 +414,18 @@ def cohort_from_fhir(
     Args:
         bundle: The parsed JSON of a Bundle, such as :func:`cohort_to_fhir` writes.
         catalogue: Where ATC codes and medication names are looked up.
+        skip_bad_rows: Read the good entries and report every problem of the others in
+            ``skipped``, instead of refusing the whole bundle. The result is the bundle read
+            as if the skipped entries were not there: a patient all of whose statements are
+            skipped is not in the cohort.
         metadata: The cohort's metadata (the bundle carries none).
 
     Raises:
-        CohortFormatError: listing every problem with its entry index and field: a resource of
-            another type, a missing subject, an unknown ATC code or medication text, a
-            malformed date, a stop before its start, a status that contradicts the period.
+        CohortFormatError: listing every problem with its entry index and field, unless
+            ``skip_bad_rows`` is set: a resource of another type, a missing subject, an
+            unknown ATC code or medication text, a malformed date, a stop before its start, a
+            status that contradicts the period. A document that is not a Bundle, or whose
+            ``entry`` is not a list, is refused even then.
     """
     if not isinstance(bundle, Mapping):
         raise CohortFormatError("cannot read a FHIR Bundle", (f"{describe_value(bundle)} is not an object",))
@@ -391,21 +439,46 @@ def cohort_from_fhir(
         raise CohortFormatError(
             "cannot read a FHIR Bundle", (f"entry: {describe_value(raw_entries)} is not a list",)
         )
-    problems: list[str] = []
+    problems: list[EntryProblem] = []
     episodes: dict[str, list[TherapyEpisode]] = {}
     for index, raw in enumerate(raw_entries):
         entry = _Entry(index)
         resource = raw.get("resource") if isinstance(raw, Mapping) else None
-        if not isinstance(resource, Mapping):
-            problems.append(f"entry[{index}].resource: expected an object (a MedicationStatement)")
-            continue
-        read = _episode(resource, entry, catalogue)
+        if isinstance(resource, Mapping):
+            read = _episode(resource, entry, catalogue)
+        else:
+            entry.fail("", "expected an object (a MedicationStatement)")
+            read = None
         problems.extend(entry.report())
         if read is not None:
             episodes.setdefault(read[0], []).append(read[1])
-    if problems:
+    if problems and not skip_bad_rows:
         raise CohortFormatError(
             f"cannot read a FHIR Bundle: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
-            tuple(problems),
+            tuple(str(problem) for problem in problems),
         )
-    return Cohort(tuple(Patient(pid, episodes=items) for pid, items in episodes.items()), metadata)
+    cohort = Cohort(tuple(Patient(pid, episodes=items) for pid, items in episodes.items()), metadata)
+    return FhirRead(cohort, tuple(problems))
+
+
+def cohort_from_fhir(
+    bundle: Mapping[str, Any],
+    *,
+    catalogue: Catalogue = CATALOGUE,
+    metadata: CohortMetadata = CohortMetadata(),  # noqa: B008 - a frozen value, safe as a default
+) -> Cohort:
+    """Read a Bundle of ``MedicationStatement`` resources (as JSON data) into a cohort.
+
+    The strict reading of :func:`read_fhir_bundle`: a bundle with a bad entry is refused whole.
+
+    Args:
+        bundle: The parsed JSON of a Bundle, such as :func:`cohort_to_fhir` writes.
+        catalogue: Where ATC codes and medication names are looked up.
+        metadata: The cohort's metadata (the bundle carries none).
+
+    Raises:
+        CohortFormatError: listing every problem with its entry index and field: a resource of
+            another type, a missing subject, an unknown ATC code or medication text, a
+            malformed date, a stop before its start, a status that contradicts the period.
+    """
+    return read_fhir_bundle(bundle, catalogue=catalogue, metadata=metadata).cohort
