@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from importlib.resources import files
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dmt_timeline.datasets import load_natalizumab_psoriasis
+from dmt_timeline.dates import MonthRange, PartialDate, Precision
+from dmt_timeline.errors import CohortFormatError, TimelineError
 from dmt_timeline.io import (
     STUDY_LAYOUT,
     RowProblem,
@@ -16,9 +22,12 @@ from dmt_timeline.io import (
     read_wide_csv,
     read_wide_frame,
     read_wide_rows,
+    to_wide_rows,
     write_wide_csv,
 )
+from dmt_timeline.latency import cohort_latencies, latency
 from dmt_timeline.model import NOT_RECORDED, ONGOING, CSFBands, SwitchReason
+from dmt_timeline.strategies import partial_dates
 
 STUDY_CSV = Path(str(files("dmt_timeline.datasets").joinpath("natalizumab_psoriasis_wide.csv")))
 HEADER = ",".join(STUDY_LAYOUT.columns)
@@ -35,6 +44,28 @@ def _replace(row: str, column: str, value: str) -> str:
     cells = row.split(",")
     cells[STUDY_LAYOUT.columns.index(column)] = value
     return ",".join(cells)
+
+
+# The study's layout with a last-follow-up column and a stop-date column for each therapy.
+FOLLOWED = attrs.evolve(
+    STUDY_LAYOUT,
+    last_follow_up="last_seen",
+    therapies=[attrs.evolve(t, stop=f"{t.therapy}_stop") for t in STUDY_LAYOUT.therapies],
+)
+
+
+def _followed(**changes: str) -> dict[str, str]:
+    """GOOD as a row of FOLLOWED (its new cells blank), with ``changes`` made."""
+    row = dict.fromkeys(FOLLOWED.columns, "")
+    row.update(zip(STUDY_LAYOUT.columns, GOOD.split(","), strict=True))
+    row.update(changes)
+    return row
+
+
+def _problems(*rows: dict[str, str]) -> list[RowProblem]:
+    with pytest.raises(TableFormatError) as caught:
+        read_wide_rows(rows, FOLLOWED)
+    return list(caught.value.row_problems)
 
 
 def test_study_csv_reads_as_the_bundled_cohort() -> None:
@@ -196,3 +227,182 @@ def test_latency_without_index_therapy_is_reported(tmp_path: Path) -> None:
         read_wide_csv(path)
 
     assert ["ms_benefit_months", "ps_benefit_months"] == [p.column for p in caught.value.row_problems]
+
+
+# -- last follow-up and stop dates ----------------------------------------------------------
+
+
+def test_new_columns_are_not_declared_by_default() -> None:
+    cohort = read_wide_csv(STUDY_CSV).cohort
+
+    assert (None, {None}) == (STUDY_LAYOUT.last_follow_up, {t.stop for t in STUDY_LAYOUT.therapies})
+    assert {None} == {p.last_follow_up for p in cohort}
+    assert "last_seen" not in STUDY_LAYOUT.columns
+    assert ("dmt1", "dmt1_start", "dmt1_stop", "dmt1_reason", "dmt1_edss") == FOLLOWED.therapies[0].names
+
+
+@pytest.mark.parametrize(
+    ("cell", "precision"),
+    [("2015", Precision.YEAR), ("2015-06", Precision.MONTH), ("2015-06-30", Precision.DAY)],
+)
+def test_last_follow_up_is_read(cell: str, precision: Precision) -> None:
+    patient = read_wide_rows([_followed(last_seen=cell)], FOLLOWED).cohort["P01"]
+
+    assert PartialDate.parse(cell) == patient.last_follow_up
+    assert precision == patient.last_follow_up.precision
+
+
+def test_blank_last_follow_up_is_unknown() -> None:
+    assert None is read_wide_rows([_followed()], FOLLOWED).cohort["P01"].last_follow_up
+
+
+def test_stop_date_is_read_beside_the_reasons() -> None:
+    row = _followed(dmt1_stop="2009-02", dmt2_stop="2011", dmt2_reason="")
+
+    first, second, third = read_wide_rows([row], FOLLOWED).cohort["P01"].episodes
+
+    assert (PartialDate(2009, 2), (SwitchReason.LOSS_OF_EFFECTIVENESS,)) == (first.stop, first.reasons)
+    assert (PartialDate(2011), ()) == (second.stop, second.reasons)
+    assert NOT_RECORDED == third.stop
+
+
+def test_blank_stop_date_keeps_the_reason_cell_meaning() -> None:
+    episodes = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED).cohort["P01"].episodes
+
+    assert [NOT_RECORDED, ONGOING, NOT_RECORDED] == [e.stop for e in episodes]
+
+
+def test_latency_is_censored_at_the_last_follow_up_column() -> None:
+    row = _followed(last_seen="2015", ms_benefit_months="")
+    patient = read_wide_rows([row], FOLLOWED).cohort["P01"]
+
+    ms, psoriasis = cohort_latencies([patient], index="natalizumab")
+
+    # From natalizumab's start in 2011 to follow-up in 2015: 36 to 59 whole months.
+    assert (True, MonthRange(36, 59)) == (ms.censored, ms.months)
+    assert (False, MonthRange(2, 2)) == (psoriasis.censored, psoriasis.months)
+
+
+def test_latency_without_the_last_follow_up_column_cannot_be_censored() -> None:
+    patient = read_wide_rows([_followed(ms_benefit_months="")], FOLLOWED).cohort["P01"]
+
+    with pytest.raises(TimelineError, match="no last_follow_up to censor at"):
+        latency(patient, "MS", episode=2)
+
+
+def test_stop_date_contradicting_ongoing_is_refused() -> None:
+    problems = _problems(_followed(dmt2_reason="NA", dmt2_stop="2010"))
+
+    assert [
+        RowProblem(
+            1,
+            "dmt2_stop",
+            "patient P01: stop 2010 contradicts dmt2_reason 'NA', which says the episode is ongoing",
+        )
+    ] == problems
+    assert "direct IFN to Nat" not in str(problems[0])
+
+
+def test_stop_date_before_start_is_refused_at_its_column() -> None:
+    problems = _problems(_followed(dmt1_stop="2005"))
+
+    assert ["row 1, column dmt1_stop: patient P01: stop 2005 is before start 2007"] == [
+        str(p) for p in problems
+    ]
+
+
+def test_last_follow_up_before_a_start_is_refused_at_its_column() -> None:
+    problems = _problems(_followed(last_seen="2010"))
+
+    assert [
+        RowProblem(1, "last_seen", "patient P01: episodes[2].start: 2011 is after last_follow_up 2010")
+    ] == problems
+
+
+def test_stop_date_without_therapy_is_reported() -> None:
+    row = _followed(dmt3="", dmt3_start="", dmt3_stop="2012", ms_benefit_months="", ps_benefit_months="")
+
+    assert [RowProblem(1, "dmt3_stop", "'2012' is given without a therapy in dmt3")] == _problems(row)
+
+
+@pytest.mark.parametrize("column", ["last_seen", "dmt2_stop"])
+@pytest.mark.parametrize(("value", "message"), [("20O9", "expected YYYY"), ("2009-13", "month 13")])
+def test_bad_date_in_new_columns_is_reported(column: str, value: str, message: str) -> None:
+    [problem] = _problems(_followed(id="P00"), _followed(**{column: value}))
+
+    assert (2, column) == (problem.row, problem.column)
+    assert message in problem.message
+
+
+@pytest.mark.parametrize("column", ["last_seen", "dmt2_stop"])
+def test_bad_date_in_new_columns_is_skipped_with_skip_bad_rows(column: str) -> None:
+    rows = [_followed(id="P00", **{column: "20O9"}), _followed(last_seen="2015", dmt2_stop="2011")]
+
+    result = read_wide_rows(rows, FOLLOWED, skip_bad_rows=True)
+
+    assert ["P01"] == [p.id for p in result.cohort]
+    assert [(1, column)] == [(p.row, p.column) for p in result.skipped]
+
+
+def test_new_columns_after_as_of_are_refused() -> None:
+    row = _followed(last_seen="2027", dmt1_stop="2026-12")
+
+    with pytest.raises(TableFormatError) as caught:
+        read_wide_rows([row], FOLLOWED, as_of=dt.date(2026, 11, 24))
+
+    assert [
+        RowProblem(1, "dmt1_stop", "date '2026-12' is after as_of 2026-11-24"),
+        RowProblem(1, "last_seen", "date '2027' is after as_of 2026-11-24"),
+    ] == list(caught.value.row_problems)
+
+
+def test_table_with_new_columns_round_trips(tmp_path: Path) -> None:
+    source, out = tmp_path / "source.csv", tmp_path / "out.csv"
+    rows = [
+        _followed(dmt1_stop="2009-02", dmt2_stop="2011-03-14", dmt3_stop="2020", last_seen="2021-06"),
+        _followed(id="P02", dmt1_reason="", dmt1_stop="2008", dmt2_reason="NA", last_seen="2013"),
+        _followed(id="P03"),
+    ]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FOLLOWED.columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    cohort = read_wide_csv(source, FOLLOWED).cohort
+
+    write_wide_csv(cohort, out, FOLLOWED)
+
+    assert source.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    assert cohort == read_wide_csv(out, FOLLOWED).cohort
+    assert [PartialDate(2021, 6), PartialDate(2013), None] == [p.last_follow_up for p in cohort]
+
+
+def test_stop_date_is_not_written_without_a_stop_column() -> None:
+    cohort = read_wide_rows([_followed(dmt1_stop="2009-02")], FOLLOWED).cohort
+
+    with pytest.raises(CohortFormatError, match=r"patient P01: episodes\[0\]\.stop: 2009-02 has no column"):
+        to_wide_rows(cohort, STUDY_LAYOUT)
+
+
+# Date cells no earlier than any start in GOOD.
+_LATER = partial_dates(min_value=dt.date(2011, 1, 1), max_value=dt.date(2030, 12, 31)).map(str)
+# (stop, reason) cells of a therapy with a reason column: not recorded, stopped on a date with
+# or without reasons, ongoing.
+_STOPPED = st.one_of(
+    st.just(("", "LOE")), st.tuples(_LATER, st.sampled_from(["LOE", ""])), st.just(("", "NA"))
+)
+
+
+@given(first=_STOPPED, second=_STOPPED, third=st.just("") | _LATER, seen=st.just("") | _LATER)
+def test_rows_with_new_columns_round_trip(
+    first: tuple[str, str], second: tuple[str, str], third: str, seen: str
+) -> None:
+    row = _followed(
+        dmt1_stop=first[0],
+        dmt1_reason=first[1],
+        dmt2_stop=second[0],
+        dmt2_reason=second[1],
+        dmt3_stop=third,
+        last_seen=seen,
+    )
+
+    assert [row] == to_wide_rows(read_wide_rows([row], FOLLOWED).cohort, FOLLOWED)

@@ -7,6 +7,10 @@ with the reading conventions of the bundled study (see :data:`STUDY_LAYOUT`):
 - a stop-reason cell ``NA`` means the episode did not stop (:data:`~dmt_timeline.ONGOING`);
   codes mean it stopped for those reasons, date not recorded; a blank cell, or a therapy
   without a reason column, means :data:`~dmt_timeline.NOT_RECORDED`;
+- a stop-date cell, in a layout that declares one, is the episode's stop; it contradicts a
+  reason cell ``NA``, and the row is refused;
+- a last-follow-up cell, in a layout that declares one, is the patient's
+  :attr:`~dmt_timeline.Patient.last_follow_up`, so latencies with no response are censored;
 - each episode's ``sequence`` is its therapy column's number (1st, 2nd, 3rd...);
 - CSF ``0`` means not done; a blank cell anywhere means unknown;
 - latencies are whole months, tied to the first episode of the layout's index therapy.
@@ -98,17 +102,22 @@ class TherapyColumns:
         start: The start date column.
         reasons: The stop-reason column, or None when the table has none for this therapy.
         edss: The EDSS column beside it, or None.
+        stop: The stop date column, or None (the default): then the reason column alone
+            says whether the episode stopped, and a stop date cannot be written.
     """
 
     therapy: str
     start: str
     reasons: str | None = attrs.field(default=None, validator=_optional_name)
     edss: str | None = attrs.field(default=None, validator=_optional_name)
+    stop: str | None = attrs.field(default=None, validator=_optional_name)
 
     @property
     def names(self) -> tuple[str, ...]:
         """The columns it uses, in table order."""
-        return tuple(c for c in (self.therapy, self.start, self.reasons, self.edss) if c is not None)
+        return tuple(
+            c for c in (self.therapy, self.start, self.stop, self.reasons, self.edss) if c is not None
+        )
 
 
 def _therapies(value: Iterable[TherapyColumns]) -> tuple[TherapyColumns, ...]:
@@ -133,6 +142,8 @@ class WideLayout:
         psoriasis_treatment: Psoriasis treatment codes over the history (``t, s``).
         therapies: The numbered therapy columns, 1st first.
         last_edss: The final EDSS.
+        last_follow_up: When the patient was last seen (year, month or day), or None (the
+            default). Latencies of patients with no response are censored at it.
         ms_latency: Months from the index therapy's first start to MS activity ceasing.
         psoriasis_latency: Months from it to psoriasis improving.
         current_psoriasis_treatment: Current psoriasis treatment (``0`` = none, ``Topical``).
@@ -156,6 +167,8 @@ class WideLayout:
     group: str | None = attrs.field(default=None, validator=_optional_name)
     index_therapy: str = "natalizumab"
     footnotes: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_footnotes)
+    # Last, so that the fields before it keep their positions.
+    last_follow_up: str | None = attrs.field(default=None, validator=_optional_name)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -176,6 +189,7 @@ class WideLayout:
         )
         tail = (
             self.last_edss,
+            self.last_follow_up,
             self.ms_latency,
             self.psoriasis_latency,
             self.current_psoriasis_treatment,
@@ -327,6 +341,12 @@ class _Row:
         self.problems.append(RowProblem(self.number, column, message))
 
 
+def _who(row: _Row, layout: WideLayout) -> str:
+    """``patient <id>: ``, to begin a problem between cells of the row, which names the patient."""
+    patient_id = row.text(layout.patient_id)
+    return f"patient {patient_id}: " if patient_id else ""
+
+
 def _reasons_stop(
     row: _Row, columns: TherapyColumns, layout: WideLayout, labels: dict[str, str]
 ) -> tuple[StopState, tuple[Any, ...]]:
@@ -346,6 +366,19 @@ def _reasons_stop(
     return NOT_RECORDED, tuple(reasons or ())
 
 
+def _stop_date(
+    row: _Row, columns: TherapyColumns, layout: WideLayout, state: StopState, as_of: dt.date | None
+) -> PartialDate | None:
+    date: PartialDate | None = row.read(columns.stop, _date, as_of)
+    if date is not None and state is ONGOING and columns.stop is not None:
+        row.fail(
+            columns.stop,
+            f"{_who(row, layout)}stop {date} contradicts {columns.reasons} "
+            f"{row.text(columns.reasons)!r}, which says the episode is ongoing",
+        )
+    return date
+
+
 def _episodes(
     row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date | None, labels: dict[str, str]
 ) -> list[TherapyEpisode]:
@@ -363,13 +396,23 @@ def _episodes(
         if start is None and not start_text:
             row.fail(columns.start, f"therapy {name!r} has no start")
         stop, reasons = _reasons_stop(row, columns, layout, labels)
+        stop_date = _stop_date(row, columns, layout, stop, as_of)
         edss = row.read(columns.edss, _edss)
         if therapy is None or start is None:
             continue
         try:
-            episodes.append(TherapyEpisode(therapy, start, stop, reasons, edss, sequence=number))
+            episode = TherapyEpisode(therapy, start, stop, reasons, edss, sequence=number)
         except DmtTimelineError as exc:
             row.fail(columns.therapy, str(exc))
+            continue
+        if stop_date is not None and columns.stop is not None:
+            # Set apart, so that a stop the episode refuses is reported at its own column.
+            try:
+                episode = attrs.evolve(episode, stop=stop_date)
+            except DmtTimelineError as exc:
+                row.fail(columns.stop, f"{_who(row, layout)}{exc}")
+                continue
+        episodes.append(episode)
     return episodes
 
 
@@ -423,10 +466,11 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
     observations = _observations(row, layout, catalogue, episodes)
     baseline = row.read(layout.baseline_edss, _edss)
     last = row.read(layout.last_edss, _edss)
+    follow_up = row.read(layout.last_follow_up, _date, as_of)
     if row.problems:
         return None
     try:
-        return Patient(
+        patient = Patient(
             patient_id,
             episodes=episodes,
             diagnoses=diagnoses,
@@ -438,6 +482,14 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
         )
     except DmtTimelineError as exc:
         row.fail(layout.patient_id, str(exc))
+        return None
+    if follow_up is None or layout.last_follow_up is None:
+        return patient
+    # Set apart, so that a follow-up the patient refuses is reported at its own column.
+    try:
+        return attrs.evolve(patient, last_follow_up=follow_up)
+    except DmtTimelineError as exc:
+        row.fail(layout.last_follow_up, str(exc))
         return None
 
 
@@ -581,7 +633,7 @@ def _write_episodes(patient: Patient, layout: WideLayout, cells: dict[str, str])
         if episode is None:
             continue
         where = f"patient {patient.id}: episodes[{patient.episodes.index(episode)}]"
-        if isinstance(episode.stop, PartialDate):
+        if isinstance(episode.stop, PartialDate) and columns.stop is None:
             raise CohortFormatError(f"{where}.stop: {episode.stop} has no column in a wide table")
         if columns.reasons is None and (episode.reasons or episode.stop is ONGOING):
             raise CohortFormatError(f"{where}.reasons: therapy column {number} has no reason column")
@@ -589,6 +641,8 @@ def _write_episodes(patient: Patient, layout: WideLayout, cells: dict[str, str])
             raise CohortFormatError(f"{where}.edss: therapy column {number} has no EDSS column")
         cells[columns.therapy] = episode.therapy.label
         cells[columns.start] = str(episode.start)
+        if isinstance(episode.stop, PartialDate):
+            _set(cells, columns.stop, str(episode.stop))
         if columns.reasons is not None:
             cells[columns.reasons] = _reasons_text(episode, layout, footnote)
         if columns.edss is not None:
@@ -607,7 +661,8 @@ def to_wide_rows(
 
     Raises:
         CohortFormatError: naming the patient and field that the layout cannot hold (a stop
-            date, a fourth episode, an outcome not tied to the first index episode...).
+            date without a stop column, a fourth episode, an outcome not tied to the first
+            index episode...).
     """
     rows: list[dict[str, str]] = []
     for patient in cohort:
@@ -624,6 +679,7 @@ def to_wide_rows(
             _number(patient.baseline_edss.score if patient.baseline_edss else None),
         )
         _set(cells, layout.last_edss, _number(patient.last_edss.score if patient.last_edss else None))
+        _set(cells, layout.last_follow_up, str(patient.last_follow_up) if patient.last_follow_up else "")
         _set(cells, layout.group, patient.label("published_group") or "")
         for treatment in patient.comorbidity_treatments:
             column = layout.current_psoriasis_treatment if treatment.current else layout.psoriasis_treatment
