@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dmt_timeline import serialize
 from dmt_timeline.catalogue import CATALOGUE, Route, Therapy, TherapyClass
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError
@@ -44,6 +43,7 @@ from dmt_timeline.serialize import (
     structure,
     unstructure,
 )
+from dmt_timeline.serialize._io import _parse
 
 NAT, GA = CATALOGUE["natalizumab"], CATALOGUE["glatiramer acetate"]
 MS, PS = Condition.MULTIPLE_SCLEROSIS, Condition.PSORIASIS
@@ -553,7 +553,7 @@ def test_parsing_agrees_with_the_standard_library(text: str) -> None:
         except Exception as exc:  # any refusal, compared by its kind and message
             return (type(exc).__name__, str(exc))
 
-    assert outcome(json.loads) == outcome(serialize._parse)
+    assert outcome(json.loads) == outcome(_parse)
 
 
 def test_bad_json_is_reported_with_the_standard_library_position() -> None:

@@ -7,13 +7,18 @@ never looser than the converter; these properties search for a document where it
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dmt_timeline import serialize
-from dmt_timeline.model import Patient
+from dmt_timeline.errors import CohortFormatError
+from dmt_timeline.model import Cohort, Patient
+from dmt_timeline.serialize import make_converter
+from dmt_timeline.serialize._fast import _FAST
+from dmt_timeline.serialize._hooks import _CONVERTER
 from dmt_timeline.strategies import patients
 
 # Values that are valid somewhere in a patient document, so mutations often land on near misses.
@@ -90,10 +95,25 @@ def _read(converter: Any, doc: Any) -> tuple[bool, Patient | None]:
 
 @given(mutated_patient_documents())
 def test_the_fast_reader_accepts_exactly_what_the_converter_accepts(doc: Any) -> None:
-    assert _read(serialize._CONVERTER, doc) == _read(serialize._FAST, doc)
+    assert _read(_CONVERTER, doc) == _read(_FAST, doc)
 
 
 @given(patients(max_episodes=4))
 def test_the_fast_reader_reads_valid_patients_as_the_converter_does(patient: Patient) -> None:
     doc = serialize.unstructure(patient)
-    assert serialize._CONVERTER.structure(doc, Patient) == serialize._FAST.structure(doc, Patient)
+    assert _CONVERTER.structure(doc, Patient) == _FAST.structure(doc, Patient)
+
+
+def _load(doc: Any, converter: Any = None) -> tuple[bool, Any]:
+    try:
+        return True, serialize.structure(doc, Cohort, converter=converter)
+    except CohortFormatError as error:
+        return False, error.problems
+
+
+@given(st.lists(mutated_patient_documents(), min_size=1, max_size=3))
+def test_a_load_that_shares_dates_and_reasons_reads_as_the_converter_does(docs: list[Any]) -> None:
+    # Each record twice: the second reading of every date and reason list comes from what the
+    # load has already shared. A fresh converter reads without the fast reader at all.
+    doc = {"patients": docs + copy.deepcopy(docs)}
+    assert _load(doc, make_converter()) == _load(doc)

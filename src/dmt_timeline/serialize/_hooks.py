@@ -1,0 +1,150 @@
+"""The converter: how each of the library's types travels as JSON, and what it refuses.
+
+Follows cattrs' preconf pattern: :func:`configure_converter` teaches any converter the
+library's types and :func:`make_converter` builds a ready one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from typing import Any, Final, get_origin
+
+import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.preconf.json import configure_converter as configure_json
+
+from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
+from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import DmtTimelineError, describe_value
+from dmt_timeline.model import EDSS, StopState
+
+_LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
+
+
+def _structure_partial_date(value: Any, _: type) -> PartialDate:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A bare year is common in hand-written JSON; an integer cannot be month-precise.
+        return PartialDate(value)
+    if not isinstance(value, str):
+        raise DmtTimelineError(f"partial date {describe_value(value)}: expected text such as '2007-03'")
+    return PartialDate.parse(value)
+
+
+_STOP_STATES: Final = {state.value: state for state in StopState}
+
+
+def _structure_stop(value: Any, _: type) -> PartialDate | StopState:
+    state = _STOP_STATES.get(value) if isinstance(value, str) else None
+    return state if state is not None else _structure_partial_date(value, PartialDate)
+
+
+def _unstructure_stop(value: PartialDate | StopState) -> str:
+    return value.value if isinstance(value, StopState) else str(value)
+
+
+def _structure_edss(value: Any, _: type) -> EDSS:
+    if isinstance(value, str):
+        raise DmtTimelineError(f"EDSS {value!r} is text: write the score as a number")
+    if isinstance(value, Mapping | list):
+        raise DmtTimelineError(f"EDSS {describe_value(value)}: expected a number")
+    return EDSS(value)
+
+
+def _structure_labels(value: Any, _: type) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise DmtTimelineError("expected an object of text values")
+    return tuple(sorted(value.items()))
+
+
+# cattrs' own hooks for these call int(), bool() and str() on the value: "2" would become 2,
+# 3.9 would become 3 and "no" would become True. Silent coercion is refused at the boundary.
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DmtTimelineError(f"{describe_value(value)} is not a whole number")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise DmtTimelineError(f"{describe_value(value)} is not true or false")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    raise DmtTimelineError(f"{describe_value(value)} is not text")
+
+
+def _is_tuple_of_values(cls: Any) -> bool:
+    return get_origin(cls) is tuple and cls != _LABELS
+
+
+def _strict_tuple(cls: Any, converter: cattrs.BaseConverter) -> Callable[[Any, type], tuple[Any, ...]]:
+    """Tuples are read from JSON lists only: cattrs would iterate a text or an object's keys."""
+    inner = homogenous_tuple_structure_factory(cls, converter)
+
+    def structure_tuple(value: Any, _: type) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise DmtTimelineError(f"{describe_value(value)} is not a list")
+        return tuple(inner(value, cls))
+
+    return structure_tuple
+
+
+def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
+    found: dict[str, Therapy] = {}  # names repeat across a cohort; the catalogue is immutable
+
+    def structure_therapy(value: Any, _: type) -> Therapy:
+        if not isinstance(value, str):
+            raise DmtTimelineError(f"therapy {describe_value(value)}: expected a name such as 'natalizumab'")
+        therapy = found.get(value)
+        if therapy is None:
+            therapy = found[value] = catalogue.get(value)
+        return therapy
+
+    return structure_therapy
+
+
+def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        known = ", ".join(repr(member.value) for member in cls)
+        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}") from None
+
+
+def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
+    """Teach ``converter`` the library's types; therapies are looked up in ``catalogue``."""
+    configure_json(converter)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook_factory(_is_tuple_of_values, _strict_tuple)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    converter.register_structure_hook(PartialDate, _structure_partial_date)
+    converter.register_unstructure_hook(PartialDate, str)
+    converter.register_structure_hook(PartialDate | StopState, _structure_stop)
+    converter.register_unstructure_hook(PartialDate | StopState, _unstructure_stop)
+    converter.register_structure_hook(Therapy, _structure_therapy(catalogue))
+    converter.register_unstructure_hook(Therapy, lambda therapy: therapy.name)
+    converter.register_structure_hook(EDSS, _structure_edss)
+    converter.register_unstructure_hook(EDSS, lambda edss: edss.score)
+    converter.register_structure_hook_func(lambda t: t == _LABELS, _structure_labels)
+    converter.register_unstructure_hook_func(lambda t: t == _LABELS, dict)
+
+
+def make_converter(*, catalogue: Catalogue = CATALOGUE) -> cattrs.Converter:
+    """A new converter for the library's types: unknown keys refused, defaults omitted."""
+    converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+    configure_converter(converter, catalogue=catalogue)
+    return converter
+
+
+_CONVERTER: Final = make_converter()
+"""The library's converter: what :func:`~dmt_timeline.serialize.structure` uses by default."""
