@@ -89,9 +89,19 @@ def _sequence(episode: TherapyEpisode) -> int:
 
 
 def _normalise(episodes: Iterable[TherapyEpisode]) -> tuple[TherapyEpisode, ...]:
-    items = tuple(episodes)
+    items = episodes if type(episodes) is tuple else tuple(episodes)
+    previous = 0
+    for episode in items:
+        sequence = episode.sequence
+        if sequence is None or sequence <= previous:
+            break
+        previous = sequence
+    else:
+        # Every sequence set and rising (the common case, and any history of one episode):
+        # already in the order sorting would give, without the keys.
+        return items
     if len(items) < 2:
-        return items  # already in order: what sorting would give, without the keys
+        return items  # one episode without a sequence: in order too
     return in_order(items, by_sequence=None not in [e.sequence for e in items])
 
 
@@ -228,6 +238,13 @@ def _classify_codes(  # noqa: PLR0917 - called once per transition: positional i
     return gap, TransitionKind.INDETERMINATE, reason
 
 
+def _same_therapy(a: TherapyEpisode, b: TherapyEpisode) -> bool:
+    x, y = a.therapy, b.therapy
+    # Equal therapies share a name: comparing names first spares the whole comparison of two
+    # different ones, the common case.
+    return x is y or (x.name == y.name and x == y)
+
+
 _LAST_DAY: Final = _code(dt.date.max)  # the bound of an open stop with nothing after it
 
 
@@ -290,31 +307,39 @@ class Timeline:
 
     def problems(self, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> tuple[str, ...]:
         """Every reason this history cannot be a timeline, one line each (empty when it can)."""
-        found: list[str] = []
         episodes = self.episodes
+        if len(episodes) < 2:
+            return ()
+        ordered = True
+        for i in range(len(episodes) - 1):
+            # episodes[i].start.compare(episodes[i + 1].start) is Order.AFTER, without the call.
+            if episodes[i].start._lo > episodes[i + 1].start._hi:
+                ordered = False
+                break
+        # When every pair is in order, the overlaps are read from the transitions, worked out
+        # once for whoever asks next; a pair out of order has no transition to work out.
+        transitions = self.transitions() if ordered and max_overlap_months is not None else None
+        found: list[str] = []
         for i in range(len(episodes) - 1):
             a, b = episodes[i], episodes[i + 1]
-            if a.start._lo > b.start._hi:  # a.start.compare(b.start) is Order.AFTER, without the call
+            if a.start._lo > b.start._hi:
                 found.append(
                     f"{self._name()}episodes {a} (sequence {a.sequence}) and {b} "
                     f"(sequence {b.sequence}): the later in sequence certainly starts first"
                 )
                 continue
-            if max_overlap_months is None or a.therapy is b.therapy or a.therapy == b.therapy:
+            if max_overlap_months is None or _same_therapy(a, b):
                 continue
-            bounds = self._stop_codes(i)
-            if bounds is None:
+            transition = self._work_out(i, DEFAULT_GRACE_MONTHS) if transitions is None else transitions[i]
+            gap = transition.gap
+            if gap is None:
                 found.append(
                     f"{self._name()}episode {a} is ongoing, yet {b} started {b.start}: "
                     "record when it stopped, or accept overlaps with max_overlap_months=None"
                 )
-                continue
-            # The transition's largest gap (see _classify_codes), without judging its kind: a
-            # stop that is not recorded is bounded by the next start and cannot overlap it.
-            most = _whole_months(bounds[0], b.start._hi)
-            if not bounds[2] and most < -max_overlap_months:
+            elif gap.high < -max_overlap_months:
                 found.append(
-                    f"{self._name()}episodes {a} and {b} overlap by at least {-most} months "
+                    f"{self._name()}episodes {a} and {b} overlap by at least {-gap.high} months "
                     f"on every reading (stop {a.stop}, start {b.start}); at most "
                     f"{max_overlap_months} is accepted"
                 )
@@ -389,8 +414,7 @@ class Timeline:
 
     def _work_out(self, index: int, grace_months: int) -> Transition:
         before, after = self.episodes[index], self.episodes[index + 1]
-        same = before.therapy is after.therapy or before.therapy == after.therapy
-        change = Change.RESTART if same else Change.SWITCH
+        change = Change.RESTART if _same_therapy(before, after) else Change.SWITCH
         bounds = self._stop_codes(index)
         if bounds is None:
             return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
