@@ -180,6 +180,20 @@ def test_histories_that_overlap_too_long_are_refused() -> None:
         episode_transitions(pa.table(rows))
 
 
+@pytest.mark.parametrize(("grace", "problem"), [(-1, "is negative"), (True, "is not a whole number")])
+def test_both_engines_refuse_a_grace_period_the_timeline_refuses(grace: Any, problem: str) -> None:
+    cohort = synthetic_cohort(5, seed=1)
+    table = episodes_table(cohort).to_arrow()
+    exposures = synthetic_exposures(5, seed=1)
+    for run in (
+        lambda: episode_transitions(table, grace_months=grace),
+        lambda: exposure_transitions(exposures, grace_months=grace),
+        lambda: Timeline.of(cohort.patients[0]).transitions(grace_months=grace),
+    ):
+        with pytest.raises(TimelineError, match=f"grace_months {grace} {problem}"):
+            run()
+
+
 # -- exposure tables ---------------------------------------------------------------------------
 
 

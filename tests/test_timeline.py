@@ -259,6 +259,13 @@ def test_transitions_do_not_depend_on_what_was_asked_before(timeline: Timeline, 
         assert all(t.grace_months == grace for t in timeline.transitions(grace_months=grace))
 
 
+@pytest.mark.parametrize("grace", [True, 2.5, "3", None])
+def test_a_grace_period_that_is_not_a_whole_number_is_refused(grace: Any) -> None:
+    timeline = line(ep("GA", "2007"), ep("IFNb", "2009"))
+    with pytest.raises(TimelineError, match=f"grace_months {re.escape(repr(grace))} is not a whole number"):
+        timeline.transitions(grace_months=grace)
+
+
 def test_negative_grace_is_refused() -> None:
     with pytest.raises(TimelineError, match="grace_months -1 is negative"):
         line(ep("GA", "2007"), ep("IFNb", "2009")).transitions(grace_months=-1)

@@ -97,8 +97,8 @@ def _normalise(episodes: Iterable[TherapyEpisode]) -> tuple[TherapyEpisode, ...]
             break
         previous = sequence
     else:
-        # Every sequence set and rising (the common case, and any history of one episode):
-        # already in the order sorting would give, without the keys.
+        # Every sequence set and rising (the common case), or no episode at all: already in
+        # the order sorting would give, without the keys.
         return items
     if len(items) < 2:
         return items  # one episode without a sequence: in order too
@@ -236,6 +236,18 @@ def _classify_codes(  # noqa: PLR0917 - called once per transition: positional i
         f"(grace period {grace} months)"
     )
     return gap, TransitionKind.INDETERMINATE, reason
+
+
+def check_grace_months(grace_months: object) -> None:
+    """Refuse a grace period that is not a whole number of months >= 0 (the batch engine's too).
+
+    Raises:
+        TimelineError: naming the value.
+    """
+    if not isinstance(grace_months, int) or isinstance(grace_months, bool):
+        raise TimelineError(f"grace_months {grace_months!r} is not a whole number of months")
+    if grace_months < 0:
+        raise TimelineError(f"grace_months {grace_months} is negative")
 
 
 def _same_therapy(a: TherapyEpisode, b: TherapyEpisode) -> bool:
@@ -433,10 +445,9 @@ class Timeline:
     def transitions(self, *, grace_months: int = DEFAULT_GRACE_MONTHS) -> tuple[Transition, ...]:
         """The transition between each pair of consecutive episodes."""
         known = self._known
-        if known is not None and known[0] == grace_months:
+        if known is not None and known[0] == grace_months and type(grace_months) is int:
             return known[1]
-        if grace_months < 0:
-            raise TimelineError(f"grace_months {grace_months} is negative")
+        check_grace_months(grace_months)
         found = tuple([self._work_out(i, grace_months) for i in range(len(self.episodes) - 1)])
         object.__setattr__(self, "_known", (grace_months, found))  # a cache, not part of the value
         return found

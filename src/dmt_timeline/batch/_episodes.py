@@ -12,7 +12,7 @@ from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
 from dmt_timeline.model import StopState
-from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
 _EPISODE_COLUMNS: Final = (
     "patient_id",
@@ -164,8 +164,7 @@ def episode_transitions(
             :meth:`~dmt_timeline.Timeline.of`), unless ``max_overlap_months`` is None.
     """
     np, pa, _ = _imports()
-    if grace_months < 0:
-        raise TimelineError(f"grace_months {grace_months} is negative")
+    check_grace_months(grace_months)
     data = _read_episodes(source, catalogue)
     person, therapy, ids = data["person"], data["therapy"], data["ids"]
     start_lo, start_hi, stop_lo, stop_hi = (

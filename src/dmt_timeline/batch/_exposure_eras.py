@@ -16,9 +16,9 @@ from dmt_timeline.batch._partitions import _order, _partitions
 from dmt_timeline.batch._results import _EMPTY_EPISODES, _EMPTY_TRANSITIONS, BatchResult, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.eras import persistence_window
-from dmt_timeline.errors import TimelineError, UnknownTherapyError
+from dmt_timeline.errors import UnknownTherapyError
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, ExposureColumns
-from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, check_grace_months
 
 
 def _therapies(
@@ -117,8 +117,7 @@ def exposure_transitions(
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
     """
     np, pa, _ = _imports()
-    if grace_months < 0:
-        raise TimelineError(f"grace_months {grace_months} is negative")
+    check_grace_months(grace_months)
     exposures = _read_exposures(source, columns)
     counts = np.bincount(exposures.drug, minlength=len(exposures.drugs))
     found, unknown = _therapies(exposures.drugs, catalogue, counts, skip_unknown=skip_unknown)
