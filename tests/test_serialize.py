@@ -43,7 +43,7 @@ from dmt_timeline.serialize import (
     structure,
     unstructure,
 )
-from dmt_timeline.serialize._io import _parse
+from dmt_timeline.serialize._documents import _parse
 
 NAT, GA = CATALOGUE["natalizumab"], CATALOGUE["glatiramer acetate"]
 MS, PS = Condition.MULTIPLE_SCLEROSIS, Condition.PSORIASIS

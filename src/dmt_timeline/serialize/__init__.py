@@ -9,8 +9,7 @@ A malformed document is refused whole, with every problem listed as
 ``patient <id>: <path>: <problem>``; values are quoted, records never are.
 """
 
-from dmt_timeline.serialize._hooks import configure_converter, make_converter
-from dmt_timeline.serialize._io import (
+from dmt_timeline.serialize._documents import (
     dumps,
     load_cohort,
     loads,
@@ -18,6 +17,7 @@ from dmt_timeline.serialize._io import (
     structure,
     unstructure,
 )
+from dmt_timeline.serialize._hooks import configure_converter, make_converter
 
 __all__ = [
     "configure_converter",
