@@ -170,6 +170,12 @@ def _parse(text: str | bytes) -> Any:
 def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
     """Read JSON text as a ``cls``.
 
+    Every record is validated. While a :class:`~dmt_timeline.Cohort` is read, Python's cyclic
+    garbage collector is paused (a cohort is many small objects without cycles, which it would
+    scan over and over) and restored afterwards; the objects it tracks, the new cohort among
+    them, then move to its oldest generation, unless the process has frozen objects of its own
+    (:func:`gc.freeze`).
+
     Raises:
         CohortFormatError: when the text is not JSON, or not a valid ``cls``; every problem is listed.
     """
@@ -199,7 +205,7 @@ def save_cohort(
 
 
 def load_cohort(path: str | os.PathLike[str], *, converter: cattrs.Converter | None = None) -> Cohort:
-    """Read a cohort JSON file written by :func:`save_cohort` (or by hand).
+    """Read a cohort JSON file written by :func:`save_cohort` (or by hand), as :func:`loads` does.
 
     Raises:
         CohortFormatError: naming the file and listing every problem.
