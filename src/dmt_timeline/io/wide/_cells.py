@@ -1,0 +1,118 @@
+"""Cells: the text forms of hand-made tables, read and written, and one row's cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import DmtTimelineError
+from dmt_timeline.io.wide._problems import RowProblem
+from dmt_timeline.model import EDSS, CSFBands, Modality
+
+_BLANK: Final = frozenset({"", "na", "n/a"})
+_CSF: Final = {
+    "pos": CSFBands.POSITIVE,
+    "positive": CSFBands.POSITIVE,
+    "+": CSFBands.POSITIVE,
+    "neg": CSFBands.NEGATIVE,
+    "negative": CSFBands.NEGATIVE,
+    "-": CSFBands.NEGATIVE,
+    "0": CSFBands.NOT_DONE,
+    "notdone": CSFBands.NOT_DONE,
+    "nd": CSFBands.NOT_DONE,
+}
+_CSF_TEXT: Final = {CSFBands.POSITIVE: "Pos", CSFBands.NEGATIVE: "Neg", CSFBands.NOT_DONE: "0"}
+_MODALITY: Final = {
+    "t": Modality.TOPICAL,
+    "top": Modality.TOPICAL,
+    "s": Modality.STEROID,
+    **{m.value: m for m in Modality},
+}
+_MODALITY_TEXT: Final = {Modality.TOPICAL: "t", Modality.STEROID: "s"}
+_NONE_TREATMENT: Final = frozenset({"0", "none"})
+
+
+class _CellError(DmtTimelineError, ValueError):
+    """A cell that cannot be read; caught per cell and reported with its row and column."""
+
+
+def _date(text: str, as_of: dt.date | None) -> PartialDate | None:
+    if text.casefold() in _BLANK:
+        return None
+    date = PartialDate.parse(text)
+    if as_of is not None and date.first_day > as_of:
+        raise _CellError(f"date {text!r} is after as_of {as_of.isoformat()}")
+    return date
+
+
+def _edss(text: str) -> EDSS | None:
+    if text.casefold() in _BLANK:
+        return None
+    try:
+        score = float(text)
+    except ValueError:
+        raise _CellError(f"EDSS {text!r} is not a number") from None
+    return EDSS(score)
+
+
+def _months(text: str) -> int | None:
+    if text.casefold() in _BLANK:
+        return None
+    if not text.isdecimal() or not text.isascii():
+        raise _CellError(f"latency {text!r} is not a whole number of months")
+    return int(text)
+
+
+def _csf(text: str) -> CSFBands | None:
+    if not text:
+        return None
+    found = _CSF.get("".join(text.casefold().split()))
+    if found is None:
+        raise _CellError(f"CSF {text!r} is not one of Pos, Neg, 0 (not done)")
+    return found
+
+
+def _modalities(text: str) -> tuple[Modality, ...]:
+    if not text or text.casefold() in _NONE_TREATMENT:
+        return ()
+    found: list[Modality] = []
+    for code in text.split(","):
+        modality = _MODALITY.get(code.strip().casefold())
+        if modality is None:
+            known = ", ".join(["t", "s", *(m.value for m in Modality)])
+            raise _CellError(f"treatment code {code.strip()!r} is not one of {known}, 0")
+        if modality not in found:
+            found.append(modality)
+    return tuple(found)
+
+
+def _modalities_text(modalities: Iterable[Modality], *, short: bool) -> str:
+    if short:
+        return ", ".join(_MODALITY_TEXT.get(m, m.value) for m in modalities)
+    return ", ".join(m.value.capitalize() for m in modalities)
+
+
+class _Row:
+    """One row's cells, collecting problems instead of stopping at the first."""
+
+    def __init__(self, number: int, cells: Mapping[str, str]) -> None:
+        self.number = number
+        self.cells = cells
+        self.problems: list[RowProblem] = []
+
+    def text(self, column: str | None) -> str:
+        return "" if column is None else self.cells.get(column, "").strip()
+
+    def read(self, column: str | None, reader: Any, *args: Any) -> Any:
+        if column is None:
+            return None
+        try:
+            return reader(self.text(column), *args)
+        except DmtTimelineError as exc:
+            self.problems.append(RowProblem(self.number, column, str(exc)))
+            return None
+
+    def fail(self, column: str, message: str) -> None:
+        self.problems.append(RowProblem(self.number, column, message))
