@@ -227,7 +227,7 @@ def _plot(args: argparse.Namespace) -> int:
             )
         written = save_figure(figure, args.output)
     except ImportError as exc:
-        # plot.py names the extra to install; a missing extra is bad input, not a crash.
+        # dmt_timeline.plot names the extra to install; a missing extra is bad input, not a crash.
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

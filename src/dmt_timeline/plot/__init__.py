@@ -1,0 +1,30 @@
+"""Figures: a swimmer plot of therapy histories and cumulative response curves.
+
+Partial dates are drawn as what they are, spans of possible days: a solid bar only where a
+patient was certainly on therapy, a faded bar where they possibly were, and a hatched window
+where the start could lie. matplotlib is an optional extra (``pip install "dmt-timeline[plot]"``),
+imported only when a figure is drawn; figures are built as :class:`matplotlib.figure.Figure`
+objects, never through ``pyplot``, so drawing touches no global state.
+"""
+
+from __future__ import annotations
+
+from dmt_timeline.plot import _groups
+from dmt_timeline.plot._curves import response_curves
+from dmt_timeline.plot._figure import figure_format, save_figure
+from dmt_timeline.plot._style import CLASS_COLOURS
+from dmt_timeline.plot._swimmer import swimmer_plot
+
+__all__ = [
+    "CLASS_COLOURS",
+    "GroupBy",
+    "figure_format",
+    "response_curves",
+    "save_figure",
+    "swimmer_plot",
+]
+
+# Re-exported by assignment so that Sphinx, which reads doc-comments in this module only, documents it.
+GroupBy = _groups.GroupBy
+"""How lanes or curves are grouped: a function of the patient, the name of a patient label, or
+None for no grouping."""
