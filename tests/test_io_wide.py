@@ -383,6 +383,13 @@ def test_stop_date_is_not_written_without_a_stop_column() -> None:
         to_wide_rows(cohort, STUDY_LAYOUT)
 
 
+def test_last_follow_up_is_not_written_without_its_column() -> None:
+    cohort = read_wide_rows([_followed(last_seen="2021-06")], FOLLOWED).cohort
+
+    with pytest.raises(CohortFormatError, match=r"patient P01: last_follow_up: 2021-06 has no column"):
+        to_wide_rows(cohort, STUDY_LAYOUT)
+
+
 # Date cells no earlier than any start in GOOD.
 _LATER = partial_dates(min_value=dt.date(2011, 1, 1), max_value=dt.date(2030, 12, 31)).map(str)
 # (stop, reason) cells of a therapy with a reason column: not recorded, stopped on a date with

@@ -51,17 +51,20 @@ def _write_episodes(patient: Patient, layout: WideLayout, cells: dict[str, str])
             raise CohortFormatError(f"{where}.edss: therapy column {number} has no EDSS column")
         cells[columns.therapy] = episode.therapy.label
         cells[columns.start] = str(episode.start)
-        if isinstance(episode.stop, PartialDate):
-            _set(cells, columns.stop, str(episode.stop))
+        if isinstance(episode.stop, PartialDate) and columns.stop is not None:
+            cells[columns.stop] = str(episode.stop)
         if columns.reasons is not None:
             cells[columns.reasons] = _reasons_text(episode, layout, footnote)
         if columns.edss is not None:
             cells[columns.edss] = _number(episode.edss.score if episode.edss else None)
 
 
-def _set(cells: dict[str, str], column: str | None, value: str) -> None:
+def _set(cells: dict[str, str], column: str | None, value: str, *, patient: Patient, field: str) -> None:
+    """Write a cell; a value the layout has no column for is refused, never dropped."""
     if column is not None:
         cells[column] = value
+    elif value:
+        raise CohortFormatError(f"patient {patient.id}: {field}: {value} has no column in this wide layout")
 
 
 def to_wide_rows(
@@ -80,25 +83,32 @@ def to_wide_rows(
         cells[layout.patient_id] = patient.id
         ms = patient.diagnosis(Condition.MULTIPLE_SCLEROSIS)
         ps = patient.diagnosis(Condition.PSORIASIS)
-        _set(cells, layout.ms_diagnosis, str(ms.date) if ms and ms.date else "")
-        _set(cells, layout.csf, _CSF_TEXT[ms.csf] if ms and ms.csf else "")
-        _set(cells, layout.psoriasis_diagnosis, str(ps.date) if ps and ps.date else "")
-        _set(
-            cells,
-            layout.baseline_edss,
-            _number(patient.baseline_edss.score if patient.baseline_edss else None),
-        )
-        _set(cells, layout.last_edss, _number(patient.last_edss.score if patient.last_edss else None))
-        _set(cells, layout.last_follow_up, str(patient.last_follow_up) if patient.last_follow_up else "")
-        _set(cells, layout.group, patient.label("published_group") or "")
-        for treatment in patient.comorbidity_treatments:
+        ms_at = f"diagnoses[{patient.diagnoses.index(ms)}]" if ms else ""
+        ps_at = f"diagnoses[{patient.diagnoses.index(ps)}]" if ps else ""
+        fields = {
+            f"{ms_at}.date": (layout.ms_diagnosis, str(ms.date) if ms and ms.date else ""),
+            f"{ms_at}.csf": (layout.csf, _CSF_TEXT[ms.csf] if ms and ms.csf else ""),
+            f"{ps_at}.date": (layout.psoriasis_diagnosis, str(ps.date) if ps and ps.date else ""),
+            "baseline_edss": (
+                layout.baseline_edss,
+                _number(patient.baseline_edss.score if patient.baseline_edss else None),
+            ),
+            "last_edss": (layout.last_edss, _number(patient.last_edss.score if patient.last_edss else None)),
+            "last_follow_up": (
+                layout.last_follow_up,
+                str(patient.last_follow_up) if patient.last_follow_up else "",
+            ),
+            "labels.published_group": (layout.group, patient.label("published_group") or ""),
+        }
+        for field, (column, value) in fields.items():
+            _set(cells, column, value, patient=patient, field=field)
+        for i, treatment in enumerate(patient.comorbidity_treatments):
             column = layout.current_psoriasis_treatment if treatment.current else layout.psoriasis_treatment
-            _set(cells, column, _modalities_text(treatment.modalities, short=not treatment.current))
-        _set(
-            cells,
-            layout.current_psoriasis_treatment,
-            cells.get(layout.current_psoriasis_treatment or "") or "0",
-        )
+            text = _modalities_text(treatment.modalities, short=not treatment.current)
+            _set(cells, column, text, patient=patient, field=f"comorbidity_treatments[{i}]")
+        if layout.current_psoriasis_treatment is not None:
+            # A blank means not recorded; the layout's "0" says no current treatment.
+            cells[layout.current_psoriasis_treatment] = cells[layout.current_psoriasis_treatment] or "0"
         _write_episodes(patient, layout, cells)
         for obs in patient.observations:
             column = (
