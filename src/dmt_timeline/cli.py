@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import TherapyClass
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError, TimelineError
 from dmt_timeline.latency import Latency, index_episode, latency
@@ -90,6 +91,7 @@ def _latency_line(outcome: str, found: Sequence[Latency], unknown: int) -> str:
     return text
 
 
+@collector_paused()  # a timeline per patient, kept: see dmt_timeline._collector
 def describe(cohort: Cohort) -> str:
     """A plain-text description of a cohort through the timeline algebra.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, _month_range, _whole_months
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
@@ -146,6 +147,7 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
     return Latency(patient.id, outcome, months, False, index)
 
 
+@collector_paused()  # many small results without cycles: see dmt_timeline._collector
 def cohort_latencies(
     cohort: Cohort | Iterable[Patient],
     *,

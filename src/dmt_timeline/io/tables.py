@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.io._frames import require
 from dmt_timeline.latency import cohort_latencies
@@ -206,6 +207,7 @@ def _range(months: MonthRange | None) -> tuple[int | None, int | None]:
     return (None, None) if months is None else (months.low, months.high)
 
 
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
 def episodes_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
     """One row per therapy episode; see :data:`EPISODE_COLUMNS`."""
     rows = []
@@ -233,6 +235,7 @@ def episodes_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
     return TidyTable(EPISODE_COLUMNS, tuple(rows))
 
 
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
 def transitions_table(
     cohort: Cohort | Iterable[Patient], *, grace_months: int = DEFAULT_GRACE_MONTHS
 ) -> TidyTable:
@@ -259,6 +262,7 @@ def transitions_table(
     return TidyTable(TRANSITION_COLUMNS, tuple(rows))
 
 
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
 def transfers_table(
     cohort: Cohort | Iterable[Patient],
     source: Selector,
@@ -287,6 +291,7 @@ def transfers_table(
     return TidyTable(TRANSFER_COLUMNS, tuple(rows))
 
 
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
 def latencies_table(
     cohort: Cohort | Iterable[Patient],
     *,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import cattrs
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError
 from dmt_timeline.model import Cohort, CohortMetadata, Patient
 from dmt_timeline.serialize._fast import _FAST, patient_reader
@@ -45,34 +44,8 @@ def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = No
 def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
     # A cohort is millions of small acyclic objects: the cyclic collector would spend most of
     # the load re-scanning them, so it is paused (never skipping validation) and restored.
-    with _collector_paused():
+    with collector_paused():
         return _structure_cohort_objects(doc, conv)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic collector while a cohort is built; then restore it as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            _age_young_objects()
-            gc.enable()
-
-
-def _age_young_objects() -> None:
-    """Move every object the collector tracks into its oldest generation, without scanning any.
-
-    The cohort just built would otherwise sit in the youngest generation and be scanned whole
-    by the next collections of each generation (most of the cost of working with a big cohort
-    after loading it). ``freeze`` then ``unfreeze`` is that move, done by splicing lists; it is
-    skipped when the process has frozen objects of its own, which ``unfreeze`` would release.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
 
 
 def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
@@ -182,7 +155,7 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
     try:
         if cls is Cohort:
             # The parsed document of a cohort is as many small objects as the cohort itself.
-            with _collector_paused():
+            with collector_paused():
                 doc = _parse(text)
         else:
             doc = _parse(text)
