@@ -130,6 +130,14 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     }
 
 
+def _in_timeline_order(np: Any, data: dict[str, Any], part: Any) -> Any:
+    """The rows ``part`` of :func:`_read_episodes`' columns in the timeline's order: by
+    patient, then (when every episode has one) the source's sequence, then start, therapy name,
+    stop, reasons and EDSS."""
+    keys = [data["person"][part], *(key[part] for key in data["keys"])]
+    return part[np.lexsort(tuple(reversed(keys)))]
+
+
 def episode_transitions(
     source: Any,
     *,
@@ -181,10 +189,7 @@ def episode_transitions(
     if progress is not None:
         progress(0, n_patients)
     for part in _partitions(np, person, partition_size):
-        # The timeline's order: by patient, then (when every episode has one) the source's
-        # sequence, then start, therapy name, stop, reasons and EDSS.
-        keys = [person[part], *(key[part] for key in data["keys"])]
-        rows = part[np.lexsort(tuple(reversed(keys)))]
+        rows = _in_timeline_order(np, data, part)
         p, t = person[rows], therapy[rows]
         found = _transitions(
             np,
