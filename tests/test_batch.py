@@ -15,15 +15,17 @@ from dmt_timeline.batch import (
     KINDS,
     classify_arrays,
     dask_exposure_transitions,
+    episode_transfers,
     episode_transitions,
     exposure_transitions,
     partition_by_patient,
     whole_months_array,
 )
+from dmt_timeline.catalogue import CATALOGUE, TherapyClass
 from dmt_timeline.dates import PartialDate, whole_months
 from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError
 from dmt_timeline.io.exposures import Exposure, build_episodes
-from dmt_timeline.io.tables import episodes_table
+from dmt_timeline.io.tables import TRANSFER_COLUMNS, episodes_table, transfers_table
 from dmt_timeline.model import Cohort, TherapyEpisode, parse_reasons
 from dmt_timeline.strategies import cohorts, patients
 from dmt_timeline.synthetic import synthetic_cohort, synthetic_exposures
@@ -192,6 +194,70 @@ def test_both_engines_refuse_a_grace_period_the_timeline_refuses(grace: Any, pro
     ):
         with pytest.raises(TimelineError, match=f"grace_months {grace} {problem}"):
             run()
+
+
+# -- transfers -----------------------------------------------------------------------------------
+
+SELECTORS = st.sampled_from([therapy.name for therapy in CATALOGUE]) | st.sampled_from(list(TherapyClass))
+INITIATIONS = st.sampled_from(["first", "last", "each"])
+
+
+def _by_patient(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows grouped by patient, each patient's in the order given (the timeline's)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["patient_id"], []).append(row)
+    return grouped
+
+
+def _object_transfers(cohort: Cohort, source: Any, target: Any, initiation: Any) -> list[dict[str, Any]]:
+    table = transfers_table(cohort, source, target, initiation=initiation)
+    return [dict(zip([c.name for c in TRANSFER_COLUMNS], row, strict=True)) for row in table.rows]
+
+
+@settings(max_examples=80, deadline=None)
+@given(cohorts(patients(max_episodes=5), max_size=6), SELECTORS, SELECTORS, INITIATIONS)
+def test_episode_transfers_agree_with_the_object_model(
+    cohort: Cohort, source: Any, target: Any, initiation: Any
+) -> None:
+    table = episodes_table(cohort).to_arrow()
+    found = episode_transfers(table, source, target, initiation=initiation, partition_size=2)
+    assert _by_patient(_object_transfers(cohort, source, target, initiation)) == _by_patient(
+        found.to_pylist()
+    )
+
+
+def test_episode_transfers_agree_on_a_synthetic_cohort() -> None:
+    cohort = synthetic_cohort(1500, seed=9)
+    table = episodes_table(cohort).to_arrow()
+    pairs: list[tuple[TherapyClass | str, str]] = [
+        (TherapyClass.INTERFERON_BETA, "natalizumab"),
+        ("glatiramer acetate", "ocrelizumab"),
+    ]
+    for source, target in pairs:
+        for initiation in ("first", "last", "each"):
+            expected = _object_transfers(cohort, source, target, initiation)
+            found = episode_transfers(table, source, target, initiation=initiation, partition_size=400)
+            assert expected  # the comparison has something to compare
+            assert _by_patient(expected) == _by_patient(found.to_pylist())
+
+
+def test_episode_transfers_have_the_columns_of_the_transfers_table() -> None:
+    table = episodes_table(synthetic_cohort(50, seed=2)).to_arrow()
+    found = episode_transfers(table, "interferon beta-1a", "natalizumab", output="pandas")
+    assert [c.name for c in TRANSFER_COLUMNS] == list(found.columns)
+
+
+def test_episode_transfers_of_an_empty_table_have_the_columns_and_no_row() -> None:
+    table = episodes_table(synthetic_cohort(50, seed=2)).to_arrow().slice(0, 0)
+    found = episode_transfers(table, "interferon beta-1a", "natalizumab")
+    assert ([c.name for c in TRANSFER_COLUMNS], 0) == (found.column_names, found.num_rows)
+
+
+def test_episode_transfers_refuse_an_unknown_initiation() -> None:
+    table = episodes_table(synthetic_cohort(5, seed=2)).to_arrow()
+    with pytest.raises(TimelineError, match="initiation 'second' is not one of"):
+        episode_transfers(table, "interferon beta-1a", "natalizumab", initiation="second")  # type: ignore[arg-type]
 
 
 # -- exposure tables ---------------------------------------------------------------------------

@@ -11,6 +11,8 @@ partition of patients at a time, without building one Python object per row:
 - :func:`episode_transitions` classifies transitions of a tidy episodes table with partial
   dates (the columns of :func:`dmt_timeline.io.tables.episodes_table`), indeterminate cases
   included, in the order :class:`~dmt_timeline.Timeline` normalises episodes into;
+- :func:`episode_transfers` gives, for the same table, how a source therapy or class reached
+  the first, last or each start of a target, as :func:`dmt_timeline.transfer` does;
 - :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
   :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
   to exact agreement with the scalar definitions.
@@ -29,6 +31,7 @@ from dmt_timeline.batch._episodes import episode_transitions
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
+from dmt_timeline.batch._transfers import episode_transfers
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -36,6 +39,7 @@ __all__ = [
     "BatchResult",
     "classify_arrays",
     "dask_exposure_transitions",
+    "episode_transfers",
     "episode_transitions",
     "exposure_transitions",
     "partition_by_patient",

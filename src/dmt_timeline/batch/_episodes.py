@@ -114,6 +114,7 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
         "start_hi": start_hi,
         "stop_lo": stop_lo,
         "stop_hi": stop_hi,
+        "start_prec": start_prec,
         "keys": (
             sequence,
             start_lo,
