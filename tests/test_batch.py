@@ -17,6 +17,7 @@ from dmt_timeline.batch import (
     dask_exposure_transitions,
     episode_transfers,
     episode_transitions,
+    eras_as_episodes,
     exposure_transitions,
     partition_by_patient,
     whole_months_array,
@@ -309,6 +310,13 @@ def test_eras_agree_with_build_episodes_on_any_small_table(table: Any) -> None:
     columns = ["patient_id", "line", "therapy", "start", "stop", "reasons"]
     actual = [tuple(r.values()) for r in exposure_transitions(table).episodes.select(columns).to_pylist()]
     assert _object_eras(table) == actual
+
+
+def test_eras_as_episodes_give_the_same_transitions(exposures: Any) -> None:
+    result = exposure_transitions(exposures)
+    # Eras are not checked for overlaps, so neither is the table made of them.
+    again = episode_transitions(eras_as_episodes(result.episodes), max_overlap_months=None)
+    assert _batch_rows(result.transitions) == _batch_rows(again)
 
 
 def test_parquet_csv_and_pandas_give_the_same_answer(exposures: Any, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ partition of patients at a time, without building one Python object per row:
   dates (the columns of :func:`dmt_timeline.io.tables.episodes_table`), indeterminate cases
   included, in the order :class:`~dmt_timeline.Timeline` normalises episodes into;
 - :func:`episode_transfers` gives, for the same table, how a source therapy or class reached
-  the first, last or each start of a target, as :func:`dmt_timeline.transfer` does;
+  the first, last or each start of a target, as :func:`dmt_timeline.transfer` does; and
+  :func:`eras_as_episodes` turns the eras of an exposure table into such a table;
 - :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
   :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
   to exact agreement with the scalar definitions.
@@ -27,7 +28,7 @@ from typing import Final
 from dmt_timeline.batch import _classify, _exposure_table
 from dmt_timeline.batch._classify import classify_arrays, whole_months_array
 from dmt_timeline.batch._columns import read_table
-from dmt_timeline.batch._episodes import episode_transitions
+from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
@@ -41,6 +42,7 @@ __all__ = [
     "dask_exposure_transitions",
     "episode_transfers",
     "episode_transitions",
+    "eras_as_episodes",
     "exposure_transitions",
     "partition_by_patient",
     "read_table",

@@ -227,3 +227,24 @@ def episode_transitions(
         more = f"; and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""
         raise TimelineError(f"{len(problems)} history(ies) cannot be a timeline: {shown}{more}")
     return _output(_concat(pa, parts, _EMPTY_TRANSITIONS), output)
+
+
+def eras_as_episodes(eras: Any) -> Any:
+    """The eras of :func:`exposure_transitions` (``BatchResult.episodes``) as a tidy episodes
+    table, the input of :func:`episode_transitions` and :func:`episode_transfers`: each era
+    starts and stops on a day, and its line is its sequence."""
+    _, pa, _ = _imports()
+    table = read_table(eras, ("patient_id", "line", "therapy", "start", "stop", "reasons"))
+    return pa.table(
+        {
+            "patient_id": table["patient_id"],
+            "sequence": table["line"],
+            "therapy": table["therapy"],
+            "start_earliest": table["start"],
+            "start_latest": table["start"],
+            "stop_state": pa.repeat(pa.scalar("date"), table.num_rows),
+            "stop_earliest": table["stop"],
+            "stop_latest": table["stop"],
+            "reasons": table["reasons"],
+        }
+    )
