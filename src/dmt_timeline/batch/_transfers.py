@@ -64,14 +64,14 @@ def episode_transfers(
     wanted = (_matching(np, names, source, catalogue), _matching(np, names, target, catalogue))
     labels = (pa.array(data["ids"], pa.string()), pa.array(names, pa.string()))
     person = data["person"]
-    targets_of = np.bincount(person, weights=wanted[1][data["therapy"]], minlength=len(data["ids"]))
+    targets_of = np.bincount(person[wanted[1][data["therapy"]]], minlength=len(data["ids"]))  # per patient
     parts = [
         _transfers(
             np, pa, pc, data, _in_timeline_order(np, data, part), wanted, targets_of, initiation, labels
         )
         for part in _partitions(np, person, partition_size)
     ]
-    if not parts:  # an empty table: the columns all the same
+    if not parts:  # an empty table: no row, but every column
         parts = [_transfers(np, pa, pc, data, np.arange(0), wanted, targets_of, initiation, labels)]
     return _output(pa.concat_tables(parts), output)
 
