@@ -154,6 +154,23 @@ def test_episode_transitions_agree_on_a_synthetic_cohort_with_partial_dates() ->
     assert _object_transitions(cohort) == _batch_rows(episode_transitions(table, partition_size=400))
 
 
+def test_an_episodes_table_read_from_csv_gives_what_the_table_gives(tmp_path: Path) -> None:
+    # CSV is read as text: the whole-number and number columns are parsed, strictly.
+    cohort = synthetic_cohort(200, seed=9)
+    path = tmp_path / "episodes.csv"
+    episodes_table(cohort).to_csv(path)
+    assert _object_transitions(cohort) == _batch_rows(episode_transitions(path))
+
+
+def test_a_sequence_that_is_not_a_whole_number_is_refused_by_column() -> None:
+    table = episodes_table(synthetic_cohort(5, seed=1)).to_arrow()
+    broken = table.set_column(
+        table.schema.get_field_index("sequence"), "sequence", pa.array(["1.5"] * table.num_rows)
+    )
+    with pytest.raises(InvalidValueError, match="column sequence: not a whole number"):
+        episode_transitions(broken)
+
+
 def test_episode_transitions_include_indeterminate_ones() -> None:
     table = episodes_table(synthetic_cohort(300, seed=9)).to_arrow()
     assert "indeterminate" in set(episode_transitions(table)["kind"].to_pylist())

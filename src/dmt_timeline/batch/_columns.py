@@ -68,6 +68,26 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
     return table
 
 
+def _whole(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
+    """A column of whole numbers (integers, or text of them, as CSV gives) as int64 with nulls
+    as 0, and where it is null."""
+    null = np.asarray(pc.is_null(column).to_numpy(False), dtype=bool)
+    try:
+        values = pc.fill_null(pc.cast(column, pa.int64()), 0)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise InvalidValueError(f"column {name}: not a whole number") from None
+    return np.asarray(values.to_numpy(False), dtype=np.int64), null
+
+
+def _numbers(np: Any, pa: Any, pc: Any, column: Any, name: str, *, missing: float) -> Any:
+    """A column of numbers (or text of them, as CSV gives) as float64, nulls as ``missing``."""
+    try:
+        values = pc.fill_null(pc.cast(column, pa.float64()), missing)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise InvalidValueError(f"column {name}: not a number") from None
+    return np.asarray(values.to_numpy(False), dtype=np.float64)
+
+
 def _rows(np: Any, mask: Any) -> str:
     rows = (np.flatnonzero(mask)[:_PROBLEMS_SHOWN] + 1).tolist()
     more = int(mask.sum()) - len(rows)

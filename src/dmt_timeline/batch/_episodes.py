@@ -6,7 +6,17 @@ from collections.abc import Callable
 from typing import Any, Final, Literal
 
 from dmt_timeline.batch._classify import _transition_table, _transitions
-from dmt_timeline.batch._columns import _PROBLEMS_SHOWN, _days, _encode, _imports, _rows, _text, read_table
+from dmt_timeline.batch._columns import (
+    _PROBLEMS_SHOWN,
+    _days,
+    _encode,
+    _imports,
+    _numbers,
+    _rows,
+    _text,
+    _whole,
+    read_table,
+)
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
@@ -90,18 +100,16 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     n = len(state)
     sequence = np.zeros(n, dtype=np.int64)
     if "sequence" in table.column_names:
-        column = table["sequence"]
-        has = np.asarray(pc.is_valid(column).to_numpy(False), dtype=bool)
-        sequence = np.asarray(pc.fill_null(column, 0).to_numpy(False), dtype=np.int64)
+        sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence")
         # The source's order counts only when every episode of the patient carries one.
-        missing = np.bincount(person[~has], minlength=len(ids))
+        missing = np.bincount(person[blank], minlength=len(ids))
         sequence = np.where(missing[person] == 0, sequence, 0)
     reasons = np.zeros(n, dtype=np.int64)
     if "reasons" in table.column_names:
         reasons, _ = _encode(np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"]), ""))
     edss = np.full(n, -1.0)
     if "edss" in table.column_names:
-        edss = np.asarray(pc.fill_null(pc.cast(table["edss"], pa.float64()), -1.0).to_numpy(False))
+        edss = _numbers(np, pa, pc, table["edss"], "edss", missing=-1.0)
     stop_code = np.where(dated, 2, np.where(state == 2, 0, 1))  # not recorded < ongoing < a date
     edss_rank = np.unique(edss, return_inverse=True)[1].reshape(-1)
     return {

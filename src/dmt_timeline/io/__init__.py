@@ -21,14 +21,18 @@ from dmt_timeline.io.exposures import (
 from dmt_timeline.io.fhir import EntryProblem, FhirRead, cohort_from_fhir, cohort_to_fhir, read_fhir_bundle
 from dmt_timeline.io.tables import (
     EPISODE_COLUMNS,
+    FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
+    OBSERVATION_COLUMNS,
     TRANSFER_COLUMNS,
     TRANSITION_COLUMNS,
     Column,
     ColumnType,
     TidyTable,
     episodes_table,
+    follow_up_table,
     latencies_table,
+    observations_table,
     transfers_table,
     transitions_table,
 )
@@ -49,7 +53,9 @@ from dmt_timeline.io.wide import (
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
     "EPISODE_COLUMNS",
+    "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
+    "OBSERVATION_COLUMNS",
     "STUDY_LAYOUT",
     "TRANSFER_COLUMNS",
     "TRANSITION_COLUMNS",
@@ -71,7 +77,9 @@ __all__ = [
     "cohort_from_fhir",
     "cohort_to_fhir",
     "episodes_table",
+    "follow_up_table",
     "latencies_table",
+    "observations_table",
     "read_exposures_arrow",
     "read_exposures_csv",
     "read_exposures_frame",

@@ -1,7 +1,9 @@
-"""Tidy tables out: episodes, transitions, transfers and latencies, one row per item.
+"""Tidy tables out: episodes, transitions, transfers, latencies, response observations and last
+follow-ups, one row per item.
 
 Each table is a :class:`TidyTable`: a documented column list (:data:`EPISODE_COLUMNS`,
-:data:`TRANSITION_COLUMNS`, :data:`TRANSFER_COLUMNS`, :data:`LATENCY_COLUMNS`) and rows. A
+:data:`TRANSITION_COLUMNS`, :data:`TRANSFER_COLUMNS`, :data:`LATENCY_COLUMNS`,
+:data:`OBSERVATION_COLUMNS`, :data:`FOLLOW_UP_COLUMNS`) and rows. A
 partial date ``x`` becomes three columns, ``x_earliest``, ``x_latest`` (days) and
 ``x_precision`` (``year``/``month``/``day``); a month range ``m`` becomes ``m_low`` and
 ``m_high``. Missing values are ``None``. Tables convert to a list of dicts and CSV with the
@@ -29,14 +31,18 @@ from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, Selector, Timeline, tran
 
 __all__ = [
     "EPISODE_COLUMNS",
+    "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
+    "OBSERVATION_COLUMNS",
     "TRANSFER_COLUMNS",
     "TRANSITION_COLUMNS",
     "Column",
     "ColumnType",
     "TidyTable",
     "episodes_table",
+    "follow_up_table",
     "latencies_table",
+    "observations_table",
     "transfers_table",
     "transitions_table",
 ]
@@ -132,6 +138,22 @@ LATENCY_COLUMNS: Final = (
     *_date_columns("index_start", "the index episode's start"),
 )
 """Columns of :func:`latencies_table`."""
+
+OBSERVATION_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("episode", _I, "position of the index episode in the patient's episodes (0-based)"),
+    Column("outcome", _S, "'MS' or the comorbidity's name"),
+    *_date_columns("date", "the observation's date (None when a latency is stated)"),
+    Column("latency_months", _I, "whole months from the episode's start, as stated (None when dated)"),
+    Column("grade", _S, "the SGI grade observed, for a comorbidity"),
+)
+"""Columns of :func:`observations_table`."""
+
+FOLLOW_UP_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    *_date_columns("last_follow_up", "the last follow-up (None when unknown)"),
+)
+"""Columns of :func:`follow_up_table`."""
 
 
 @attrs.frozen
@@ -316,3 +338,28 @@ def latencies_table(
         for item in found
     ]
     return TidyTable(LATENCY_COLUMNS, tuple(rows))
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def observations_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
+    """One row per response observation; see :data:`OBSERVATION_COLUMNS`."""
+    rows = [
+        (
+            patient.id,
+            obs.episode,
+            obs.key,
+            *_date_values(obs.date),
+            obs.latency_months,
+            obs.grade.value if obs.grade is not None else None,
+        )
+        for patient in cohort
+        for obs in patient.observations
+    ]
+    return TidyTable(OBSERVATION_COLUMNS, tuple(rows))
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def follow_up_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
+    """One row per patient with the last follow-up; see :data:`FOLLOW_UP_COLUMNS`."""
+    rows = [(patient.id, *_date_values(patient.last_follow_up)) for patient in cohort]
+    return TidyTable(FOLLOW_UP_COLUMNS, tuple(rows))
