@@ -178,7 +178,7 @@ def episode_latencies(
 
     ``episodes`` has the columns :func:`episode_transitions` reads; ``observations`` those of
     :func:`dmt_timeline.io.tables.observations_table`, its ``episode`` the position of the
-    index episode among the patient's rows of ``episodes`` in their order (0-based, as
+    observed episode among the patient's rows of ``episodes`` in their order (0-based, as
     ``episodes_table`` writes it); ``follow_up``, when given, those of
     :func:`dmt_timeline.io.tables.follow_up_table`. For each patient who started ``index`` (a
     therapy name or alias, a :class:`~dmt_timeline.Therapy` or a
