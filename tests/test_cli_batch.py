@@ -14,8 +14,10 @@ pacsv = pytest.importorskip("pyarrow.csv")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from dmt_timeline import cli  # noqa: E402 - after the skips
-from dmt_timeline.batch import exposure_transitions  # noqa: E402
+from dmt_timeline.batch import episode_transfers, eras_as_episodes, exposure_transitions  # noqa: E402
+from dmt_timeline.catalogue import CATALOGUE, TherapyClass  # noqa: E402
 from dmt_timeline.cli import main  # noqa: E402
+from dmt_timeline.errors import UnknownTherapyError  # noqa: E402
 from dmt_timeline.synthetic import synthetic_exposures  # noqa: E402
 
 
@@ -181,3 +183,47 @@ def test_batch_refuses_a_bad_number(option: str, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["batch", "x.parquet", "-o", str(tmp_path), option, "0"])
     assert stopped.value.code == 2
+
+
+TRANSFER_CASES = [("class:interferon beta", "natalizumab", "first"), ("GA", "ocrelizumab", "each")]
+
+
+@pytest.mark.parametrize("case", TRANSFER_CASES, ids=["class-first", "therapy-each"])
+def test_batch_writes_the_transfers_asked_for(
+    exposures: Path, case: tuple[str, str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target, initiation = case
+    argv = ["batch", str(exposures), "-o", str(tmp_path), "-q", "--transfers", source, target]
+    assert 0 == main([*argv, "--initiation", initiation])
+    written = capsys.readouterr().out.split()
+    assert [str(tmp_path / f"{name}.parquet") for name in ("episodes", "transitions", "transfers")] == written
+    eras = exposure_transitions(exposures).episodes
+    expected = episode_transfers(
+        eras_as_episodes(eras), cli._selector(source), cli._selector(target), initiation=initiation
+    )
+    assert expected.num_rows > 0
+    assert pq.read_table(tmp_path / "transfers.parquet").equals(expected)
+
+
+def test_a_class_is_read_by_its_name_after_class_and_a_therapy_by_the_catalogue() -> None:
+    assert TherapyClass.INTERFERON_BETA is cli._selector("class: Interferon Beta")
+    assert CATALOGUE.get("interferon beta") == cli._selector("interferon beta")
+
+
+def test_an_unknown_class_names_the_classes() -> None:
+    with pytest.raises(
+        UnknownTherapyError, match="therapy class 'interferon' is not one of 'interferon beta'"
+    ):
+        cli._selector("class:interferon")
+
+
+def test_an_unknown_transfer_therapy_stops_the_run_before_it_starts(
+    exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert 1 == main(["batch", str(exposures), "-o", str(out), "--transfers", "aspirin", "natalizumab"])
+    err = capsys.readouterr().err
+    assert err.startswith("dmt-timeline: ")
+    assert "aspirin" in err
+    assert "batch: 0%" not in err  # refused before reading the table
+    assert not out.exists()

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from dmt_timeline._collector import collector_paused
-from dmt_timeline.catalogue import TherapyClass
-from dmt_timeline.errors import CohortFormatError, DmtTimelineError, TimelineError
+from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError, TimelineError, UnknownTherapyError
 from dmt_timeline.latency import Latency, index_episode, latency
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.timeline import Timeline, transfer
@@ -314,6 +314,25 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
             return dask_exposure_transitions(folder, client=client, **options)
 
 
+def _selector(text: str) -> Therapy | TherapyClass:
+    """A therapy (name, alias or code), or a mechanism class written ``class:<name>``."""
+    kind, colon, name = text.partition(":")
+    if not colon or kind.strip().casefold() != "class":
+        return CATALOGUE.get(text)
+    for member in TherapyClass:
+        if member.value.casefold() == name.strip().casefold():
+            return member
+    known = ", ".join(repr(member.value) for member in TherapyClass)
+    raise UnknownTherapyError(f"therapy class {name.strip()!r} is not one of {known}")
+
+
+def _transfers(args: argparse.Namespace, episodes: Any) -> Any:
+    from dmt_timeline.batch import episode_transfers, eras_as_episodes  # noqa: PLC0415 - the tables extra
+
+    source, target = (_selector(text) for text in args.transfers)
+    return episode_transfers(eras_as_episodes(episodes), source, target, initiation=args.initiation)
+
+
 def _batch(args: argparse.Namespace) -> int:
     source = Path(args.exposures)
     if not source.is_file():
@@ -327,11 +346,17 @@ def _batch(args: argparse.Namespace) -> int:
     if args.window_days is not None:
         options["persistence_days"] = args.window_days
     try:
+        if args.transfers is not None:  # an unknown therapy stops the run before it starts
+            for text in args.transfers:
+                _selector(text)
         result = _batch_result(args, progress, options)
+        tables = {"episodes": result.episodes, "transitions": result.transitions}
+        if args.transfers is not None:
+            tables["transfers"] = _transfers(args, result.episodes)
         out.mkdir(parents=True, exist_ok=True)
-        written = [out / f"episodes.{ext}", out / f"transitions.{ext}"]
-        _write(result.episodes, written[0], fmt)
-        _write(result.transitions, written[1], fmt)
+        written = [out / f"{name}.{ext}" for name in tables]
+        for table, path in zip(tables.values(), written, strict=True):
+            _write(table, path, fmt)
     except ImportError as exc:
         text = str(exc)
         print(f"{_PROG}: {text if 'pip install' in text else f'{text}: {_TABLES_EXTRA}'}", file=sys.stderr)
@@ -502,7 +527,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Build eras (episodes) from a long exposure table, one row per dispensing or infusion,\n"
             "and classify the transitions between them, with the batch engine; write\n"
-            "episodes.<ext> and transitions.<ext> into OUTDIR. Needs numpy and pyarrow:\n"
+            "episodes.<ext> and transitions.<ext> (and transfers.<ext> with --transfers) into\n"
+            "OUTDIR. Needs numpy and pyarrow:\n"
             'pip install "dmt-timeline[tables]" (and "dmt-timeline[dask]" for --workers).'
         ),
         epilog=_BATCH_EPILOG,
@@ -538,6 +564,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument(
         "--skip-unknown", action="store_true", help="skip drugs the catalogue does not know (else exit 1)"
+    )
+    batch.add_argument(
+        "--transfers",
+        nargs=2,
+        metavar=("SOURCE", "TARGET"),
+        help=(
+            "also write transfers.<ext>: how SOURCE reached TARGET, each a therapy name, alias or "
+            "code, or a mechanism class written class:<name> (such as 'class:interferon beta')"
+        ),
+    )
+    batch.add_argument(
+        "--initiation",
+        choices=("first", "last", "each"),
+        default="first",
+        help="with --transfers, which starts of TARGET to ask about (default: first)",
     )
     batch.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     batch.set_defaults(handler=_batch)
