@@ -186,6 +186,17 @@ def test_episode_bounds_that_are_no_partial_date_are_refused() -> None:
         episode_transitions(broken)
 
 
+def test_a_stop_that_is_no_partial_date_is_named_by_its_row_in_the_table() -> None:
+    rows = episodes_table(synthetic_cohort(20, seed=1)).to_arrow().to_pylist()
+    dated = [i for i, row in enumerate(rows) if row["stop_state"] == "date"]
+    assert dated[-1] > len(dated) - 1  # some rows before it are not dated, so the numbers differ
+    rows[dated[-1]]["stop_latest"] = rows[dated[-1]]["stop_earliest"] + dt.timedelta(days=40)
+    with pytest.raises(
+        InvalidValueError, match=rf"stop_earliest/stop_latest: .* at row\(s\) {dated[-1] + 1}$"
+    ):
+        episode_transitions(pa.Table.from_pylist(rows))
+
+
 def test_histories_that_overlap_too_long_are_refused() -> None:
     rows = {
         "patient_id": ["P1", "P1"],

@@ -12,6 +12,7 @@ from dmt_timeline.batch._columns import (
     _encode,
     _imports,
     _numbers,
+    _RowError,
     _rows,
     _text,
     _whole,
@@ -66,6 +67,27 @@ def _precision(np: Any, lo: Any, hi: Any, name: str) -> Any:
     return np.where(day, 2, np.where(month, 1, 0))
 
 
+def _dates(np: Any, pa: Any, pc: Any, table: Any, *, name: str, dated: Any) -> tuple[Any, Any, Any]:
+    """Days since 1970-01-01 of the partial date ``name`` at the rows ``dated`` (0 elsewhere)
+    and its precision (0 elsewhere), checking that the bounds are a partial date's; problems
+    are named by row of ``table``."""
+    lo = np.zeros(len(dated), dtype=np.int64)
+    hi = np.zeros(len(dated), dtype=np.int64)
+    precision = np.zeros(len(dated), dtype=np.int64)
+    if dated.any():
+        rows = table.filter(pa.array(dated))
+        for bound, column in ((lo, f"{name}_earliest"), (hi, f"{name}_latest")):
+            try:
+                bound[dated] = _days(np, pa, pc, rows[column], column)
+            except _RowError as error:
+                mask = np.zeros(len(dated), dtype=bool)
+                mask[dated] = error.mask
+                raise InvalidValueError(error.template.format(rows=_rows(np, mask))) from None
+        # Undated rows read as one day (day 0), so only dated rows can be named here.
+        precision = np.where(dated, _precision(np, lo, hi, name), 0)
+    return lo, hi, precision
+
+
 def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
     np, pa, pc = _imports()
@@ -86,14 +108,7 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     start_hi = _days(np, pa, pc, table["start_latest"], "start_latest")
     start_prec = _precision(np, start_lo, start_hi, "start")
     dated = state == 0
-    stop_lo = np.zeros(len(state), dtype=np.int64)
-    stop_hi = np.zeros(len(state), dtype=np.int64)
-    stop_prec = np.zeros(len(state), dtype=np.int64)
-    if dated.any():
-        stop_table = table.filter(pa.array(dated))
-        stop_lo[dated] = _days(np, pa, pc, stop_table["stop_earliest"], "stop_earliest")
-        stop_hi[dated] = _days(np, pa, pc, stop_table["stop_latest"], "stop_latest")
-        stop_prec[dated] = _precision(np, stop_lo[dated], stop_hi[dated], "stop")
+    stop_lo, stop_hi, stop_prec = _dates(np, pa, pc, table, name="stop", dated=dated)
     before = dated & (stop_hi < start_lo)
     if before.any():
         raise InvalidValueError(f"column stop_latest: stop before start at row(s) {_rows(np, before)}")

@@ -8,15 +8,13 @@ from typing import Any, Final, Literal
 from dmt_timeline.batch._classify import whole_months_array
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
-    _days,
     _imports,
-    _RowError,
     _rows,
     _text,
     _whole,
     read_table,
 )
-from dmt_timeline.batch._episodes import _in_timeline_order, _precision, _read_episodes
+from dmt_timeline.batch._episodes import _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import _matching, _start
@@ -34,24 +32,6 @@ _OBSERVATION_COLUMNS: Final = (
     "latency_months",
 )
 _FOLLOW_UP_COLUMNS: Final = ("patient_id", "last_follow_up_earliest", "last_follow_up_latest")
-
-
-def _dates(np: Any, pa: Any, pc: Any, table: Any, *, name: str, dated: Any) -> tuple[Any, Any]:
-    """Days since 1970-01-01 of the partial date ``name`` at the rows ``dated`` (0 elsewhere),
-    checking that the bounds are a partial date's; problems are named by row of ``table``."""
-    lo = np.zeros(len(dated), dtype=np.int64)
-    hi = np.zeros(len(dated), dtype=np.int64)
-    if dated.any():
-        rows = table.filter(pa.array(dated))
-        for bound, column in ((lo, f"{name}_earliest"), (hi, f"{name}_latest")):
-            try:
-                bound[dated] = _days(np, pa, pc, rows[column], column)
-            except _RowError as error:
-                mask = np.zeros(len(dated), dtype=bool)
-                mask[dated] = error.mask
-                raise InvalidValueError(error.template.format(rows=_rows(np, mask))) from None
-        _precision(np, lo, hi, name)  # undated rows read as one day (day 0): no problem there
-    return lo, hi
 
 
 def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
@@ -99,7 +79,7 @@ def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, coun
                 f"columns date_earliest/latency_months: {what} a latency (give exactly one) at "
                 f"row(s) {_rows(np, mask)}"
             )
-    lo, hi = _dates(np, pa, pc, table, name="date", dated=dated)
+    lo, hi, _ = _dates(np, pa, pc, table, name="date", dated=dated)
     return {
         "person": person,
         "episode": episode,
@@ -121,7 +101,7 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     table = read_table(source, _FOLLOW_UP_COLUMNS)
     person = _person(np, pa, pc, table, ids)  # patients without episodes have no latency: skipped
     dated = ~np.asarray(pc.is_null(table["last_follow_up_earliest"]).to_numpy(False), dtype=bool)
-    day_lo, day_hi = _dates(np, pa, pc, table, name="last_follow_up", dated=dated)
+    day_lo, day_hi, _ = _dates(np, pa, pc, table, name="last_follow_up", dated=dated)
     used = person >= 0
     order = np.argsort(person, kind="stable")
     repeated = np.zeros(len(person), dtype=bool)
