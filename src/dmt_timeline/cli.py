@@ -326,11 +326,11 @@ def _selector(text: str) -> Therapy | TherapyClass:
     raise UnknownTherapyError(f"therapy class {name.strip()!r} is not one of {known}")
 
 
-def _transfers(args: argparse.Namespace, episodes: Any) -> Any:
+def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episodes: Any) -> Any:
     from dmt_timeline.batch import episode_transfers, eras_as_episodes  # noqa: PLC0415 - the tables extra
 
-    source, target = (_selector(text) for text in args.transfers)
-    return episode_transfers(eras_as_episodes(episodes), source, target, initiation=args.initiation)
+    source, target = selectors
+    return episode_transfers(eras_as_episodes(episodes), source, target, initiation=initiation)
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -346,13 +346,12 @@ def _batch(args: argparse.Namespace) -> int:
     if args.window_days is not None:
         options["persistence_days"] = args.window_days
     try:
-        if args.transfers is not None:  # an unknown therapy stops the run before it starts
-            for text in args.transfers:
-                _selector(text)
+        # Read first: an unknown therapy stops the run before the table is read.
+        selectors = None if args.transfers is None else [_selector(text) for text in args.transfers]
         result = _batch_result(args, progress, options)
         tables = {"episodes": result.episodes, "transitions": result.transitions}
-        if args.transfers is not None:
-            tables["transfers"] = _transfers(args, result.episodes)
+        if selectors is not None:
+            tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
         out.mkdir(parents=True, exist_ok=True)
         written = [out / f"{name}.{ext}" for name in tables]
         for table, path in zip(tables.values(), written, strict=True):
