@@ -71,7 +71,6 @@ def _episode_hook(
     converter: cattrs.Converter, dates: Dates | None, shared_reasons: Reasons | None
 ) -> Callable[[Any, type], TherapyEpisode]:
     structure_therapy = converter.get_structure_hook(Therapy)
-    therapies: dict[str, Therapy] = {}  # names repeat across a cohort; the catalogue is immutable
     reasons_type = tuple[SwitchReason, ...]
     structure_reasons = converter.get_structure_hook(reasons_type)
     # SwitchReason(code) for the codes themselves; anything else takes the converter's path.
@@ -103,10 +102,6 @@ def _episode_hook(
         reasons = o.get("reasons", _MISSING)
         edss = o.get("edss")
         sequence = o.get("sequence")
-        therapy = therapies.get(name) if type(name) is str else None
-        if therapy is None:
-            therapy = structure_therapy(name, Therapy)
-            therapies[name] = therapy  # a name, since the catalogue knew it
         # A date read before is taken without the call: the common case of a load.
         first = dates.get(start) if dates is not None and type(start) is str else None
         if first is None:
@@ -121,7 +116,7 @@ def _episode_hook(
                 if last is None:
                     last = _date(stop, dates)
         return TherapyEpisode(
-            therapy,
+            structure_therapy(name, Therapy),  # it keeps the therapies it has looked up
             first,
             last,
             () if reasons is _MISSING else read_reasons(reasons),
