@@ -63,10 +63,15 @@ def resolve_selector(selector: Selector) -> Therapy | TherapyClass:
     return selector
 
 
-def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> bool:
+def therapy_matches(therapy: Therapy, target: Therapy | TherapyClass) -> bool:
+    """Whether a therapy is the target therapy or of the target class."""
     if isinstance(target, TherapyClass):
-        return episode.therapy.therapy_class is target
-    return episode.therapy == target
+        return therapy.therapy_class is target
+    return therapy == target
+
+
+def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> bool:
+    return therapy_matches(episode.therapy, target)
 
 
 def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:

@@ -8,10 +8,10 @@ from dmt_timeline.batch._columns import _imports
 from dmt_timeline.batch._episodes import _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _output
-from dmt_timeline.catalogue import CATALOGUE, Catalogue, TherapyClass
+from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.dates import Precision
 from dmt_timeline.errors import TimelineError
-from dmt_timeline.timeline import Selector, TransferKind, resolve_selector
+from dmt_timeline.timeline import Selector, TransferKind, resolve_selector, therapy_matches
 
 _KINDS: Final = (TransferKind.NONE, TransferKind.DIRECT, TransferKind.INDIRECT)  # by code
 # Precision codes of _read_episodes (0 year, 1 month, 2 day), as episodes_table writes them.
@@ -22,10 +22,7 @@ def _matching(np: Any, names: list[str], selector: Selector, catalogue: Catalogu
     """Which therapy codes (indices into ``names``) a selector matches, as
     :func:`~dmt_timeline.timeline.episode_matches` matches episodes."""
     target = resolve_selector(selector)
-    therapies = [catalogue.get(name) for name in names]
-    if isinstance(target, TherapyClass):
-        return np.array([t.therapy_class is target for t in therapies] + [False])
-    return np.array([t == target for t in therapies] + [False])
+    return np.array([therapy_matches(catalogue.get(name), target) for name in names] + [False])
 
 
 def episode_transfers(
