@@ -13,9 +13,9 @@ pa = pytest.importorskip("pyarrow")
 pacsv = pytest.importorskip("pyarrow.csv")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from dmt_timeline import cli  # noqa: E402 - after the skips
 from dmt_timeline.batch import episode_transfers, eras_as_episodes, exposure_transitions  # noqa: E402
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass  # noqa: E402
+from dmt_timeline.cli import _batch as cli  # noqa: E402 - after the skips
 from dmt_timeline.cli import main  # noqa: E402
 from dmt_timeline.errors import UnknownTherapyError  # noqa: E402
 from dmt_timeline.synthetic import synthetic_exposures  # noqa: E402

@@ -1,0 +1,44 @@
+"""What every command shares: the program's name, the extras' install lines, loading a cohort,
+and argparse types for whole numbers."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Final
+
+from dmt_timeline.model import Cohort
+
+PROG: Final = "dmt-timeline"
+TABLES_EXTRA: Final = 'pip install "dmt-timeline[tables]"'
+DASK_EXTRA: Final = 'pip install "dmt-timeline[dask]"'
+
+
+def load(path: str | None) -> Cohort:
+    """The cohort in a JSON file, or the bundled cohort when ``path`` is None."""
+    if path is None:
+        from dmt_timeline.datasets import load_natalizumab_psoriasis  # noqa: PLC0415 - only when asked
+
+        return load_natalizumab_psoriasis()
+    from dmt_timeline.serialize import load_cohort  # noqa: PLC0415 - only when asked
+
+    return load_cohort(path)
+
+
+def whole_number(minimum: int, refusal: str) -> Callable[[str], int]:
+    """An argparse type for whole numbers of at least ``minimum``; ``refusal`` says why one is not."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} {refusal}")
+        return value
+
+    return parse
+
+
+positive = whole_number(1, "is not a positive number")
+non_negative = whole_number(0, "is negative")
