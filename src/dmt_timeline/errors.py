@@ -14,7 +14,11 @@ __all__ = [
     "TimelineError",
     "UnknownTherapyError",
     "describe_value",
+    "quoted",
 ]
+
+QUOTE_LIMIT = 40
+"""The most characters of a value that a message quotes; longer values are elided in the middle."""
 
 
 class DmtTimelineError(Exception):
@@ -63,10 +67,30 @@ class CohortFormatError(DmtTimelineError, ValueError):
         return "\n".join([self.summary, *(f"  - {p}" for p in self.problems)])
 
 
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a message quotes it: repr-style, so a newline or a lone surrogate is escaped
+    and cannot forge lines, and at most ``limit`` characters of it, elided in the middle.
+
+    Every message that names a patient id, a cell or a code goes through this one function.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        head = limit // 2
+        text = f"{text[:head]}...{text[len(text) - (limit - head) :]}"
+        return f"{text!r} ({len(value) if isinstance(value, str) else len(str(value))} characters)"
+    return repr(text)
+
+
 def describe_value(value: Any) -> str:
     """A value for an error message: scalars quoted, containers only named (they may be records)."""
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, list | tuple):
         return "a list"
-    return repr(value)
+    if isinstance(value, str):
+        return quoted(value)
+    if isinstance(value, int) and value.bit_length() > 128:
+        # repr() of a huge int is slow, and past 4300 digits refused by Python itself.
+        return "a whole number too large to hold"
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else quoted(text)
