@@ -3,6 +3,8 @@ object model, the batch engine and every file format."""
 
 from __future__ import annotations
 
+import math
+
 from dmt_timeline.errors import InvalidValueError, describe_value
 
 __all__ = ["patient_id"]
@@ -23,7 +25,7 @@ def patient_id(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")) or not value.is_integer():
+        if not math.isfinite(value) or not value.is_integer():
             raise InvalidValueError(f"patient id {describe_value(value)}: expected text or a whole number")
         return str(int(value))
     if isinstance(value, str):
