@@ -30,7 +30,7 @@ _LONG = os.environ.get("DMT_FUZZ_LONG") == "1"
 
 _NAME, _NOTE, _DATE = SENTINELS
 _FUZZ = settings(
-    max_examples=20_000 if _LONG else settings.default.max_examples,
+    max_examples=20_000 if _LONG else settings().max_examples,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
