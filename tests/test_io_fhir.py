@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from tests.leaks import assert_own_error
 
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.datasets import load_natalizumab_psoriasis
@@ -19,6 +18,7 @@ from dmt_timeline.errors import CohortFormatError
 from dmt_timeline.io.fhir import (
     ATC_SYSTEM,
     EDSS_EXTENSION,
+    RXNORM_SYSTEM,
     SEQUENCE_EXTENSION,
     SWITCH_REASON_SYSTEM,
     EntryProblem,
@@ -41,6 +41,7 @@ from dmt_timeline.model import (
     TherapyEpisode,
 )
 from dmt_timeline.strategies import cohorts, patients
+from tests.leaks import assert_own_error
 
 NAT = CATALOGUE.get("natalizumab")
 IFN = CATALOGUE.get("interferon beta")
@@ -108,9 +109,12 @@ def test_subject_is_a_patient_reference() -> None:
     assert {"reference": "Patient/P01"} == _resource(cohort_to_fhir(COHORT), 0)["subject"]
 
 
-def test_medication_carries_the_atc_coding_and_the_name() -> None:
+def test_medication_carries_the_atc_and_rxnorm_codings_and_the_name() -> None:
     expected = {
-        "coding": [{"system": ATC_SYSTEM, "code": "L04AA23", "display": "natalizumab"}],
+        "coding": [
+            {"system": ATC_SYSTEM, "code": "L04AA23", "display": "natalizumab"},
+            {"system": RXNORM_SYSTEM, "code": "354770", "display": "natalizumab"},
+        ],
         "text": "natalizumab",
     }
 
@@ -229,8 +233,8 @@ def test_atc_code_alone_names_the_therapy() -> None:
 # Each changes the first statement (P01's first episode) and gives the one problem it causes.
 BAD_STATEMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (
-        lambda r: r.update(resourceType="Observation"),
-        "entry[0].resource.resourceType: 'Observation' is not 'MedicationStatement'",
+        lambda r: r.update(resourceType=7),
+        "entry[0].resource.resourceType: 7 is not a resource type",
     ),
     (
         lambda r: r.pop("subject"),
@@ -238,12 +242,12 @@ BAD_STATEMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     ),
     (
         lambda r: r.update(medicationCodeableConcept={"coding": [{"system": ATC_SYSTEM, "code": "X99"}]}),
-        "patient 'P01': entry[0].resource.medicationCodeableConcept.coding[0].code: "
-        "ATC code 'X99' is not in the catalogue",
+        "patient 'P01': entry[0].resource.medicationCodeableConcept: "
+        "medication 'http://www.whocc.no/atc|X99' is not in the catalogue",
     ),
     (
         lambda r: r.update(medicationCodeableConcept={"text": "aspirin"}),
-        "patient 'P01': entry[0].resource.medicationCodeableConcept.text: "
+        "patient 'P01': entry[0].resource.medicationCodeableConcept: "
         "medication 'aspirin' is not in the catalogue",
     ),
     (
@@ -281,13 +285,15 @@ def test_bad_entry_is_refused_naming_index_and_field(
 def test_every_problem_is_reported() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert (
         "patient 'P01': entry[1].resource.effectivePeriod.start: "
         "partial date '2007-02-30': day 30 is not in 1..28 for 2007-02",
         "patient 'P03': entry[3].resource.status: "
-        "'intended' is not one of active, completed, stopped, unknown",
+        "'bogus' is not one of active, completed, entered-in-error, intended, not-taken, on-hold, "
+        "stopped, unknown",
+        "stopped, unknown",
     ) == _problems(bundle)
 
 
@@ -342,19 +348,21 @@ def test_status_that_contradicts_a_stop_date_is_refused(status: str, problem: st
     assert (f"patient 'P01': entry[0].resource.status: {problem}",) == _problems(bundle)
 
 
-def test_medication_reference_is_refused() -> None:
-    bundle = _broken(lambda r: r.update(medicationReference={"reference": "Medication/1"}))
+def test_medication_reference_to_nothing_is_refused() -> None:
+    def change(resource: dict[str, Any]) -> None:
+        del resource["medicationCodeableConcept"]
+        resource["medicationReference"] = {"reference": "Medication/1"}
 
     assert (
-        "patient 'P01': entry[0].resource.medicationReference: "
-        "is not supported: give medicationCodeableConcept",
-    ) == _problems(bundle)
+        "patient 'P01': entry[0].resource.medicationReference.reference: "
+        "'Medication/1' names no Medication in the export",
+    ) == _problems(_broken(change))
 
 
 def test_entry_without_a_resource_is_refused() -> None:
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": "urn:uuid:1"}]}
 
-    assert ("entry[0].resource: expected an object (a MedicationStatement)",) == _problems(bundle)
+    assert ("entry[0].resource: expected an object (a FHIR resource)",) == _problems(bundle)
 
 
 def test_a_document_that_is_not_a_bundle_is_refused() -> None:
@@ -453,7 +461,7 @@ def test_skipped_problem_of_an_unknown_patient_has_no_patient() -> None:
 def test_skipping_reads_the_bundle_as_if_bad_entries_were_absent() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert _episodes(cohort_from_fhir(_without(bundle, 1, 3))) == _episodes(_skipped(bundle).cohort)
 
@@ -461,7 +469,7 @@ def test_skipping_reads_the_bundle_as_if_bad_entries_were_absent() -> None:
 def test_skipped_reports_exactly_the_skipped_entries() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30", "end": "2001-13"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert [(1, "P01"), (1, "P01"), (3, "P03")] == [(p.entry, p.patient_id) for p in _skipped(bundle).skipped]
 
@@ -490,7 +498,7 @@ def test_patient_whose_every_statement_is_skipped_is_left_out() -> None:
 def test_patients_keep_the_order_of_their_first_good_statement() -> None:
     bundle = cohort_to_fhir(COHORT)
     bundle["entry"] = [bundle["entry"][i] for i in (0, 2, 1, 3)]
-    _resource(bundle, 0)["status"] = "intended"
+    _resource(bundle, 0)["status"] = "bogus"
 
     assert ("P02", "P01", "P03") == tuple(p.id for p in _skipped(bundle).cohort)
 
@@ -501,7 +509,7 @@ def test_entry_without_a_resource_is_skipped_on_request() -> None:
 
     read = _skipped(bundle)
 
-    assert (_episodes(COHORT), ("entry[0].resource: expected an object (a MedicationStatement)",)) == (
+    assert (_episodes(COHORT), ("entry[0].resource: expected an object (a FHIR resource)",)) == (
         _episodes(read.cohort),
         tuple(str(p) for p in read.skipped),
     )

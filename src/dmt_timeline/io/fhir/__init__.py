@@ -39,7 +39,16 @@ ones (:class:`EntryProblem`), as the wide and exposure readers do with rows.
 
 from __future__ import annotations
 
-from dmt_timeline.io.fhir._codes import ATC_SYSTEM, EDSS_EXTENSION, SEQUENCE_EXTENSION, SWITCH_REASON_SYSTEM
+from dmt_timeline.io.fhir._codes import (
+    ATC_SYSTEM,
+    EDSS_EXTENSION,
+    PATIENT_ID_SYSTEM,
+    RXNORM_SYSTEM,
+    SEQUENCE_EXTENSION,
+    SNOMED_SYSTEM,
+    SWITCH_REASON_SYSTEM,
+)
+from dmt_timeline.io.fhir._medications import therapies_in_text
 from dmt_timeline.io.fhir._problems import EntryProblem
 from dmt_timeline.io.fhir._reading import FhirRead, cohort_from_fhir, read_fhir, read_fhir_bundle
 from dmt_timeline.io.fhir._writing import cohort_to_fhir
@@ -47,7 +56,10 @@ from dmt_timeline.io.fhir._writing import cohort_to_fhir
 __all__ = [
     "ATC_SYSTEM",
     "EDSS_EXTENSION",
+    "PATIENT_ID_SYSTEM",
+    "RXNORM_SYSTEM",
     "SEQUENCE_EXTENSION",
+    "SNOMED_SYSTEM",
     "SWITCH_REASON_SYSTEM",
     "EntryProblem",
     "FhirRead",
@@ -55,4 +67,5 @@ __all__ = [
     "cohort_to_fhir",
     "read_fhir",
     "read_fhir_bundle",
+    "therapies_in_text",
 ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
+from urllib.parse import quote
 
 from dmt_timeline.catalogue import Therapy
 from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.fhir._codes import (
     ATC_SYSTEM,
     EDSS_EXTENSION,
+    PATIENT_ID_SYSTEM,
+    RXNORM_SYSTEM,
     SEQUENCE_EXTENSION,
     STATUS_ACTIVE,
     STATUS_COMPLETED,
@@ -20,6 +26,8 @@ from dmt_timeline.io.fhir._codes import (
 from dmt_timeline.model import ONGOING, Cohort, Patient, SwitchReason, TherapyEpisode
 
 __all__ = ["cohort_to_fhir"]
+
+_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "urn:dmt-timeline:fhir")
 
 
 def _reason_display(reason: SwitchReason) -> str:
@@ -36,8 +44,13 @@ def _status(episode: TherapyEpisode) -> str:
 
 def _medication(therapy: Therapy) -> dict[str, Any]:
     concept: dict[str, Any] = {}
+    codings = []
     if therapy.atc is not None:
-        concept["coding"] = [{"system": ATC_SYSTEM, "code": therapy.atc, "display": therapy.name}]
+        codings.append({"system": ATC_SYSTEM, "code": therapy.atc, "display": therapy.name})
+    if therapy.rxnorm is not None:
+        codings.append({"system": RXNORM_SYSTEM, "code": therapy.rxnorm, "display": therapy.name})
+    if codings:
+        concept["coding"] = codings
     concept["text"] = therapy.name
     return concept
 
@@ -66,16 +79,65 @@ def _statement(patient_id: str, episode: TherapyEpisode) -> dict[str, Any]:
     return resource
 
 
-def cohort_to_fhir(cohort: Cohort | Iterable[Patient]) -> dict[str, Any]:
-    """A FHIR R4 Bundle (type ``collection``) with one ``MedicationStatement`` per episode.
+def _full_url(*parts: str) -> str:
+    # Name-based (version 5) UUIDs: the same cohort gives the same bundle, byte for byte.
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, json.dumps(parts))}"
+
+
+def _patient(patient_id: str) -> dict[str, Any]:
+    return {
+        "fullUrl": _full_url("Patient", patient_id),
+        "resource": {
+            "resourceType": "Patient",
+            "identifier": [{"system": PATIENT_ID_SYSTEM, "value": patient_id}],
+        },
+        "request": {
+            "method": "POST",
+            "url": "Patient",
+            # A server that already holds the patient keeps it instead of making a second one.
+            "ifNoneExist": f"identifier={quote(f'{PATIENT_ID_SYSTEM}|{patient_id}', safe='')}",
+        },
+    }
+
+
+def cohort_to_fhir(cohort: Cohort | Iterable[Patient], *, bundle_type: str = "collection") -> dict[str, Any]:
+    """A FHIR R4 Bundle with one ``MedicationStatement`` per episode.
 
     Patients are written in cohort order and each patient's episodes in their own order; see
     the module documentation for how each field is carried.
 
+    Args:
+        cohort: The patients.
+        bundle_type: ``"collection"`` (statements only, subjects as ``Patient/<id>``) or
+            ``"transaction"``, which a FHIR server can import: one ``Patient`` resource per
+            patient (even one without episodes) carrying the id as an identifier in
+            :data:`PATIENT_ID_SYSTEM`, created only if none exists (``ifNoneExist``), then the
+            statements, whose subjects refer to their patient's entry. Every entry has a
+            ``fullUrl``: a ``urn:uuid:`` derived from the patient id (and the episode's
+            position), so the same cohort always gives the same bundle.
+
     Returns:
         JSON-compatible data: pass it to :func:`json.dumps` to write a file.
+
+    Raises:
+        InvalidValueError: for another ``bundle_type``.
     """
-    entries = [
-        {"resource": _statement(patient.id, episode)} for patient in cohort for episode in patient.episodes
-    ]
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    patients = list(cohort)
+    if bundle_type == "collection":
+        statements = [{"resource": _statement(p.id, episode)} for p in patients for episode in p.episodes]
+        return {"resourceType": "Bundle", "type": "collection", "entry": statements}
+    if bundle_type != "transaction":
+        raise InvalidValueError(f"bundle_type {quoted(bundle_type)} is not 'collection' or 'transaction'")
+    entries: list[dict[str, Any]] = [_patient(p.id) for p in patients]
+    for p in patients:
+        for position, episode in enumerate(p.episodes):
+            statement = _statement(p.id, episode)
+            statement["subject"] = {"reference": _full_url("Patient", p.id)}
+            entries.append(
+                {
+                    "fullUrl": _full_url("MedicationStatement", p.id, str(position)),
+                    "resource": statement,
+                    "request": {"method": "POST", "url": "MedicationStatement"},
+                }
+            )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
