@@ -4,7 +4,7 @@ Each test plants the shared sentinels where a health record would hold them (a d
 a free-text note, a unique date) in fields the reader does not use, mutates the bundle, and
 asserts: only the library's own errors escape, no sentinel reaches a message, a repr or an
 exception chain, and every entry is accounted for (entries = read + entries reported).
-Set ``DMT_FUZZ_LONG=1`` for a long local run (20,000 examples per test).
+Set ``DMT_FUZZ_EXAMPLES=<n>`` for a long local run of n examples per test.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from dmt_timeline.io.fhir import FhirRead, cohort_to_fhir, read_fhir, read_fhir_
 from dmt_timeline.strategies import cohorts, patients
 from tests.leaks import SENTINELS, assert_own_error
 
-_LONG = os.environ.get("DMT_FUZZ_LONG") == "1"
+_LONG = int(os.environ.get("DMT_FUZZ_EXAMPLES", "0") or 0)
 
 _NAME, _NOTE, _DATE = SENTINELS
 _FUZZ = settings(
-    # Bounded in CI (each example writes or parses up to megabytes); DMT_FUZZ_LONG=1 for a long run.
-    max_examples=20_000 if _LONG else min(50, settings().max_examples),
+    # Bounded in CI (each example writes or parses up to megabytes); DMT_FUZZ_EXAMPLES for a long run.
+    max_examples=_LONG or min(50, settings().max_examples),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
