@@ -20,7 +20,6 @@ A Medication resource is resolved by its ``code``, else by its ingredients (R4
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -46,26 +45,36 @@ def _word_terms(therapy: Therapy) -> list[str]:
     return terms
 
 
-@functools.lru_cache(maxsize=8)
+# By identity: hashing a catalogue (every field of every therapy) would cost more than the match.
+_PATTERNS: dict[int, tuple[Catalogue, re.Pattern[str], dict[str, Therapy]]] = {}
+
+
 def _pattern(catalogue: Catalogue) -> tuple[re.Pattern[str], dict[str, Therapy]]:
+    found = _PATTERNS.get(id(catalogue))
+    if found is not None and found[0] is catalogue:
+        return found[1], found[2]
+    if len(_PATTERNS) >= 8:
+        _PATTERNS.clear()
     owners: dict[str, Therapy] = {}
     for therapy in catalogue:
         for term in _word_terms(therapy):
             owners.setdefault(term.casefold(), therapy)
     # Longest first, so that "interferon beta-1a" wins over "interferon beta" where both match.
     alternatives = "|".join(re.escape(term) for term in sorted(owners, key=len, reverse=True))
-    return re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])"), owners
+    pattern = re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])")
+    _PATTERNS[id(catalogue)] = (catalogue, pattern, owners)
+    return pattern, owners
 
 
 def therapies_in_text(text: str, catalogue: Catalogue) -> list[Therapy]:
     """The therapies named as whole words in ``text`` (any case), in order, each once."""
     pattern, owners = _pattern(catalogue)
-    found: list[Therapy] = []
+    # Keyed by name: hashing or comparing therapies compares every field.
+    found: dict[str, Therapy] = {}
     for match in pattern.finditer(text.casefold()):
         therapy = owners[match.group(0)]
-        if therapy not in found:
-            found.append(therapy)
-    return found
+        found.setdefault(therapy.name, therapy)
+    return list(found.values())
 
 
 @attrs.frozen
@@ -113,8 +122,9 @@ def resolve_concept(
         label = text
     named = coded or worded
     if coded and worded:
-        named = coded + [(what, t) for what, t in worded if t not in {c for _, c in coded}]
-    therapies = list(dict.fromkeys(therapy for _, therapy in named))
+        by_code = {c.name for _, c in coded}
+        named = coded + [(what, t) for what, t in worded if t.name not in by_code]
+    therapies = list({therapy.name: therapy for _, therapy in named}.values())
     if len(therapies) > 1:
         listed = ", ".join(f"{what} is {therapy.name}" for what, therapy in named)
         entry.fail(field, f"names different therapies ({listed})")

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import CohortFormatError, describe_value, quoted
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, Exposure, build_episodes
@@ -305,8 +306,9 @@ def read_fhir_bundle(
     """
     raw_entries = _bundle_entries(bundle)
     reader = _Reader(_Options(catalogue, skip_unknown, statements, persistence_days, windows))
-    _take_bundle(reader, raw_entries)
-    return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
+    with collector_paused():
+        _take_bundle(reader, raw_entries)
+        return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
 
 
 def _ndjson_files(target: Path) -> list[Path]:
@@ -364,9 +366,11 @@ def read_fhir(
     options = _Options(catalogue, skip_unknown, statements, persistence_days, windows)
     if target.is_dir() or target.name.endswith(".ndjson"):
         reader = _Reader(options)
-        for file in _ndjson_files(target):
-            _take_ndjson(reader, file)
-        return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT_EXPORT)
+        # Many small acyclic objects accumulate while an export streams: the collector would rescan them.
+        with collector_paused():
+            for file in _ndjson_files(target):
+                _take_ndjson(reader, file)
+            return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT_EXPORT)
     data = target.read_bytes()
     message = ""
     try:
@@ -375,8 +379,9 @@ def read_fhir(
         message = str(exc)
     else:
         reader = _Reader(options)
-        _take_bundle(reader, _bundle_entries(bundle))
-        return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
+        with collector_paused():
+            _take_bundle(reader, _bundle_entries(bundle))
+            return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
     raise _refuse(f"file {quoted(target.name)} {message}")
 
 
