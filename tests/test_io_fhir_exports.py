@@ -381,6 +381,21 @@ def test_references_to_one_patient_name_one_patient(reference: str) -> None:
     assert [("P01", 1)] == [(p.id, len(p.episodes)) for p in cohort_from_fhir(bundle)]
 
 
+@pytest.mark.parametrize("full_url", [7, "urn:uuid:\ud800", "urn:uuid:" + "0" * 5000])
+def test_a_full_url_that_is_not_a_url_is_refused(full_url: object) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [{"fullUrl": full_url, "resource": {"resourceType": "Patient"}}],
+    }
+
+    (found,) = read_fhir_bundle(bundle, skip_bad_rows=True).skipped
+
+    assert (0, "") == (found.entry, found.field)
+    assert found.message.startswith("fullUrl: ")
+    assert found.message.endswith(" is not a URL this reader accepts")
+    str(found).encode("utf-8")
+
+
 def test_an_unmatched_urn_uuid_names_the_patient_by_its_uuid() -> None:
     uid = "urn:uuid:0b1d6a52-0000-4000-8000-0000000000aa"
     bundle = _bundle(_request(subject={"reference": uid}))

@@ -19,9 +19,9 @@ from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import CohortFormatError, describe_value, quoted
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, Exposure, build_episodes
-from dmt_timeline.io.fhir._json import DecodeError, decode_json
+from dmt_timeline.io.fhir._json import DecodeError, decode_json, has_lone_surrogate
 from dmt_timeline.io.fhir._medications import Medications
-from dmt_timeline.io.fhir._problems import Entry, EntryProblem
+from dmt_timeline.io.fhir._problems import MAX_TEXT, Entry, EntryProblem
 from dmt_timeline.io.fhir._resources import (
     Context,
     DiagnosisRecord,
@@ -254,8 +254,10 @@ def _take_bundle(reader: _Reader, raw_entries: Iterable[Any]) -> None:
     for index, raw in enumerate(raw_entries):
         resource = raw.get("resource") if isinstance(raw, Mapping) else None
         full_url = raw.get("fullUrl") if isinstance(raw, Mapping) else None
-        if full_url is not None and not isinstance(full_url, str):
-            reader.fail(index, "", f"fullUrl: {describe_value(full_url)} is not text")
+        if full_url is not None and (
+            not isinstance(full_url, str) or has_lone_surrogate(full_url) or len(full_url) > MAX_TEXT
+        ):
+            reader.fail(index, "", f"fullUrl: {describe_value(full_url)} is not a URL this reader accepts")
             continue
         reader.take(resource, index, "", full_url)
 
