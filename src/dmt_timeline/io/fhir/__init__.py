@@ -1,20 +1,48 @@
-"""FHIR R4 out and back: therapy episodes as ``MedicationStatement`` resources in a ``Bundle``.
+"""FHIR R4 in and out: EHR exports read into episodes and diagnoses; episodes written as a Bundle.
 
-The path carries therapy episodes only. :func:`cohort_to_fhir` writes one
-``MedicationStatement`` per episode into a Bundle of type ``collection``, as plain JSON
-dicts (no FHIR library is needed at run time); :func:`cohort_from_fhir` reads such a bundle
-back into patients that hold an id and their episodes. Diagnoses, observations, EDSS at
-baseline, follow-up, labels and cohort metadata do not travel, and a patient without
-episodes has no resource, so it does not come back. ``MedicationStatement`` is the same in
-FHIR R4 and R4B.
+Reading (:func:`read_fhir` for a Bundle file, an NDJSON file or a folder of a bulk export;
+:func:`read_fhir_bundle` for parsed JSON; :func:`cohort_from_fhir`, the strict short form):
 
-How an episode is written:
+- ``MedicationRequest``, ``MedicationDispense`` and ``MedicationAdministration`` are
+  exposures, collapsed into episodes by :func:`~dmt_timeline.io.build_episodes`; a request
+  runs from its dosage's ``boundsPeriod`` (else ``authoredOn``) for its
+  ``expectedSupplyDuration`` times one plus its repeats, a dispensing from ``whenHandedOver``
+  for its ``daysSupply``, an administration over its ``effective[x]``; exposures need whole days;
+- ``MedicationStatement`` is one episode (``effectivePeriod`` or ``effectiveDateTime`` at its
+  precision; ``stopped`` reads as ``completed``, and ``completed`` with neither an end nor a
+  reason as a stop not recorded), or with ``statements="exposures"`` an exposure;
+- ``Condition`` coded as MS or psoriasis (``conditions.json``) is a diagnosis; ``Patient`` gives
+  a patient; ``Medication`` is followed from ``medicationReference``; other resources are
+  counted in :attr:`FhirRead.ignored`;
+- a date-time gives its day as written (``2015-01-23T23:30:00-05:00`` is 23 January);
+- medications are resolved by ATC or RxNorm code, by a catalogue name or brand found as a word
+  in a text or display (:func:`therapies_in_text`), or through a contained or exported
+  Medication and its ingredients; unknown ones are problems, or counted with ``skip_unknown``;
+- statuses that say nothing was taken are dropped and reported in :attr:`FhirRead.dropped`
+  (``entered-in-error``, ``not-taken``, ``cancelled``, ``draft``, ``not-done``, ``declined``,
+  ``preparation``; an ``intended`` statement; an order whose intent is a proposal, plan or
+  option; a refuted diagnosis); ``on-hold`` is read (a paused course goes on);
+- subjects are ``Patient/<id>`` (relative or absolute, with or without ``_history``) or
+  ``urn:uuid:`` references matched with a Patient entry's ``fullUrl``; ids follow the one rule
+  for ids (:func:`dmt_timeline.ids.patient_id`), so ``Patient/ P01`` is patient ``P01``.
 
-- ``subject.reference`` is ``Patient/<id>``;
+Every problem is reported as ``patient '<id>': entry[<n>].resource.<field>: <problem>`` (for
+NDJSON, ``'<file>' line <n>: <field>: <problem>``); ids and values are quoted (escaped and
+bounded), resources never are. A value of the wrong JSON type and text with a lone surrogate
+are problems of their entry; JSON and UTF-8 errors name a place, never the content, and keep no
+exception chain. A bundle with a bad entry is refused whole unless ``skip_bad_rows=True``.
+Every entry is accounted for: read, counted (``ignored``, ``unknown``), dropped or reported.
+
+Writing (:func:`cohort_to_fhir`): one ``MedicationStatement`` per episode, as plain JSON data
+(no FHIR library is needed at run time), in a ``collection`` Bundle, or in a ``transaction``
+with one ``Patient`` per patient (its id as an identifier in :data:`PATIENT_ID_SYSTEM`) and
+deterministic ``urn:uuid:`` fullUrls. How an episode is written:
+
+- ``subject.reference`` is ``Patient/<id>`` (in a transaction, the patient entry's fullUrl);
 - ``medicationCodeableConcept`` holds the therapy's canonical name as ``text`` and, when the
-  catalogue has one, its ATC code as a coding in :data:`ATC_SYSTEM`;
-- ``effectivePeriod.start`` and ``.end`` keep the partial dates at their precision (FHIR's
-  dateTime allows ``YYYY``, ``YYYY-MM`` and ``YYYY-MM-DD``, exactly the library's precisions);
+  catalogue has them, its ATC and RxNorm codes as codings in :data:`ATC_SYSTEM` and
+  :data:`RXNORM_SYSTEM`;
+- ``effectivePeriod.start`` and ``.end`` keep the partial dates at their precision;
 - ``status`` is ``active`` for an ongoing episode, ``completed`` for one with a stop date or
   with stop reasons, and ``unknown`` when the stop is not recorded;
 - ``statusReason`` holds one concept per switch reason, coded in :data:`SWITCH_REASON_SYSTEM`
@@ -22,19 +50,8 @@ How an episode is written:
 - the episode's ``sequence`` and EDSS travel as extensions :data:`SEQUENCE_EXTENSION`
   (``valueInteger``) and :data:`EDSS_EXTENSION` (``valueDecimal``).
 
-Reading is strict where the model is, and lenient only about what it does not model: codings
-of other systems, other extensions and other fields of a resource are ignored; status
-``stopped`` reads as ``completed``, and ``completed`` with neither an end nor a reason reads
-as a stop not recorded (the model has no "stopped, date and reason unknown"). Every problem is reported as
-``patient '<id>': entry[<n>].resource.<field>: <problem>``; ids and values are quoted (escaped and
-bounded), resources never are. A value of the wrong JSON type, text with a lone surrogate (not
-valid Unicode) and a subject that names no patient are problems of their entry; the patient id
-in ``Patient/<id>`` is read by the one rule for ids (:func:`dmt_timeline.ids.patient_id`), so
-``Patient/ P01`` is patient ``P01``.
-
-A bundle with a bad entry is refused whole. :func:`read_fhir_bundle` with
-``skip_bad_rows=True`` reads the good entries instead and reports every problem of the skipped
-ones (:class:`EntryProblem`), as the wide and exposure readers do with rows.
+Diagnoses, observations, EDSS at baseline, follow-up, labels and cohort metadata are not
+written. ``MedicationStatement`` is the same in FHIR R4 and R4B.
 """
 
 from __future__ import annotations
