@@ -231,6 +231,30 @@ def test_save_figure_chooses_format_by_extension(tmp_path: Path, name: str, magi
     assert path.read_bytes().startswith(magic)
 
 
+@pytest.mark.parametrize("name", ["f.svg", "f.png"])
+def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, name: str) -> None:
+    figure = swimmer_plot(COHORT)
+    first = save_figure(figure, tmp_path / f"a-{name}").read_bytes()
+    second = save_figure(swimmer_plot(COHORT), tmp_path / f"b-{name}").read_bytes()
+
+    assert first == second
+
+
+def test_save_figure_svg_carries_no_date(tmp_path: Path) -> None:
+    text = save_figure(response_curves(COHORT), tmp_path / "f.svg").read_text(encoding="utf-8")
+
+    assert "dc:date" not in text
+
+
+def test_save_figure_leaves_global_settings_alone(tmp_path: Path) -> None:
+    import matplotlib as mpl  # noqa: PLC0415 - the test's own import of the rcParams
+
+    before = dict(mpl.rcParams)
+    save_figure(response_curves(COHORT), tmp_path / "f.svg")
+
+    assert before == dict(mpl.rcParams)
+
+
 def test_save_figure_refuses_other_extensions(tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match=r"'\.pdf' is not one of \.png, \.svg"):
         save_figure(response_curves(COHORT), tmp_path / "f.pdf")

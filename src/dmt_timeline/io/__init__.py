@@ -18,7 +18,14 @@ from dmt_timeline.io.exposures import (
     read_exposures_frame,
     read_exposures_rows,
 )
-from dmt_timeline.io.fhir import EntryProblem, FhirRead, cohort_from_fhir, cohort_to_fhir, read_fhir_bundle
+from dmt_timeline.io.fhir import (
+    EntryProblem,
+    FhirRead,
+    cohort_from_fhir,
+    cohort_to_fhir,
+    read_fhir,
+    read_fhir_bundle,
+)
 from dmt_timeline.io.tables import (
     EPISODE_COLUMNS,
     FOLLOW_UP_COLUMNS,
@@ -84,6 +91,7 @@ __all__ = [
     "read_exposures_csv",
     "read_exposures_frame",
     "read_exposures_rows",
+    "read_fhir",
     "read_fhir_bundle",
     "read_wide_csv",
     "read_wide_frame",
