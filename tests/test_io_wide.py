@@ -148,7 +148,7 @@ def test_bad_cell_is_reported_with_row_and_column(
         read_wide_csv(path)
 
     [problem] = caught.value.row_problems
-    assert (2, column) == (problem.row, problem.column)
+    assert (3, column) == (problem.row, problem.column)
     assert message in problem.message
 
 
@@ -159,7 +159,7 @@ def test_errors_do_not_echo_rows(tmp_path: Path) -> None:
         read_wide_csv(path)
 
     assert "direct IFN to Nat" not in str(caught.value)
-    assert "row 1, column dmt2: unknown therapy 'Foo'" in str(caught.value)
+    assert "row 2, column dmt2: unknown therapy 'Foo'" in str(caught.value)
 
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     with pytest.raises(TableFormatError) as caught:
         read_wide_csv(path)
 
-    assert [(1, "ms_dx"), (1, "dmt2"), (2, "csf")] == [(p.row, p.column) for p in caught.value.row_problems]
+    assert [(2, "ms_dx"), (2, "dmt2"), (3, "csf")] == [(p.row, p.column) for p in caught.value.row_problems]
 
 
 def test_duplicate_patient_ids_are_refused(tmp_path: Path) -> None:
@@ -177,7 +177,7 @@ def test_duplicate_patient_ids_are_refused(tmp_path: Path) -> None:
     with pytest.raises(TableFormatError) as caught:
         read_wide_csv(path)
 
-    assert (RowProblem(2, "id", "patient id P01 repeats row 1"),) == caught.value.row_problems
+    assert (RowProblem(3, "id", "patient id 'P01' repeats row 2"),) == caught.value.row_problems
 
 
 def test_date_after_as_of_is_refused(tmp_path: Path) -> None:
@@ -202,7 +202,7 @@ def test_skip_bad_rows_returns_the_rest_and_a_report(tmp_path: Path) -> None:
     result = read_wide_csv(path, skip_bad_rows=True)
 
     assert ["P02"] == [p.id for p in result.cohort]
-    assert [(1, "dmt1")] == [(p.row, p.column) for p in result.skipped]
+    assert [(2, "dmt1")] == [(p.row, p.column) for p in result.skipped]
 
 
 def test_missing_header_column_is_refused(tmp_path: Path) -> None:
@@ -295,9 +295,9 @@ def test_stop_date_contradicting_ongoing_is_refused() -> None:
 
     assert [
         RowProblem(
-            1,
+            2,
             "dmt2_stop",
-            "patient P01: stop 2010 contradicts dmt2_reason 'NA', which says the episode is ongoing",
+            "patient 'P01': stop 2010 contradicts dmt2_reason 'NA', which says the episode is ongoing",
         )
     ] == problems
     assert "direct IFN to Nat" not in str(problems[0])
@@ -306,7 +306,7 @@ def test_stop_date_contradicting_ongoing_is_refused() -> None:
 def test_stop_date_before_start_is_refused_at_its_column() -> None:
     problems = _problems(_followed(dmt1_stop="2005"))
 
-    assert ["row 1, column dmt1_stop: patient P01: stop 2005 is before start 2007"] == [
+    assert ["row 2, column dmt1_stop: patient 'P01': stop 2005 is before start 2007"] == [
         str(p) for p in problems
     ]
 
@@ -315,14 +315,14 @@ def test_last_follow_up_before_a_start_is_refused_at_its_column() -> None:
     problems = _problems(_followed(last_seen="2010"))
 
     assert [
-        RowProblem(1, "last_seen", "patient P01: episodes[2].start: 2011 is after last_follow_up 2010")
+        RowProblem(2, "last_seen", "patient 'P01': episodes[2].start: 2011 is after last_follow_up 2010")
     ] == problems
 
 
 def test_stop_date_without_therapy_is_reported() -> None:
     row = _followed(dmt3="", dmt3_start="", dmt3_stop="2012", ms_benefit_months="", ps_benefit_months="")
 
-    assert [RowProblem(1, "dmt3_stop", "'2012' is given without a therapy in dmt3")] == _problems(row)
+    assert [RowProblem(2, "dmt3_stop", "'2012' is given without a therapy in dmt3")] == _problems(row)
 
 
 @pytest.mark.parametrize("column", ["last_seen", "dmt2_stop"])
@@ -330,7 +330,7 @@ def test_stop_date_without_therapy_is_reported() -> None:
 def test_bad_date_in_new_columns_is_reported(column: str, value: str, message: str) -> None:
     [problem] = _problems(_followed(id="P00"), _followed(**{column: value}))
 
-    assert (2, column) == (problem.row, problem.column)
+    assert (3, column) == (problem.row, problem.column)
     assert message in problem.message
 
 
@@ -341,7 +341,7 @@ def test_bad_date_in_new_columns_is_skipped_with_skip_bad_rows(column: str) -> N
     result = read_wide_rows(rows, FOLLOWED, skip_bad_rows=True)
 
     assert ["P01"] == [p.id for p in result.cohort]
-    assert [(1, column)] == [(p.row, p.column) for p in result.skipped]
+    assert [(2, column)] == [(p.row, p.column) for p in result.skipped]
 
 
 def test_new_columns_after_as_of_are_refused() -> None:
@@ -351,8 +351,8 @@ def test_new_columns_after_as_of_are_refused() -> None:
         read_wide_rows([row], FOLLOWED, as_of=dt.date(2026, 11, 24))
 
     assert [
-        RowProblem(1, "dmt1_stop", "date '2026-12' is after as_of 2026-11-24"),
-        RowProblem(1, "last_seen", "date '2027' is after as_of 2026-11-24"),
+        RowProblem(2, "dmt1_stop", "date '2026-12' is after as_of 2026-11-24"),
+        RowProblem(2, "last_seen", "date '2027' is after as_of 2026-11-24"),
     ] == list(caught.value.row_problems)
 
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from dmt_timeline.io._problems import RowProblem, TableFormatError
 from dmt_timeline.io.wide import _layout
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
-from dmt_timeline.io.wide._problems import RowProblem, TableFormatError
 from dmt_timeline.io.wide._reading import WideRead, read_wide_csv, read_wide_frame, read_wide_rows
 from dmt_timeline.io.wide._writing import to_wide_rows, write_wide_csv
 
