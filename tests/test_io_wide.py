@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from dmt_timeline.io import (
     to_wide_rows,
     write_wide_csv,
 )
+from dmt_timeline.io._cells import CellError, number, whole
 from dmt_timeline.latency import cohort_latencies, latency
 from dmt_timeline.model import NOT_RECORDED, ONGOING, CSFBands, SwitchReason
 from dmt_timeline.strategies import partial_dates
@@ -413,3 +416,70 @@ def test_rows_with_new_columns_round_trip(
     )
 
     assert [row] == to_wide_rows(read_wide_rows([row], FOLLOWED).cohort, FOLLOWED)
+
+
+# -- hardening: model errors, numbers and NA tokens --------------------------------------------
+
+
+def test_a_latency_the_model_refuses_is_a_row_problem_and_the_rest_are_read(tmp_path: Path) -> None:
+    rows = (
+        _replace(GOOD, "ms_benefit_months", "5000"),
+        GOOD.replace("P01", "P02"),
+        _replace(GOOD, "csf", "?"),
+    )
+    path = _write(tmp_path, *[r.replace("P01", f"P0{i}") if i != 2 else r for i, r in enumerate(rows, 1)])
+
+    read = read_wide_csv(path, skip_bad_rows=True)
+
+    assert ["P02"] == [p.id for p in read.cohort]
+    assert [
+        RowProblem(
+            2,
+            "ms_benefit_months",
+            "patient 'P01': latency_months 5000 is not a whole number of months in 0..1200",
+        ),
+        RowProblem(4, "csf", "CSF '?' is not one of Pos, Neg, 0 (not done)"),
+    ] == list(read.skipped)
+
+
+@pytest.mark.parametrize("cell", ["1_0", "\u0663.\u0665", "\uff12", "1e0", ".5e1", "+2", "2.", ".5", "NaN"])
+def test_edss_cells_are_ascii_decimal_numerals(cell: str) -> None:
+    row = _followed(baseline_edss=cell)
+
+    [problem] = _problems(row)
+
+    assert "baseline_edss" == problem.column
+    assert "is not a number such as 2 or 3.5 (ASCII digits)" in problem.message
+
+
+_NUMERAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+@given(st.from_regex(_NUMERAL, fullmatch=True))
+def test_a_decimal_numeral_reads_as_the_number_it_writes(cell: str) -> None:
+    assert float(Decimal(cell)) == number(cell, "EDSS")
+
+
+@given(st.text(max_size=12).filter(lambda t: _NUMERAL.fullmatch(t) is None))
+def test_anything_else_is_not_a_number(cell: str) -> None:
+    with pytest.raises(CellError):
+        number(cell, "EDSS")
+    with pytest.raises(CellError):
+        whole(cell, "latency")
+
+
+@pytest.mark.parametrize("cell", ["NA", "N/A", "n / a", " na ", "N A"])
+def test_every_spelling_of_na_means_ongoing(cell: str) -> None:
+    episodes = read_wide_rows([_followed(dmt2_reason=cell)], FOLLOWED).cohort["P01"].episodes
+
+    assert ONGOING == episodes[1].stop
+
+
+@pytest.mark.parametrize("cell", ["LOE, NA", "NA; Ps", "n/a, tlrb"])
+def test_na_beside_a_reason_is_refused(cell: str) -> None:
+    [problem] = _problems(_followed(dmt1_reason=cell))
+
+    assert ("dmt1_reason", f"stop reasons {cell!r} put NA (not stopped) beside a reason") == (
+        problem.column,
+        problem.message,
+    )
