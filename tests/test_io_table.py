@@ -12,19 +12,21 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.leaks import assert_own_error
 
 from dmt_timeline.errors import DmtTimelineError
 from dmt_timeline.io import (
     STUDY_LAYOUT,
     RowProblem,
     TableFormatError,
+    read_exposures_arrow,
     read_exposures_csv,
     read_exposures_frame,
     read_wide_csv,
     read_wide_frame,
+    read_wide_rows,
 )
 from dmt_timeline.io._table import CELL_LIMIT, _field_lengths
+from tests.leaks import assert_own_error
 
 WIDE_HEADER = ",".join(STUDY_LAYOUT.columns)
 WIDE_ROW = "P01,2007,Pos,2,2007,t,GA,2007,LOE,2.5,IFNb,2009,LOE,3,Nat,2011,2.5,4,2,0,direct IFN to Nat"
@@ -348,3 +350,35 @@ def test_the_record_scanner_splits_records_as_the_csv_module_does(text: str) -> 
     actual = list(_records(text))
 
     assert expected == actual
+
+
+@pytest.mark.parametrize(
+    ("line", "message"), [("P01,2007", "has fewer cells than the header"), (WIDE_ROW + ",x", "has more")]
+)
+def test_dict_reader_rows_with_too_few_or_many_cells_are_reported(line: str, message: str) -> None:
+    rows = csv.DictReader(io.StringIO(_lines(WIDE_HEADER, line)))
+
+    read = read_wide_rows(rows, skip_bad_rows=True)
+
+    [problem] = read.skipped
+    assert (2, "") == (problem.row, problem.column)
+    assert problem.message.startswith(message)
+
+
+def test_an_arrow_string_that_is_not_utf8_is_a_row_problem() -> None:
+    pa = pytest.importorskip("pyarrow")
+    offsets = pa.py_buffer(bytes([0, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 0]))
+    ids = pa.Array.from_buffers(pa.string(), 2, [None, offsets, pa.py_buffer(b"P01P\xff2")])
+    table = pa.table(
+        {
+            "person_id": ids,
+            "drug": ["natalizumab"] * 2,
+            "start_date": ["2014-01-10"] * 2,
+            "end_date": ["2014-02-07"] * 2,
+        }
+    )
+
+    read = read_exposures_arrow(table, skip_bad_rows=True)
+
+    assert ["P01"] == [e.person_id for e in read]
+    assert [(3, "person_id")] == [(p.row, p.column) for p in read.skipped]

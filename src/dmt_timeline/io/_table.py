@@ -395,7 +395,7 @@ def _scalar(value: Any, isna: Callable[[Any], Any]) -> object:
     if isinstance(value, str | int):
         return value
     missing = isna(value)  # NaT is a datetime, pd.NA no float: both are missing
-    return None if getattr(missing, "ndim", 1) == 0 and bool(missing) else value
+    return None if getattr(missing, "ndim", 0) == 0 and bool(missing) else value
 
 
 def frame_rows(frame: Any, read: Sequence[str]) -> Iterator[SourceRow]:
