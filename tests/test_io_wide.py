@@ -382,14 +382,14 @@ def test_table_with_new_columns_round_trips(tmp_path: Path) -> None:
 def test_stop_date_is_not_written_without_a_stop_column() -> None:
     cohort = read_wide_rows([_followed(dmt1_stop="2009-02")], FOLLOWED).cohort
 
-    with pytest.raises(CohortFormatError, match=r"patient P01: episodes\[0\]\.stop: 2009-02 has no column"):
+    with pytest.raises(CohortFormatError, match=r"patient 'P01': episodes\[0\]\.stop: 2009-02 has no column"):
         to_wide_rows(cohort, STUDY_LAYOUT)
 
 
 def test_last_follow_up_is_not_written_without_its_column() -> None:
     cohort = read_wide_rows([_followed(last_seen="2021-06")], FOLLOWED).cohort
 
-    with pytest.raises(CohortFormatError, match=r"patient P01: last_follow_up: 2021-06 has no column"):
+    with pytest.raises(CohortFormatError, match=r"patient 'P01': last_follow_up: 2021-06 has no column"):
         to_wide_rows(cohort, STUDY_LAYOUT)
 
 

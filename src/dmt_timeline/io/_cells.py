@@ -38,7 +38,8 @@ def fold(text: str) -> str:
 
 def is_na(text: str) -> bool:
     """Whether a cell says not applicable (``NA``, ``n/a``, ``N / A``...)."""
-    return fold(text) in NA_TOKENS
+    # Every spelling begins with an n: most cells are done with at the first character.
+    return text.lstrip()[:1] in ("n", "N") and fold(text) in NA_TOKENS
 
 
 def number(text: str, what: str) -> float:
@@ -71,9 +72,10 @@ def reasons(text: str) -> tuple[SwitchReason, ...]:
     """
     if not text or is_na(text):
         return ()
-    parts = [fold(p).rstrip("*") for p in _REASON_PARTS.split(text)]
-    if any(p in NA_TOKENS for p in parts) and any(p and p not in NA_TOKENS for p in parts):
-        raise CellError(f"stop reasons {quoted(text)} put NA (not stopped) beside a reason")
+    if "," in text or ";" in text:
+        parts = [fold(p).rstrip("*") for p in _REASON_PARTS.split(text)]
+        if any(p in NA_TOKENS for p in parts) and any(p and p not in NA_TOKENS for p in parts):
+            raise CellError(f"stop reasons {quoted(text)} put NA (not stopped) beside a reason")
     try:
         return parse_reasons(text)
     except DmtTimelineError:

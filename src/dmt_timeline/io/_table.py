@@ -62,7 +62,10 @@ class SourceRow:
 
     def text(self, column: str | None) -> str:
         """The cell of ``column`` as text, stripped; ``""`` when blank or absent."""
-        return "" if column is None else cell_text(self.cells.get(column)).strip()
+        if column is None:
+            return ""
+        value = self.cells.get(column)
+        return value.strip() if type(value) is str else cell_text(value).strip()
 
     def patient(self, column: str) -> str:
         """The patient id in ``column``, by :func:`dmt_timeline.ids.patient_id`.
@@ -132,9 +135,24 @@ def _found(header: Sequence[str]) -> str:
     return f"found: {shown}{more}"
 
 
-def shape_problems(number: int, cells: Mapping[str, object], read: Iterable[str]) -> list[RowProblem]:
+def _sound_text(cells: Mapping[str, object], read: Sequence[str]) -> bool:
+    """Whether a row of text cells is sound, checked at once: the common case, made cheap."""
+    values = cells.values()
+    if not all(type(v) is str for v in values):
+        return False
+    whole = "".join(values)  # type: ignore[arg-type]
+    if _SURROGATE.search(whole):
+        return False
+    read_cells = [cells.get(c, "") for c in read]
+    text = "".join(read_cells)  # type: ignore[arg-type]
+    return len(text) <= CELL_LIMIT and _CONTROL.search(text) is None
+
+
+def shape_problems(number: int, cells: Mapping[str, object], read: Sequence[str]) -> list[RowProblem]:
     """What makes a row unreadable: undecodable text in any cell; a read cell that is too long,
     spans lines, or holds a value that is neither text, a number nor a date."""
+    if _sound_text(cells, read):
+        return []
     problems: list[RowProblem] = []
     for column, value in cells.items():
         if isinstance(value, _Undecodable) or (isinstance(value, str) and _SURROGATE.search(value)):
