@@ -382,3 +382,14 @@ def test_an_arrow_string_that_is_not_utf8_is_a_row_problem() -> None:
 
     assert ["P01"] == [e.person_id for e in read]
     assert [(3, "person_id")] == [(p.row, p.column) for p in read.skipped]
+
+
+@READERS
+def test_a_header_over_the_csv_limit_is_refused(tmp_path: Path, reader: Reader) -> None:
+    path = _file(tmp_path, _lines(reader.header + "," + "h" * 200_000, reader.good("P01")))
+
+    with pytest.raises(TableFormatError) as caught:
+        reader.read(path, skip_bad_rows=True)
+
+    assert [(1, "")] == [(p.row, p.column) for p in caught.value.row_problems]
+    assert "the header cannot be read" in str(caught.value)

@@ -286,12 +286,16 @@ def _field_lengths(lines: Iterable[str]) -> list[int]:
     return lengths
 
 
-_Record = list[str] | list[int]
+@attrs.frozen
+class _Unreadable:
+    """A record the csv module refused (a field over its limit): only its fields' lengths."""
+
+    lengths: tuple[int, ...]
 
 
-def _records(lines: _Lines) -> Iterator[tuple[bool, _Record]]:
-    """``(True, cells)`` for each record the csv module reads, ``(False, field lengths)`` for one it
-    refuses (a field over its limit). A blank line is a record with no cells."""
+def _records(lines: _Lines) -> Iterator[list[str] | _Unreadable]:
+    """Each record of the file, as the csv module reads it (a blank line is a record with no
+    cells), or :class:`_Unreadable` for one it refuses."""
     reader = csv.reader(lines)
     while True:
         lines.taken.clear()
@@ -305,9 +309,9 @@ def _records(lines: _Lines) -> Iterator[tuple[bool, _Record]]:
         if failed:
             taken = list(lines.taken)
             lines.taken.clear()
-            yield False, _field_lengths(_chain(taken, lines))
+            yield _Unreadable(tuple(_field_lengths(_chain(taken, lines))))
         else:
-            yield True, cells
+            yield cells
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
@@ -346,55 +350,49 @@ def open_csv(
     with Path(path).open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         records = _records(_Lines(handle))
         number = 0
-        readable = True
+        record: list[str] | _Unreadable = []
         header: list[str] | None = None
-        for readable, record in records:
+        for record in records:
             number += 1
-            if not readable:
+            if isinstance(record, _Unreadable):
                 break
             if record and not blank(record):
                 header = [str(c) for c in record]
                 break
-        problem = None
+        if header is None and not isinstance(record, _Unreadable):
+            raise TableFormatError(f"{what}: no header row: the file is empty", [])
+        problem = ""
         if header is None:
-            problem = "no header row: the file is empty" if readable else "the header cannot be read"
+            problem = "the header cannot be read: a cell is longer than the CSV parser can hold"
         elif any(_SURROGATE.search(c) for c in header):
             problem = "the header is not UTF-8 text (undecodable bytes)"
-        if problem is not None or header is None:
-            where = [RowProblem(number, "", str(problem))] if header is not None or not readable else []
-            raise TableFormatError(f"{what}: {problem}", where)
+        if problem or header is None:
+            raise TableFormatError(f"{what}: {problem}", [RowProblem(number, "", problem)])
         yield CsvTable(tuple(header), number, _csv_rows(records, tuple(header), number, read(header)))
 
 
 def _csv_rows(
-    records: Iterator[tuple[bool, _Record]], header: tuple[str, ...], number: int, read: Sequence[str]
+    records: Iterator[list[str] | _Unreadable], header: tuple[str, ...], number: int, read: Sequence[str]
 ) -> Iterator[SourceRow]:
     width = len(header)
-    for readable, record in records:
+    for record in records:
         number += 1
-        if not readable:
-            lengths: list[int] = record  # type: ignore[assignment]
+        if isinstance(record, _Unreadable):
+            lengths = record.lengths
             longest = max(range(len(lengths)), key=lengths.__getitem__)
-            column = header[longest] if longest < width and len(lengths) == width else ""
-            yield SourceRow(
-                number,
-                problems=(
-                    RowProblem(
-                        number,
-                        column,
-                        f"a cell of {lengths[longest]} characters is longer than the CSV parser can hold",
-                    ),
-                ),
+            column = header[longest] if len(lengths) == width else ""
+            message = f"a cell of {lengths[longest]} characters is longer than the CSV parser can hold"
+            yield SourceRow(number, problems=(RowProblem(number, column, message),))
+            continue
+        if blank(record):
+            continue
+        if len(record) != width:
+            message = (
+                f"has {len(record)} cells where the header has {width}: they may be in the wrong columns"
             )
-            continue
-        cells: list[str] = record  # type: ignore[assignment]
-        if blank(cells):
-            continue
-        if len(cells) != width:
-            message = f"has {len(cells)} cells where the header has {width}: they may be in the wrong columns"
             yield SourceRow(number, problems=(RowProblem(number, "", message),))
             continue
-        row = dict(zip(header, cells, strict=True))
+        row = dict(zip(header, record, strict=True))
         yield SourceRow(number, row, tuple(shape_problems(number, row, read)))
 
 
