@@ -10,7 +10,7 @@ import attrs
 
 from dmt_timeline.catalogue import Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import QUOTE_LIMIT, DmtTimelineError, quoted
+from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError, is_na
 from dmt_timeline.io._table import HEADER_ROW
@@ -58,8 +58,9 @@ def _therapy(text: str, catalogue: Catalogue) -> Therapy:
         return catalogue.get(text)
     except DmtTimelineError as exc:
         message = str(exc)
-    if len(text) <= QUOTE_LIMIT:
-        # The catalogue quotes a name this short exactly as quoted() does, and suggests names.
+    if quoted(text) == repr(text):
+        # The catalogue quotes the name with repr(): when that is what quoted() shows, its
+        # message (which suggests close names) is as bounded as ours.
         raise CellError(message)
     raise CellError(f"unknown therapy {quoted(text)}")
 
