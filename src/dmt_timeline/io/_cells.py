@@ -23,7 +23,7 @@ NA_TOKENS: Final = frozenset({"na", "n/a"})
 _NUMBER: Final = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
 _WHOLE: Final = re.compile(r"[0-9]{1,6}")
 # The shape of a date cell; PartialDate then checks that the day exists.
-_DATE: Final = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+_DATE: Final = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _REASON_PARTS: Final = re.compile(r"[,;]")
 
 
@@ -58,10 +58,12 @@ def whole(text: str, what: str) -> int:
 
 def date(text: str) -> PartialDate:
     """A partial date: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
-    if _DATE.fullmatch(text) is None:
+    match = _DATE.fullmatch(text)
+    if match is None:
         raise CellError(f"date {quoted(text)}: expected YYYY, YYYY-MM or YYYY-MM-DD")
-    # The shape is checked: the model's message names at most these ten ASCII characters.
-    return PartialDate.parse(text)
+    year, month, day = match.groups()
+    # The shape is checked: the model's message names at most these ten ASCII digits.
+    return PartialDate(int(year), None if month is None else int(month), None if day is None else int(day))
 
 
 def reasons(text: str) -> tuple[SwitchReason, ...]:

@@ -42,6 +42,7 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 # Line breaks and other control characters (a tab is allowed): a cell that holds one was most
 # likely opened by a stray quote and swallowed the rows after it.
 _CONTROL: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSOUND: Final = re.compile("[\ud800-\udfff\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 
 
@@ -384,8 +385,9 @@ def _csv_rows(
             message = f"a cell of {lengths[longest]} characters is longer than the CSV parser can hold"
             yield SourceRow(number, problems=(RowProblem(number, column, message),))
             continue
-        if blank(record):
-            continue
+        line = "".join(record)
+        if not line.strip():
+            continue  # a blank row
         if len(record) != width:
             message = (
                 f"has {len(record)} cells where the header has {width}: they may be in the wrong columns"
@@ -393,7 +395,10 @@ def _csv_rows(
             yield SourceRow(number, problems=(RowProblem(number, "", message),))
             continue
         row = dict(zip(header, record, strict=True))
-        yield SourceRow(number, row, tuple(shape_problems(number, row, read)))
+        if len(line) <= CELL_LIMIT and _UNSOUND.search(line) is None:
+            yield SourceRow(number, row)  # the common case, checked whole
+        else:
+            yield SourceRow(number, row, tuple(shape_problems(number, row, read)))
 
 
 # -- DataFrames and Arrow tables -------------------------------------------------------------
