@@ -75,8 +75,13 @@ def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> 
 
 
 def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
-    """The documented total order of episodes when the source gives no sequence."""
+    """The documented total order of episodes when the source gives no sequence.
+
+    The sequence is the last key: when only some episodes carry one, two episodes equal in all
+    else must still come out in one order, whatever order they were given in.
+    """
     stop = episode.stop
+    sequence = episode.sequence
     stop_key = (1, *_code_key(stop)) if isinstance(stop, PartialDate) else (0, stop.value, 0, 0)
     reasons = episode.reasons
     edss = episode.edss
@@ -86,6 +91,7 @@ def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
         stop_key,
         tuple([r.value for r in reasons]) if reasons else (),
         -1.0 if edss is None else edss.score,
+        -1 if sequence is None else sequence,
     )
 
 
@@ -271,8 +277,8 @@ class Timeline:
 
     The order: when every episode carries a ``sequence`` (the source's own 1st, 2nd, 3rd...),
     by sequence; otherwise by start (earliest day, then latest day, coarser first), then
-    therapy name, stop, reasons and EDSS. The same episodes give the same timeline whatever
-    order they come in, and normalising a timeline again changes nothing.
+    therapy name, stop, reasons, EDSS and sequence (none first). The same episodes give the
+    same timeline whatever order they come in, and normalising a timeline again changes nothing.
 
     Build one with :meth:`of` (from a patient, checked) or :meth:`from_episodes`.
     """
@@ -428,6 +434,20 @@ class Timeline:
         if self.last_follow_up is not None:
             return start_lo, max(start_lo, self.last_follow_up._hi), True
         return start_lo, _LAST_DAY, True
+
+    def _end_codes(self, index: int) -> tuple[int, int]:
+        """The earliest and latest day (as day codes) the treatment begun at position ``index``
+        can end over every reading: its stop, or the next episode's start when that comes first.
+
+        An episode that is ongoing, or whose stop is not recorded, with nothing after it and no
+        last follow-up, ends no later than the last day there is (``_LAST_DAY``).
+        """
+        bounds = self._stop_codes(index)
+        lo, hi = (_LAST_DAY, _LAST_DAY) if bounds is None else (bounds[0], bounds[1])
+        if index + 1 < len(self.episodes):
+            after = self.episodes[index + 1].start
+            lo, hi = min(lo, after._lo), min(hi, after._hi)
+        return lo, hi
 
     def _work_out(self, index: int, grace_months: int) -> Transition:
         before, after = self.episodes[index], self.episodes[index + 1]

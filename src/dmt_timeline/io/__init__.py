@@ -20,6 +20,7 @@ from dmt_timeline.io.exposures import (
 )
 from dmt_timeline.io.fhir import EntryProblem, FhirRead, cohort_from_fhir, cohort_to_fhir, read_fhir_bundle
 from dmt_timeline.io.tables import (
+    DIAGNOSIS_COLUMNS,
     EPISODE_COLUMNS,
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
@@ -29,6 +30,7 @@ from dmt_timeline.io.tables import (
     Column,
     ColumnType,
     TidyTable,
+    diagnoses_table,
     episodes_table,
     follow_up_table,
     latencies_table,
@@ -52,6 +54,7 @@ from dmt_timeline.io.wide import (
 
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
+    "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
@@ -76,6 +79,7 @@ __all__ = [
     "build_episodes",
     "cohort_from_fhir",
     "cohort_to_fhir",
+    "diagnoses_table",
     "episodes_table",
     "follow_up_table",
     "latencies_table",
