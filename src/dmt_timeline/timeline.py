@@ -27,6 +27,7 @@ from dmt_timeline.dates import (
 )
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
+from dmt_timeline.regimens import REGIMENS, RegimenKind, Regimens
 
 __all__ = [
     "DEFAULT_GRACE_MONTHS",
@@ -134,19 +135,62 @@ def in_order(items: Sequence[TherapyEpisode], *, by_sequence: bool) -> tuple[The
 
 
 class TransitionKind(enum.Enum):
-    """How one episode gives way to the next, on every reading of the dates."""
+    """How one episode gives way to the next, on every reading of the dates.
+
+    ``SCHEDULED``: the next dose or course of the same regimen came within its dosing or course
+    interval plus the grace period (see :mod:`dmt_timeline.regimens`): one treatment, not a gap.
+    """
 
     DIRECT = "direct switch"
     LAG = "lag gap"
     OVERLAP = "overlap"
     INDETERMINATE = "indeterminate"
+    SCHEDULED = "scheduled"
 
 
 class Change(enum.Enum):
-    """Whether a transition changes therapy or resumes the same one."""
+    """What a transition does to the treatment.
+
+    ``SWITCH`` to another therapy; ``RESTART`` of the same continuous or interval therapy;
+    ``COURSE``: a planned next course of a course regimen (alemtuzumab's second, cladribine's
+    year 2); ``RETREATMENT``: a course beyond the planned ones; ``SWITCH_OR_RESTART``: a therapy
+    recorded only by its class (``IFNb``) and a product of that class (``Avonex``), which may be
+    the same drug or another.
+    """
 
     SWITCH = "switch"
     RESTART = "restart"
+    COURSE = "next course"
+    RETREATMENT = "retreatment"
+    SWITCH_OR_RESTART = "switch or restart"
+
+
+def _class_level(therapy: Therapy) -> bool:
+    """A catalogue entry that names only a class ("interferon beta"), not a product."""
+    return therapy.name == therapy.therapy_class.value
+
+
+def _family(a: Therapy, b: Therapy) -> bool:
+    """A class-level entry and another entry of that class: maybe the same drug."""
+    return a.therapy_class is b.therapy_class and (_class_level(a) or _class_level(b))
+
+
+def _window_truth(gap: MonthRange | None, months: int) -> Truth:
+    """Whether the next start falls within ``months`` after the stop, over every reading."""
+    if gap is None or gap.high < months:
+        return Truth.TRUE
+    if gap.low >= months:
+        return Truth.FALSE
+    return Truth.UNDETERMINED
+
+
+def _inside(gap: MonthRange | None, low: int, high: int) -> Truth:
+    """Whether the gap lies within [low, high] months, over every reading."""
+    if gap is None or gap.high < low or gap.low > high:
+        return Truth.FALSE
+    if low <= gap.low and gap.high <= high:
+        return Truth.TRUE
+    return Truth.UNDETERMINED
 
 
 @attrs.frozen
@@ -160,9 +204,16 @@ class Transition:
             negative months mean overlap. ``None`` when ``before`` is ongoing, so the overlap
             has no known end.
         kind: Direct, lag, overlap, or indeterminate when the readings disagree.
-        change: A switch to another therapy, or a restart of the same one.
+        change: A switch, a restart, a planned next course, a retreatment, or a switch or
+            restart (see :class:`Change`).
         grace_months: The grace period the kind was judged with.
         reason: Why the kind is indeterminate (empty otherwise).
+        effect_window: For a change of therapy, whether the next one started while the
+            previous one's effect may still be present (within its carry-over after the last
+            dose), over every reading; None when no source gives the carry-over.
+        washout: For a change of therapy, whether the gap lies within the washout recommended
+            after the previous one (TRUE), outside it (FALSE: an unplanned interruption or no
+            washout at all), or cannot be told; None when no source recommends one.
     """
 
     before: TherapyEpisode
@@ -172,11 +223,17 @@ class Transition:
     change: Change
     grace_months: int
     reason: str = ""
+    effect_window: Truth | None = None
+    washout: Truth | None = None
 
     def __str__(self) -> str:
         gap = "open-ended overlap" if self.gap is None else f"gap {self.gap}"
-        restart = " (restart)" if self.change is Change.RESTART else ""
-        text = f"{self.before} -> {self.after}: {self.kind.value}{restart}, {gap}"
+        change = "" if self.change is Change.SWITCH else f" ({self.change.value})"
+        text = f"{self.before} -> {self.after}: {self.kind.value}{change}, {gap}"
+        if self.effect_window is Truth.TRUE:
+            text += ", inside the previous therapy's effect window"
+        elif self.effect_window is Truth.UNDETERMINED:
+            text += ", possibly inside the previous therapy's effect window"
         return f"{text} ({self.reason})" if self.reason else text
 
 
@@ -209,13 +266,31 @@ def _classify(
 
 
 def _classify_codes(  # noqa: PLR0917 - called once per transition: positional is the cheaper call
-    stop_lo: int, stop_hi: int, start_lo: int, start_hi: int, grace: int, bounded: bool
+    stop_lo: int,
+    stop_hi: int,
+    start_lo: int,
+    start_hi: int,
+    grace: int,
+    bounded: bool,
+    scheduled: int | None = None,
 ) -> tuple[MonthRange, TransitionKind, str]:
     """Classify the readings (stop day s, next start day n) of a transition, days as day codes.
 
     ``bounded`` says that s <= n on every reading (a stop that is not recorded is bounded by
     the next start), so overlap is impossible and the smallest gap is zero when the ranges meet.
+    ``scheduled``, for the next dose or course of a regimen, is its re-dosing interval in
+    months: a gap within it plus the grace period is ``SCHEDULED`` rather than direct.
     """
+    if scheduled is not None:
+        gap, kind, reason = _classify_codes(stop_lo, stop_hi, start_lo, start_hi, grace + scheduled, bounded)
+        if kind is TransitionKind.DIRECT:
+            return gap, TransitionKind.SCHEDULED, ""
+        if reason:
+            reason = reason.replace(TransitionKind.DIRECT.value, TransitionKind.SCHEDULED.value).replace(
+                f"(grace period {grace + scheduled} months)",
+                f"(re-dosing interval {scheduled} months and grace period {grace} months)",
+            )
+        return gap, kind, reason
     overlap_possible = not bounded and start_lo < stop_hi
     gapless_possible = start_hi >= stop_lo
     # The gap is smallest with s as late and n as early as allowed (zero, among readings with
@@ -289,7 +364,7 @@ class Timeline:
     # The transitions last worked out, with the grace period they were judged with: asking for
     # them again must not repeat the work. The timeline is immutable, so they never go stale;
     # not part of its value.
-    _known: tuple[int, tuple[Transition, ...]] | None = attrs.field(
+    _known: tuple[int, Regimens, tuple[Transition, ...]] | None = attrs.field(
         init=False, eq=False, repr=False, default=None
     )
 
@@ -353,7 +428,9 @@ class Timeline:
                 continue
             if max_overlap_months is None or _same_therapy(a, b):
                 continue
-            transition = self._work_out(i, DEFAULT_GRACE_MONTHS) if transitions is None else transitions[i]
+            transition = (
+                self._work_out(i, DEFAULT_GRACE_MONTHS, REGIMENS) if transitions is None else transitions[i]
+            )
             gap = transition.gap
             if gap is None:
                 found.append(
@@ -449,12 +526,37 @@ class Timeline:
             lo, hi = min(lo, after._lo), min(hi, after._hi)
         return lo, hi
 
-    def _work_out(self, index: int, grace_months: int) -> Transition:
+    def _course(self, index: int) -> int:
+        """Which course of its therapy the episode at ``index`` is: 1 + the episodes of the
+        same therapy right before it."""
+        number = 1
+        while index - number >= 0 and _same_therapy(self.episodes[index - number], self.episodes[index]):
+            number += 1
+        return number
+
+    def _change(self, index: int, regimens: Regimens) -> tuple[Change, int | None]:
+        """The change at transition ``index``, and the re-dosing interval it is judged with
+        (None unless it is the next dose or course of one regimen)."""
         before, after = self.episodes[index], self.episodes[index + 1]
-        change = Change.RESTART if _same_therapy(before, after) else Change.SWITCH
+        if not _same_therapy(before, after):
+            family = _family(before.therapy, after.therapy)
+            return (Change.SWITCH_OR_RESTART if family else Change.SWITCH), None
+        regimen = regimens.of(before.therapy)
+        scheduled = regimen.redose if regimen.kind is not RegimenKind.CONTINUOUS else None
+        if regimen.kind is RegimenKind.COURSES:
+            planned = regimen.planned_courses.value if regimen.planned_courses is not None else 1
+            course = self._course(index + 1)
+            return (Change.COURSE if course <= planned else Change.RETREATMENT), scheduled
+        return Change.RESTART, scheduled
+
+    def _work_out(self, index: int, grace_months: int, regimens: Regimens) -> Transition:
+        before, after = self.episodes[index], self.episodes[index + 1]
+        change, scheduled = self._change(index, regimens)
         bounds = self._stop_codes(index)
         if bounds is None:
-            return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
+            return self._marked(
+                Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months), regimens
+            )
         stop_lo, stop_hi, bounded = bounds
         start_lo, start_hi = after.start._lo, after.start._hi
         if bounded and stop_lo > start_hi:
@@ -464,17 +566,50 @@ class Timeline:
                 f"{self._name()}episodes {before} (sequence {before.sequence}) and {after} "
                 f"(sequence {after.sequence}): the later in sequence certainly starts first"
             )
-        gap, kind, reason = _classify_codes(stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded)
-        return Transition(before, after, gap, kind, change, grace_months, reason)
+        gap, kind, reason = _classify_codes(
+            stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded, scheduled
+        )
+        return self._marked(Transition(before, after, gap, kind, change, grace_months, reason), regimens)
 
-    def transitions(self, *, grace_months: int = DEFAULT_GRACE_MONTHS) -> tuple[Transition, ...]:
-        """The transition between each pair of consecutive episodes."""
+    @staticmethod
+    def _marked(transition: Transition, regimens: Regimens) -> Transition:
+        """A change of therapy marked with the previous therapy's effect window and washout."""
+        if transition.change not in (Change.SWITCH, Change.SWITCH_OR_RESTART):
+            return transition
+        regimen = regimens.of(transition.before.therapy)
+        carry, washout = regimen.carry_over, regimen.washout
+        if carry is None and washout is None:
+            return transition
+        gap = transition.gap
+        return attrs.evolve(
+            transition,
+            effect_window=None if carry is None else _window_truth(gap, carry),
+            washout=None if washout is None else _inside(gap, washout.low, washout.high),
+        )
+
+    def transitions(
+        self, *, grace_months: int = DEFAULT_GRACE_MONTHS, regimens: Regimens = REGIMENS
+    ) -> tuple[Transition, ...]:
+        """The transition between each pair of consecutive episodes.
+
+        Args:
+            grace_months: The longest treatment-free gap, in whole months, of a direct switch
+                (and, after a regimen's re-dosing interval, of a scheduled next dose or course).
+            regimens: How each therapy is given and its effect window
+                (:data:`~dmt_timeline.regimens.REGIMENS` by default; pass your own, see
+                :func:`~dmt_timeline.regimens.load_regimens`).
+        """
         known = self._known
-        if known is not None and known[0] == grace_months and type(grace_months) is int:
-            return known[1]
+        if (
+            known is not None
+            and known[0] == grace_months
+            and known[1] is regimens
+            and type(grace_months) is int
+        ):
+            return known[2]
         check_grace_months(grace_months)
-        found = tuple([self._work_out(i, grace_months) for i in range(len(self.episodes) - 1)])
-        object.__setattr__(self, "_known", (grace_months, found))  # a cache, not part of the value
+        found = tuple([self._work_out(i, grace_months, regimens) for i in range(len(self.episodes) - 1)])
+        object.__setattr__(self, "_known", (grace_months, regimens, found))  # a cache, not part of the value
         return found
 
     def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:

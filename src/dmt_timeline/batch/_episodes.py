@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-from dmt_timeline.batch._classify import _transition_table, _transitions
+from dmt_timeline.batch._classify import _transition_table, _transitions, therapy_profile
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
     _days,
@@ -23,6 +23,7 @@ from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
 from dmt_timeline.model import StopState
+from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
 _EPISODE_COLUMNS: Final = (
@@ -241,6 +242,7 @@ def episode_transitions(
     grace_months: int = DEFAULT_GRACE_MONTHS,
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
     catalogue: Catalogue = CATALOGUE,
+    regimens: Regimens = REGIMENS,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
     progress: Callable[[int, int], None] | None = None,
@@ -257,10 +259,14 @@ def episode_transitions(
     with 0 when the table has been read, then after each partition of ``partition_size``
     patients.
 
+    ``regimens`` says how each therapy is given (see :mod:`dmt_timeline.regimens`), as
+    :meth:`~dmt_timeline.Timeline.transitions` takes it.
+
     Returns:
         One row per transition: ``patient_id``, ``position``, ``before_therapy``,
         ``after_therapy``, ``kind``, ``change``, ``gap_low``, ``gap_high`` (null when the
-        earlier episode is ongoing), ``grace_months``.
+        earlier episode is ongoing), ``grace_months``, ``effect_window`` and ``washout``
+        (``true``, ``false`` or ``undetermined``; null when no source gives one).
 
     Raises:
         InvalidValueError: naming the column and rows of bounds that are no partial date, a
@@ -280,6 +286,7 @@ def episode_transitions(
     )
     id_array = pa.array(ids, pa.string())
     names = pa.array(data["names"], pa.string())
+    profile = therapy_profile(np, data["names"], catalogue, regimens)
     parts = []
     problems: list[str] = []
     n_patients, done = len(ids), 0
@@ -298,6 +305,7 @@ def episode_transitions(
             stop_hi=stop_hi[rows],
             state=data["state"][rows],
             grace=grace_months,
+            profile=profile,
         )
         problems.extend(_problems(np, data, rows, found, max_overlap_months, catalogue))
         parts.append(_transition_table(pa, id_array, names, p, t, found, grace_months))
@@ -323,6 +331,7 @@ def _check_histories(
     <dmt_timeline.Timeline.of>` refuses: every path that classifies gives one answer."""
     np, _, _ = _imports()
     person = data["person"]
+    profile = therapy_profile(np, data["names"], catalogue)
     problems: list[str] = []
     for part in _partitions(np, person, partition_size):
         rows = _in_timeline_order(np, data, part)
@@ -336,6 +345,7 @@ def _check_histories(
             stop_hi=data["stop_hi"][rows],
             state=data["state"][rows],
             grace=DEFAULT_GRACE_MONTHS,  # the refusals do not depend on the grace period
+            profile=profile,
         )
         problems.extend(_problems(np, data, rows, found, max_overlap_months, catalogue))
     _raise_problems(problems)

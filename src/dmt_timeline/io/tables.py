@@ -27,6 +27,7 @@ from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.io._frames import require
 from dmt_timeline.latency import CensorAt, cohort_latencies
 from dmt_timeline.model import Cohort, Patient, StopState
+from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import (
     DEFAULT_GRACE_MONTHS,
     DEFAULT_MAX_OVERLAP_MONTHS,
@@ -115,12 +116,20 @@ TRANSITION_COLUMNS: Final = (
     Column("after_therapy", _S, "therapy of the next episode"),
     *_date_columns("before_start", "the earlier episode's start"),
     *_date_columns("after_start", "the next episode's start"),
-    Column("kind", _S, "direct switch, lag gap, overlap or indeterminate"),
-    Column("change", _S, "switch or restart"),
+    Column("kind", _S, "direct switch, lag gap, overlap, scheduled or indeterminate"),
+    Column("change", _S, "switch, restart, next course, retreatment, or switch or restart"),
     Column("gap_low", _I, "fewest whole months between stop and next start (None if open-ended)"),
     Column("gap_high", _I, "most whole months between stop and next start (None if open-ended)"),
     Column("grace_months", _I, "grace period the kind was judged with"),
     Column("reason", _S, "why the kind is indeterminate"),
+    Column(
+        "effect_window", _S, "next therapy started in the previous one's carry-over: true/false/undetermined"
+    ),
+    Column(
+        "washout",
+        _S,
+        "gap inside the washout recommended after the previous therapy: true/false/undetermined",
+    ),
 )
 """Columns of :func:`transitions_table`."""
 
@@ -279,8 +288,10 @@ def transitions_table(
     *,
     grace_months: int = DEFAULT_GRACE_MONTHS,
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> TidyTable:
-    """One row per transition between consecutive episodes; see :data:`TRANSITION_COLUMNS`.
+    """One row per transition between consecutive episodes; see :data:`TRANSITION_COLUMNS`
+    and :meth:`Timeline.transitions <dmt_timeline.Timeline.transitions>` for ``regimens``.
 
     Raises:
         TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its message.
@@ -288,7 +299,8 @@ def transitions_table(
     rows = []
     for patient in cohort:
         timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        for position, item in enumerate(timeline.transitions(grace_months=grace_months), start=1):
+        found = timeline.transitions(grace_months=grace_months, regimens=regimens)
+        for position, item in enumerate(found, start=1):
             rows.append(
                 (
                     patient.id,
@@ -302,6 +314,8 @@ def transitions_table(
                     *_range(item.gap),
                     item.grace_months,
                     item.reason,
+                    None if item.effect_window is None else item.effect_window.value,
+                    None if item.washout is None else item.washout.value,
                 )
             )
     return TidyTable(TRANSITION_COLUMNS, tuple(rows))
