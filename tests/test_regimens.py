@@ -7,14 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
-from dmt_timeline.dates import Truth
+from dmt_timeline.dates import Order, PartialDate, Truth
 from dmt_timeline.errors import InvalidValueError, UnknownTherapyError
 from dmt_timeline.io.tables import episodes_table, transitions_table
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
 from dmt_timeline.regimens import REGIMENS, Regimen, RegimenKind, Sourced, load_regimens
+from dmt_timeline.strategies import refinements, regimen_timelines
 from dmt_timeline.timeline import Change, Timeline, TransitionKind
 
 pa = pytest.importorskip("pyarrow")
@@ -337,3 +341,77 @@ def test_the_bundled_data_ships_with_the_package() -> None:
     from importlib.resources import files  # noqa: PLC0415 - only here
 
     assert files("dmt_timeline").joinpath("data", "regimens.toml").is_file()
+
+
+# -- the laws still hold with the new kinds (rules 1, 2 and 9) -----------------------------------
+
+REGIMEN_TIMELINES = regimen_timelines()
+
+
+def _refined(data: st.DataObject, episode: TherapyEpisode) -> TherapyEpisode:
+    start = data.draw(refinements(episode.start))
+    stop = data.draw(refinements(episode.stop)) if isinstance(episode.stop, PartialDate) else episode.stop
+    assume(not (isinstance(stop, PartialDate) and stop.compare(start) is Order.BEFORE))
+    return attrs.evolve(episode, start=start, stop=stop)
+
+
+@settings(max_examples=150, deadline=None)
+@given(REGIMEN_TIMELINES, st.integers(0, 6), st.data())
+def test_refinement_never_turns_a_definite_answer_into_another(
+    timeline: Timeline, grace: int, data: st.DataObject
+) -> None:
+    fine_episodes = [_refined(data, e) for e in timeline.episodes]
+    fine = Timeline.from_episodes(fine_episodes, last_follow_up=timeline.last_follow_up)
+    # The same episodes in the same order: the same pairs are compared.
+    assume([fine.episodes.index(f) for f in fine_episodes] == list(range(len(fine_episodes))))
+    assume(fine.problems() == ())
+    for coarse, refined in zip(
+        timeline.transitions(grace_months=grace), fine.transitions(grace_months=grace), strict=True
+    ):
+        assert coarse.change == refined.change
+        if coarse.kind is not INDETERMINATE:
+            assert coarse.kind == refined.kind
+        if coarse.gap is not None and refined.gap is not None:
+            assert coarse.gap.contains_range(refined.gap)
+        for mark in ("effect_window", "washout"):
+            before, after = getattr(coarse, mark), getattr(refined, mark)
+            assert (before is None) == (after is None)
+            if before is not None and before is not Truth.UNDETERMINED:
+                assert before == after
+
+
+@settings(max_examples=100, deadline=None)
+@given(REGIMEN_TIMELINES, st.randoms(use_true_random=False))
+def test_any_order_of_the_episodes_gives_the_same_timeline_and_transitions(
+    timeline: Timeline, random: Any
+) -> None:
+    shuffled = list(timeline.episodes)
+    random.shuffle(shuffled)
+    again = Timeline.from_episodes(shuffled, last_follow_up=timeline.last_follow_up)
+    assert timeline == again
+    assert timeline.transitions() == again.transitions()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(REGIMEN_TIMELINES, min_size=1, max_size=4), st.integers(0, 6))
+def test_the_batch_engine_agrees_on_regimen_histories(found: list[Timeline], grace: int) -> None:
+    from dmt_timeline.batch import episode_transitions  # noqa: PLC0415 - the tables extra
+
+    cohort = [Patient(f"R{i}", t.episodes, last_follow_up=t.last_follow_up) for i, t in enumerate(found)]
+    assume(all(Timeline.of(p).problems() == () for p in cohort))
+    expected = sorted(
+        (
+            r["patient_id"],
+            r["position"],
+            r["kind"],
+            r["change"],
+            r["gap_low"],
+            r["gap_high"],
+            r["effect_window"],
+            r["washout"],
+        )
+        for r in transitions_table(cohort, grace_months=grace).to_dicts()
+    )
+    table = episode_transitions(episodes_table(cohort).to_arrow(), grace_months=grace, partition_size=2)
+    columns = ["patient_id", "position", "kind", "change", "gap_low", "gap_high", "effect_window", "washout"]
+    assert expected == sorted(tuple(r.values()) for r in table.select(columns).to_pylist())
