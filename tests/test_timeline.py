@@ -274,11 +274,16 @@ def test_negative_grace_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("second", "change"),
-    [("natalizumab", Change.RESTART), ("fingolimod", Change.SWITCH)],
+    ("first", "second", "change"),
+    [
+        ("glatiramer acetate", "glatiramer acetate", Change.RESTART),
+        ("glatiramer acetate", "fingolimod", Change.SWITCH),
+        # Natalizumab is given every 4 to 6 weeks: 2015 to 2016 may be its next dose.
+        ("natalizumab", "natalizumab", Change.NEXT_DOSE_OR_RESTART),
+    ],
 )
-def test_restart_of_the_same_therapy_is_not_a_switch(second: str, change: Change) -> None:
-    (transition,) = line(ep("Nat", "2012", "2015"), ep(second, "2016")).transitions()
+def test_restart_of_the_same_therapy_is_not_a_switch(first: str, second: str, change: Change) -> None:
+    (transition,) = line(ep(first, "2012", "2015"), ep(second, "2016")).transitions()
     assert change is transition.change
 
 

@@ -151,15 +151,19 @@ class TransitionKind(enum.Enum):
 class Change(enum.Enum):
     """What a transition does to the treatment.
 
-    ``SWITCH`` to another therapy; ``RESTART`` of the same continuous or interval therapy;
-    ``COURSE``: a planned next course of a course regimen (alemtuzumab's second, cladribine's
-    year 2); ``RETREATMENT``: a course beyond the planned ones; ``SWITCH_OR_RESTART``: a therapy
+    ``SWITCH`` to another therapy; ``RESTART`` of the same therapy after a gap (or an overlap);
+    ``NEXT_DOSE``: an interval regimen's next infusion or injection on schedule (one treatment);
+    ``NEXT_DOSE_OR_RESTART`` when the dates cannot tell those two apart; ``COURSE``: a planned
+    next course of a course regimen (alemtuzumab's second, cladribine's year 2);
+    ``RETREATMENT``: a course beyond the planned ones; ``SWITCH_OR_RESTART``: a therapy
     recorded only by its class (``IFNb``) and a product of that class (``Avonex``), which may be
     the same drug or another.
     """
 
     SWITCH = "switch"
     RESTART = "restart"
+    NEXT_DOSE = "next dose"
+    NEXT_DOSE_OR_RESTART = "next dose or restart"
     COURSE = "next course"
     RETREATMENT = "retreatment"
     SWITCH_OR_RESTART = "switch or restart"
@@ -569,6 +573,14 @@ class Timeline:
         gap, kind, reason = _classify_codes(
             stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded, scheduled
         )
+        if change is Change.RESTART and scheduled is not None:
+            # An interval regimen's next dose on schedule is one treatment, not a restart.
+            if kind is TransitionKind.SCHEDULED:
+                change = Change.NEXT_DOSE
+            elif kind is TransitionKind.INDETERMINATE:
+                least = _whole_months(stop_hi, start_lo) if start_lo > stop_hi else 0
+                if start_hi >= stop_lo and least <= grace_months + scheduled:
+                    change = Change.NEXT_DOSE_OR_RESTART
         return self._marked(Transition(before, after, gap, kind, change, grace_months, reason), regimens)
 
     @staticmethod

@@ -87,6 +87,8 @@ CHANGES: Final = (
     Change.COURSE,
     Change.RETREATMENT,
     Change.SWITCH_OR_RESTART,
+    Change.NEXT_DOSE,
+    Change.NEXT_DOSE_OR_RESTART,
 )
 # The change codes of _transitions, and the marks' (-1 is null).
 _MARKS: Final = (Truth.FALSE, Truth.TRUE, Truth.UNDETERMINED)
@@ -161,7 +163,13 @@ def _transitions(
     family = (profile["class"][therapy[pair]] == profile["class"][therapy[after]]) & (
         profile["class_level"][therapy[pair]] | profile["class_level"][therapy[after]]
     )
-    change = np.where(same, np.where(planned >= 1, courses, 1), np.where(family, 4, 0))
+    # An interval regimen's next dose on schedule is one treatment; when the dates cannot tell,
+    # it may be the next dose or a restart (as Timeline._work_out decides it).
+    least = np.where(n_lo > s_hi, whole_months_array(s_hi, n_lo), 0)
+    may_be_scheduled = (n_hi >= s_lo) & (least <= allowed)
+    interval = np.where(kind == 4, 5, np.where((kind == 3) & may_be_scheduled, 6, 1))
+    repeat = np.where(planned >= 1, courses, np.where(scheduled, interval, 1))
+    change = np.where(same, repeat, np.where(family, 4, 0))
     # A change of therapy inside the previous one's carry-over, and a gap inside its washout.
     switching = ~same
     carry = profile["carry"][therapy[pair]]
