@@ -43,9 +43,17 @@ from dmt_timeline.timeline import Selector
 pa = pytest.importorskip("pyarrow")
 
 THERAPIES = [
-    CATALOGUE.get(name) for name in ("natalizumab", "interferon beta-1a", "ocrelizumab", "rituximab")
+    CATALOGUE.get(name)
+    for name in ("natalizumab", "interferon beta-1a", "ocrelizumab", "rituximab", "alemtuzumab", "cladribine")
 ]
-INDICES: list[Selector] = ["natalizumab", "Nat", CATALOGUE.get("ocrelizumab"), TherapyClass.ANTI_CD20]
+INDICES: list[Selector] = [
+    "natalizumab",
+    "Nat",
+    CATALOGUE.get("ocrelizumab"),
+    TherapyClass.ANTI_CD20,
+    "alemtuzumab",
+    "cladribine",
+]
 OUTCOME_KEYS = ["MS", "psoriasis", "uveitis"]
 
 
@@ -72,9 +80,9 @@ def _failing(cohort: Cohort, **options: Any) -> set[str]:
     return found
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cohorts(patients(max_episodes=3, therapies=st.sampled_from(THERAPIES)), max_size=5),
+    cohorts(patients(max_episodes=4, therapies=st.sampled_from(THERAPIES)), max_size=5),
     st.sampled_from(INDICES),
     st.lists(st.sampled_from(OUTCOME_KEYS), min_size=1, max_size=3),
     st.sampled_from(["first", "last"]),

@@ -293,10 +293,11 @@ def _switched(**follow: str) -> Patient:
     )
 
 
-def test_a_latency_is_censored_when_the_index_episode_stops() -> None:
+def test_a_latency_is_censored_when_the_index_treatment_ends() -> None:
     found = latency(_switched(), "MS", episode=0)
-    # 2012-01 to 2012-06: 4 whole months (31 Jan to 1 Jun) up to 5 (1 Jan to 30 Jun).
-    assert (MonthRange(4, 5), False) == (found.months, found.observed)
+    # The last natalizumab dose covers its interval (up to 2 months) but ocrelizumab starts in
+    # 2012-07: 2012-01 to 2012-07 is 5 whole months (31 Jan to 1 Jul) up to 6 (1 Jan to 31 Jul).
+    assert (MonthRange(5, 6), False) == (found.months, found.observed)
 
 
 def test_following_beyond_the_index_runs_to_last_follow_up() -> None:
@@ -314,8 +315,43 @@ def test_a_latency_is_censored_at_the_next_start_when_that_comes_first() -> None
 
 
 def test_a_stop_date_censors_without_a_last_follow_up() -> None:
+    # Stopped in 2012-06; the last dose covers up to 2 months more: censored in 2012-08.
     patient = Patient("J3", (TherapyEpisode(NAT, "2012-01", stop="2012-06"),))
+    assert MonthRange(6, 7) == latency(patient, "MS", episode=0).months
+
+
+def test_a_continuous_therapy_is_censored_at_its_stop() -> None:
+    patient = Patient("J5", (TherapyEpisode(CATALOGUE["fingolimod"], "2012-01", stop="2012-06"),))
     assert MonthRange(4, 5) == latency(patient, "MS", episode=0).months
+
+
+def test_alemtuzumab_is_followed_through_its_second_course_and_its_carry_over() -> None:
+    alem = CATALOGUE["alemtuzumab"]
+    patient = Patient(
+        "J6",
+        (
+            TherapyEpisode(alem, "2015-03-02", stop="2015-03-06"),
+            TherapyEpisode(alem, "2016-03-07", stop="2016-03-09"),
+            TherapyEpisode(OCR, "2021-06-01", stop=ONGOING),
+        ),
+        last_follow_up="2022-01-10",
+    )
+    # Not censored five days after the start: 48 months after the second course's last day.
+    found = latency(patient, "MS", episode=0)
+    assert (MonthRange(60, 60), False) == (found.months, found.observed)
+
+
+def test_a_switch_inside_the_carry_over_censors_at_the_switch() -> None:
+    alem = CATALOGUE["alemtuzumab"]
+    patient = Patient(
+        "J7",
+        (
+            TherapyEpisode(alem, "2015-03-02", stop="2015-03-06"),
+            TherapyEpisode(OCR, "2016-09-01", stop=ONGOING),
+        ),
+        last_follow_up="2022",
+    )
+    assert MonthRange(17, 17) == latency(patient, "MS", episode=0).months
 
 
 def test_an_unknown_censoring_rule_is_refused() -> None:

@@ -431,3 +431,26 @@ def test_the_batch_engine_agrees_on_regimen_histories(found: list[Timeline], gra
     table = episode_transitions(episodes_table(cohort).to_arrow(), grace_months=grace, partition_size=2)
     columns = ["patient_id", "position", "kind", "change", "gap_low", "gap_high", "effect_window", "washout"]
     assert expected == sorted(tuple(r.values()) for r in table.select(columns).to_pylist())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(REGIMEN_TIMELINES, min_size=1, max_size=4), st.sampled_from(["index end", "last follow-up"]))
+def test_latencies_follow_a_regimen_alike_in_both_engines(found: list[Timeline], censor_at: Any) -> None:
+    from dmt_timeline.batch import episode_latencies  # noqa: PLC0415 - the tables extra
+    from dmt_timeline.io.tables import follow_up_table, latencies_table, observations_table  # noqa: PLC0415
+
+    cohort = [
+        Patient(f"R{i}", t.episodes, last_follow_up=t.last_follow_up or PartialDate(2060))
+        for i, t in enumerate(found)
+    ]
+    index = cohort[0].episodes[0].therapy
+    options: dict[str, Any] = {"index": index, "outcomes": ["MS"], "censor_at": censor_at}
+    expected = sorted(latencies_table(cohort, **options).rows)
+    table = episode_latencies(
+        episodes_table(cohort).to_arrow(),
+        observations_table(cohort).to_arrow(),
+        follow_up=follow_up_table(cohort).to_arrow(),
+        partition_size=2,
+        **options,
+    )
+    assert expected == sorted(tuple(r.values()) for r in table.to_pylist())

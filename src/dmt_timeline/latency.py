@@ -4,10 +4,13 @@ per outcome, right-censored when the index treatment ends; and the lag between t
 A latency the data state in whole months is kept as given; one derived from dated observations
 is a :class:`~dmt_timeline.MonthRange` over every reading of the dates.
 
-Censoring (rule 7): with no response observed, a latency is censored at the first of the index
-episode's stop, the next episode's start and the last follow-up, over every reading of the
+Censoring (rule 7): with no response observed, a latency is censored at the first of the end of
+the index treatment, the next therapy's start and the last follow-up, over every reading of the
 dates (``censor_at="index end"``, the default): a patient who stopped the index therapy after
-five months is not credited with years of follow-up on it. ``censor_at="last follow-up"``
+five months is not credited with years of follow-up on it. The index treatment ends at the
+index episode's stop, carried on through its regimen's next doses and planned courses and past
+the last by the dosing interval (interval regimens) or the carry-over (course regimens); see
+:meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`. ``censor_at="last follow-up"``
 follows every patient to the last follow-up whatever they took after the index (an
 intention-to-treat reading).
 """
@@ -89,8 +92,9 @@ CensorAt = Literal["index end", "last follow-up"]
 """Where a latency with no response is censored: see :data:`CENSOR_AT`."""
 
 CENSOR_AT: Final[tuple[CensorAt, ...]] = ("index end", "last follow-up")
-"""The censoring rules: ``"index end"`` (the default), at the first of the index episode's stop,
-the next episode's start and the last follow-up; ``"last follow-up"``, at the last follow-up
+"""The censoring rules: ``"index end"`` (the default), at the first of the index treatment's end
+(:meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`), the next therapy's start
+and the last follow-up; ``"last follow-up"``, at the last follow-up
 whatever the patient took after the index (intention to treat)."""
 
 
@@ -214,7 +218,7 @@ def _latency(
     if censor_at == "index end":
         # By identity: a duplicated episode is equal to its twin.
         position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline._end_codes(position)
+        end_lo, end_hi = timeline.treatment_end(position)
     follow_up = patient.last_follow_up
     if follow_up is not None:
         end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from calendar import monthrange
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Literal
 
@@ -350,6 +351,19 @@ def _same_therapy(a: TherapyEpisode, b: TherapyEpisode) -> bool:
 _LAST_DAY: Final = _code(dt.date.max)  # the bound of an open stop with nothing after it
 
 
+def _add_months(code: int, months: int) -> int:
+    """The day code ``months`` calendar months after ``code`` (the day clamped to the month's
+    length); the last day there is stays where it is."""
+    if code == _LAST_DAY:
+        return code
+    ordinal = (code >> 5) + months  # year * 12 + month, with month 1..12
+    year, month = divmod(ordinal - 1, 12)
+    if year > dt.MAXYEAR:
+        return _LAST_DAY
+    day = min(code & 31, monthrange(year, month + 1)[1])
+    return ((year * 12 + month + 1) << 5) | day
+
+
 @attrs.frozen
 class Timeline:
     """One patient's episodes, normalised into one documented order.
@@ -516,19 +530,44 @@ class Timeline:
             return start_lo, max(start_lo, self.last_follow_up._hi), True
         return start_lo, _LAST_DAY, True
 
-    def _end_codes(self, index: int) -> tuple[int, int]:
-        """The earliest and latest day (as day codes) the treatment begun at position ``index``
-        can end over every reading: its stop, or the next episode's start when that comes first.
+    def _end_codes(self, index: int, after_months: int = 0) -> tuple[int, int]:
+        """The earliest and latest day (as day codes) the treatment of the episode at position
+        ``index`` can end over every reading: its stop (``after_months`` later, for a dose
+        whose effect outlasts it), or the next episode's start when that comes first.
 
         An episode that is ongoing, or whose stop is not recorded, with nothing after it and no
         last follow-up, ends no later than the last day there is (``_LAST_DAY``).
         """
         bounds = self._stop_codes(index)
         lo, hi = (_LAST_DAY, _LAST_DAY) if bounds is None else (bounds[0], bounds[1])
+        if after_months:
+            lo, hi = _add_months(lo, after_months), _add_months(hi, after_months)
         if index + 1 < len(self.episodes):
             after = self.episodes[index + 1].start
             lo, hi = min(lo, after._lo), min(hi, after._hi)
         return lo, hi
+
+    def treatment_end(self, index: int, *, regimens: Regimens = REGIMENS) -> tuple[int, int]:
+        """The earliest and latest day (day codes) the treatment begun at position ``index``
+        ends, over every reading: it runs on through the regimen's next doses and planned
+        courses (transitions whose change is a next dose or next course; on some readings, a
+        next dose or restart), and past the last one by its dosing interval (interval
+        regimens) or its carry-over (course regimens), unless another episode starts first.
+        """
+        transitions = self.transitions(regimens=regimens)
+        certain = (Change.NEXT_DOSE, Change.COURSE)
+        possible = (*certain, Change.NEXT_DOSE_OR_RESTART)
+        last_lo = last_hi = index
+        while last_lo < len(transitions) and transitions[last_lo].change in certain:
+            last_lo += 1
+        while last_hi < len(transitions) and transitions[last_hi].change in possible:
+            last_hi += 1
+        regimen = regimens.of(self.episodes[index].therapy)
+        if regimen.kind is RegimenKind.COURSES:
+            extra = regimen.redose if regimen.carry_over is None else regimen.carry_over
+        else:
+            extra = regimen.redose  # the last dose covers its interval; 0 when continuous
+        return self._end_codes(last_lo, extra)[0], self._end_codes(last_hi, extra)[1]
 
     def _course(self, index: int) -> int:
         """Which course of its therapy the episode at ``index`` is: 1 + the episodes of the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-from dmt_timeline.batch._classify import whole_months_array
+from dmt_timeline.batch._classify import _transitions, therapy_profile, whole_months_array
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
     _imports,
@@ -22,7 +22,7 @@ from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
 from dmt_timeline.latency import _OUTCOME_CONDITIONS, _OUTCOME_KEYS, CensorAt, _check_censor_at
 from dmt_timeline.model import Condition
-from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
 
 _OBSERVATION_COLUMNS: Final = (
     "patient_id",
@@ -139,57 +139,124 @@ def _read_diagnoses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     return diagnosed, named
 
 
-def _index_rows(
-    np: Any, data: dict[str, Any], wanted: Any, initiation: str, partition_size: int
-) -> tuple[Any, Any]:
-    """Rows of the index episodes, one per patient who has one, in patient order; and the row
-    of the episode after each in timeline order (-1 when it is the patient's last)."""
+_CERTAIN: Final = (2, 5)  # next course, next dose: the index treatment goes on (CHANGES codes)
+_POSSIBLE: Final = (2, 5, 6)  # and next dose or restart, on some readings
+
+
+def _run_end(np: Any, going_on: Any) -> Any:
+    """For each position, the first position at or after it whose transition does not go on."""
+    index = np.arange(len(going_on))
+    marker = np.where(going_on, len(going_on), index)
+    return np.minimum.accumulate(marker[::-1])[::-1] if len(going_on) else index
+
+
+def _index_rows(  # noqa: PLR0917 - a private helper of one caller
+    np: Any, data: dict[str, Any], wanted: Any, initiation: str, partition_size: int, profile: dict[str, Any]
+) -> dict[str, Any]:
+    """Rows of the index episodes, one per patient who has one, in patient order; and, for the
+    end of each index treatment, the last row it certainly (and possibly) runs on to through
+    next doses and courses, with the row after each in timeline order (-1 when none)."""
     person = data["person"]
-    chosen, following = [], []
+    found: dict[str, list[Any]] = {"rows": [], "last_lo": [], "after_lo": [], "last_hi": [], "after_hi": []}
     for part in _partitions(np, person, partition_size):
         ordered = _in_timeline_order(np, data, part)
+        p_all = person[ordered]
         after = np.full(len(ordered), -1, dtype=np.int64)
-        same = person[ordered][1:] == person[ordered][:-1]
-        after[:-1] = np.where(same, ordered[1:], -1)
-        keep = wanted[data["therapy"][ordered]]
-        rows, after = ordered[keep], after[keep]
-        p = person[rows]
-        edge = np.ones(len(rows), dtype=bool)
+        after[:-1] = np.where(p_all[1:] == p_all[:-1], ordered[1:], -1)
+        steps = _transitions(
+            np,
+            p_all,
+            data["therapy"][ordered],
+            start_lo=data["start_lo"][ordered],
+            start_hi=data["start_hi"][ordered],
+            stop_lo=data["stop_lo"][ordered],
+            stop_hi=data["stop_hi"][ordered],
+            state=data["state"][ordered],
+            grace=DEFAULT_GRACE_MONTHS,
+            profile=profile,
+        )
+        certain = np.zeros(len(ordered), dtype=bool)
+        possible = np.zeros(len(ordered), dtype=bool)
+        certain[steps["pair"]] = np.isin(steps["change"], _CERTAIN)
+        possible[steps["pair"]] = np.isin(steps["change"], _POSSIBLE)
+        end_lo, end_hi = _run_end(np, certain), _run_end(np, possible)
+        keep = np.flatnonzero(wanted[data["therapy"][ordered]])
+        p = p_all[keep]
+        edge = np.ones(len(keep), dtype=bool)
         if initiation == "first":
             edge[1:] = p[1:] != p[:-1]
         else:
             edge[:-1] = p[1:] != p[:-1]
-        chosen.append(rows[edge])
-        following.append(after[edge])
-    if not chosen:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(chosen), np.concatenate(following)
+        at = keep[edge]
+        found["rows"].append(ordered[at])
+        found["last_lo"].append(ordered[end_lo[at]])
+        found["after_lo"].append(after[end_lo[at]])
+        found["last_hi"].append(ordered[end_hi[at]])
+        found["after_hi"].append(after[end_hi[at]])
+    empty = np.zeros(0, dtype=np.int64)
+    return {key: np.concatenate(parts) if parts else empty for key, parts in found.items()}
+
+
+def _add_months(np: Any, days: Any, months: Any, last: Any) -> Any:
+    """Days since 1970-01-01 ``months`` calendar months later (the day clamped to the month's
+    length), as the timeline's ``_add_months``; ``last`` (no bound) stays, and so does a day
+    pushed past the year 9999."""
+    unbounded = days == last
+    day = np.where(unbounded, 0, days).astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    offset = (day - month.astype("datetime64[D]")).astype(np.int64)
+    moved = month + months.astype("timedelta64[M]")
+    length = ((moved + 1).astype("datetime64[D]") - moved.astype("datetime64[D]")).astype(np.int64)
+    shifted = (moved.astype("datetime64[D]") + np.minimum(offset, length - 1)).astype(np.int64)
+    too_late = moved.astype("datetime64[Y]").astype(np.int64) + 1970 > 9999
+    return np.where(unbounded | too_late, last, shifted)
+
+
+def _stop_bounds(  # noqa: PLR0917 - a private helper of one caller
+    np: Any, data: dict[str, Any], rows: Any, after: Any, follow: tuple[Any, Any, Any], last: Any
+) -> tuple[Any, Any, Any, Any]:
+    """Each row's stop bounds (as ``Timeline._stop_codes``) and its next row's start bounds
+    (``last`` when there is none)."""
+    known, follow_hi = follow[0], follow[2].astype(np.int64)
+    state = data["state"][rows]
+    start_lo = data["start_lo"][rows].astype(np.int64)
+    has_next = after >= 0
+    nxt = np.where(has_next, after, 0)
+    next_lo = np.where(has_next, data["start_lo"][nxt].astype(np.int64), last)
+    next_hi = np.where(has_next, data["start_hi"][nxt].astype(np.int64), last)
+    # A stop not recorded lies between the start and the next start (or the last follow-up).
+    open_hi = np.where(has_next, next_hi, np.where(known, follow_hi, last))
+    dated_lo = np.maximum(data["stop_lo"][rows].astype(np.int64), start_lo)
+    dated_hi = data["stop_hi"][rows].astype(np.int64)
+    lo = np.where(state == 0, dated_lo, np.where(state == 1, last, start_lo))
+    hi = np.where(state == 0, dated_hi, np.where(state == 1, last, np.maximum(start_lo, open_hi)))
+    return lo, hi, next_lo, next_hi
 
 
 def _censoring(  # noqa: PLR0917 - a private helper of one caller
-    np: Any, data: dict[str, Any], rows: Any, after: Any, follow: tuple[Any, Any, Any], censor_at: str
+    np: Any,
+    data: dict[str, Any],
+    index: dict[str, Any],
+    follow: tuple[Any, Any, Any],
+    censor_at: str,
+    profile: dict[str, Any],
 ) -> tuple[Any, Any, Any]:
     """The earliest and latest day each index episode's latency is censored at, and whether
-    there is one, as :func:`dmt_timeline.latency` works it out (``Timeline._end_codes``)."""
+    there is one, as :func:`dmt_timeline.latency` works it out (``Timeline.treatment_end``)."""
     known = follow[0]
     follow_lo, follow_hi = follow[1].astype(np.int64), follow[2].astype(np.int64)
     last = np.int64(np.iinfo(np.int64).max)  # no bound: the last day there is
-    n = len(rows)
+    n = len(index["rows"])
     lo, hi = np.full(n, last, dtype=np.int64), np.full(n, last, dtype=np.int64)
     if censor_at == "index end":
-        state = data["state"][rows]
-        start_lo = data["start_lo"][rows].astype(np.int64)
-        has_next = after >= 0
-        nxt = np.where(has_next, after, 0)
-        next_lo = np.where(has_next, data["start_lo"][nxt].astype(np.int64), last)
-        next_hi = np.where(has_next, data["start_hi"][nxt].astype(np.int64), last)
-        # A stop not recorded lies between the start and the next start (or the last follow-up).
-        open_hi = np.where(has_next, next_hi, np.where(known, follow_hi, last))
-        dated_lo = np.maximum(data["stop_lo"][rows].astype(np.int64), start_lo)
-        dated_hi = data["stop_hi"][rows].astype(np.int64)
-        lo = np.where(state == 0, dated_lo, np.where(state == 1, last, start_lo))
-        hi = np.where(state == 0, dated_hi, np.where(state == 1, last, np.maximum(start_lo, open_hi)))
-        lo, hi = np.minimum(lo, next_lo), np.minimum(hi, next_hi)
+        code = data["therapy"][index["rows"]]
+        redose, planned, carry = profile["redose"][code], profile["planned"][code], profile["carry"][code]
+        # Past the last dose by the dosing interval, or by the carry-over after a course regimen.
+        extra = np.where(planned >= 1, np.where(carry >= 0, carry, redose), np.maximum(redose, 0))
+        lo_stop, _, lo_next, _ = _stop_bounds(np, data, index["last_lo"], index["after_lo"], follow, last)
+        _, hi_stop, _, hi_next = _stop_bounds(np, data, index["last_hi"], index["after_hi"], follow, last)
+        lo = np.minimum(_add_months(np, lo_stop, extra, last), lo_next)
+        hi = np.minimum(_add_months(np, hi_stop, extra, last), hi_next)
     lo = np.where(known, np.minimum(lo, follow_lo), lo)
     hi = np.where(known, np.minimum(hi, follow_hi), hi)
     bounded = hi != last
@@ -273,9 +340,11 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
         named[obs["outcome"]] = True
         outcomes = [key for key, used in zip(_OUTCOME_KEYS, named.tolist(), strict=True) if used]
 
-    rows, after = _index_rows(
-        np, data, _matching(np, data["names"], index, catalogue), initiation, partition_size
+    profile = therapy_profile(np, data["names"], catalogue)
+    found = _index_rows(
+        np, data, _matching(np, data["names"], index, catalogue), initiation, partition_size, profile
     )
+    rows = found["rows"]
     who = person[rows]
     start_lo, start_hi = data["start_lo"][rows], data["start_hi"][rows]
     slot = np.full(len(ids), -1, dtype=np.int64)  # each patient's index row, by position in rows
@@ -290,7 +359,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     high = np.where(dated, np.maximum(whole_months_array(start_lo[k], obs["hi"][at]), 0), stated)
     # Censored where the index treatment ends or follow-up does, the same way.
     end_lo, end_hi, bounded = _censoring(
-        np, data, rows, after, (has_follow_up[who], follow_lo[who], follow_hi[who]), censor_at
+        np, data, found, (has_follow_up[who], follow_lo[who], follow_hi[who]), censor_at, profile
     )
     censored_low = np.maximum(whole_months_array(start_hi, end_lo), 0)
     censored_high = np.maximum(whole_months_array(start_lo, end_hi), 0)
