@@ -138,6 +138,8 @@ class Regimens:
 
     regimens: tuple[Regimen, ...]
     _index: dict[str, Regimen] = attrs.field(init=False, repr=False, eq=False)
+    # The continuous regimens of therapies with no entry, built once each (a cache, not a value).
+    _defaults: dict[str, Regimen] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Regimen] = {}
@@ -152,7 +154,11 @@ class Regimens:
         continuous with no known effect window when there is no entry."""
         name = therapy.name if isinstance(therapy, Therapy) else therapy
         found = self._index.get(name)
-        return Regimen(name, _CONTINUOUS) if found is None else found
+        if found is None:
+            found = self._defaults.get(name)
+            if found is None:
+                found = self._defaults[name] = Regimen(name, _CONTINUOUS)
+        return found
 
     def __contains__(self, therapy: object) -> bool:
         name = therapy.name if isinstance(therapy, Therapy) else therapy
