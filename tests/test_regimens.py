@@ -454,3 +454,32 @@ def test_latencies_follow_a_regimen_alike_in_both_engines(found: list[Timeline],
         **options,
     )
     assert expected == sorted(tuple(r.values()) for r in table.to_pylist())
+
+
+def test_latencies_take_a_users_regimens_in_both_engines() -> None:
+    from dmt_timeline.batch import episode_latencies  # noqa: PLC0415 - the tables extra
+    from dmt_timeline.io.tables import follow_up_table, latencies_table, observations_table  # noqa: PLC0415
+
+    patient = Patient(
+        "L1", (_episode("alemtuzumab", "2015-03-02", "2015-03-06", "day"),), last_follow_up="2022-01-10"
+    )
+    short = REGIMENS.override(
+        Regimen(
+            "alemtuzumab",
+            RegimenKind.COURSES,
+            redose_months=Sourced(12, "local protocol"),
+            planned_courses=Sourced(2, "local protocol"),
+            carry_over_months=Sourced(12, "local protocol"),
+        )
+    )
+    options: dict[str, Any] = {"index": "alemtuzumab", "outcomes": ["MS"], "regimens": short}
+    rows = latencies_table([patient], **options).rows
+    table = episode_latencies(
+        episodes_table([patient]).to_arrow(),
+        observations_table([patient]).to_arrow(),
+        follow_up=follow_up_table([patient]).to_arrow(),
+        **options,
+    )
+    # Followed for the 12 months of carry-over this protocol gives, not the label's 48.
+    assert [(12, 12, False)] == [row[2:5] for row in rows]
+    assert list(rows) == [tuple(r.values()) for r in table.to_pylist()]

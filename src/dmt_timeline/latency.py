@@ -26,6 +26,7 @@ from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, _month_range, _whole_months
 from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
+from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import (
     _LAST_DAY,
     DEFAULT_MAX_OVERLAP_MONTHS,
@@ -158,13 +159,15 @@ def latency(
     episode: int,
     censor_at: CensorAt = "index end",
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> Latency:
     """The latency of one outcome after the episode at position ``episode``.
 
     The first response is the earliest over every reading: its range runs from the smallest
     low to the smallest high of the observations' ranges (the observations the data attribute
     to the episode). With none, the latency is censored as ``censor_at`` says (see
-    :data:`CENSOR_AT`), over every reading of the dates.
+    :data:`CENSOR_AT`), over every reading of the dates; ``regimens`` says how each therapy is
+    given (see :meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`).
 
     Raises:
         TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its
@@ -186,11 +189,11 @@ def latency(
         raise TimelineError(f"patient {patient.id}: outcome {outcome!r} is not one of {known}")
     _check_censor_at(censor_at)
     timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)  # one answer: rule 9
-    return _latency(patient, outcome, episode, censor_at, timeline)
+    return _latency(patient, outcome, episode, censor_at, timeline, regimens)
 
 
-def _latency(
-    patient: Patient, outcome: str, episode: int, censor_at: CensorAt, timeline: Timeline
+def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
+    patient: Patient, outcome: str, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
 ) -> Latency:
     """:func:`latency` once its arguments are checked, with the patient's checked timeline."""
     index = patient.episodes[episode]
@@ -218,7 +221,7 @@ def _latency(
     if censor_at == "index end":
         # By identity: a duplicated episode is equal to its twin.
         position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline.treatment_end(position)
+        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
     follow_up = patient.last_follow_up
     if follow_up is not None:
         end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
@@ -241,13 +244,15 @@ def cohort_latencies(
     initiation: Literal["first", "last"] = "first",
     censor_at: CensorAt = "index end",
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> tuple[Latency, ...]:
     """Latencies of each outcome after each patient's first (or last) start of ``index``.
 
     Patients who never started the index therapy are left out. ``outcomes`` defaults to those
     the cohort's own data speak of (:func:`cohort_outcomes`). A comorbidity outcome is asked
     only of the patients it concerns: those diagnosed with the comorbidity or observed
-    responding in it. ``censor_at``: see :data:`CENSOR_AT`.
+    responding in it. ``censor_at``: see :data:`CENSOR_AT`; ``regimens``: how each therapy is
+    given, which says when the index treatment ends (see :mod:`dmt_timeline.regimens`).
 
     Raises:
         TimelineError: as :func:`latency`, and for an unknown outcome.
@@ -268,7 +273,7 @@ def cohort_latencies(
         if position is None:
             continue
         found.extend(
-            _latency(patient, outcome, position, censor_at, timeline)
+            _latency(patient, outcome, position, censor_at, timeline, regimens)
             for outcome in chosen
             if _concerns(patient, outcome)
         )

@@ -22,6 +22,7 @@ from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
 from dmt_timeline.latency import _OUTCOME_CONDITIONS, _OUTCOME_KEYS, CensorAt, _check_censor_at
 from dmt_timeline.model import Condition
+from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
 
 _OBSERVATION_COLUMNS: Final = (
@@ -284,6 +285,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     censor_at: CensorAt = "index end",
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
     catalogue: Catalogue = CATALOGUE,
+    regimens: Regimens = REGIMENS,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
 ) -> Any:
@@ -301,8 +303,8 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     start in timeline order) and each outcome that concerns the patient (MS, or a comorbidity
     the patient is diagnosed with or has an observation of): the months from that start to the
     first response observed after it, or censored as ``censor_at`` says
-    (:data:`dmt_timeline.latency.CENSOR_AT`). ``outcomes`` defaults to those the observations
-    and diagnoses name.
+    (:data:`dmt_timeline.latency.CENSOR_AT`), the index treatment ending as ``regimens`` says.
+    ``outcomes`` defaults to those the observations and diagnoses name.
 
     Returns:
         The columns of :data:`dmt_timeline.io.tables.LATENCY_COLUMNS`, one row per patient
@@ -340,7 +342,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
         named[obs["outcome"]] = True
         outcomes = [key for key, used in zip(_OUTCOME_KEYS, named.tolist(), strict=True) if used]
 
-    profile = therapy_profile(np, data["names"], catalogue)
+    profile = therapy_profile(np, data["names"], catalogue, regimens)
     found = _index_rows(
         np, data, _matching(np, data["names"], index, catalogue), initiation, partition_size, profile
     )

@@ -364,6 +364,7 @@ def latencies_table(
     initiation: Literal["first", "last"] = "first",
     censor_at: CensorAt = "index end",
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> TidyTable:
     """One row per patient and outcome after the first (or last) start of ``index``; see
     :data:`LATENCY_COLUMNS` and :func:`~dmt_timeline.cohort_latencies` (which says which
@@ -376,6 +377,7 @@ def latencies_table(
         initiation=initiation,
         censor_at=censor_at,
         max_overlap_months=max_overlap_months,
+        regimens=regimens,
     )
     rows = [
         (
