@@ -270,19 +270,31 @@ def test_stop_date_is_read_beside_the_reasons() -> None:
 
 
 def test_blank_stop_date_keeps_the_reason_cell_meaning() -> None:
-    episodes = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED).cohort["P01"].episodes
+    # "NA" says the episode did not stop: ongoing, which the timeline refuses before a later
+    # episode; the reader reports it at the row with the timeline's own message (rule 9).
+    read = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED, skip_bad_rows=True)
 
-    assert [NOT_RECORDED, ONGOING, NOT_RECORDED] == [e.stop for e in episodes]
+    message = (
+        "patient P01: episode IFNb 2009..ongoing is ongoing, yet Nat 2011..not recorded started "
+        "2011: record when it stopped, or accept overlaps with max_overlap_months=None"
+    )
+    assert ((), [(1, "id", message)]) == (
+        read.cohort.patients,
+        [(p.row, p.column, p.message) for p in read.skipped],
+    )
 
 
 def test_latency_is_censored_at_the_last_follow_up_column() -> None:
     row = _followed(last_seen="2015", ms_benefit_months="")
     patient = read_wide_rows([row], FOLLOWED).cohort["P01"]
 
-    ms, psoriasis = cohort_latencies([patient], index="natalizumab")
+    ms, psoriasis = cohort_latencies([patient], index="natalizumab", censor_at="last follow-up")
+    on_natalizumab = cohort_latencies([patient], index="natalizumab", outcomes=["MS"])[0]
 
     # From natalizumab's start in 2011 to follow-up in 2015: 36 to 59 whole months.
     assert (True, MonthRange(36, 59)) == (ms.censored, ms.months)
+    # Its stop is not recorded: it may have stopped any day from its start to follow-up.
+    assert (True, MonthRange(0, 59)) == (on_natalizumab.censored, on_natalizumab.months)
     assert (False, MonthRange(2, 2)) == (psoriasis.censored, psoriasis.months)
 
 

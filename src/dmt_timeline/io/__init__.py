@@ -27,6 +27,7 @@ from dmt_timeline.io.fhir import (
     read_fhir_bundle,
 )
 from dmt_timeline.io.tables import (
+    DIAGNOSIS_COLUMNS,
     EPISODE_COLUMNS,
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
@@ -36,6 +37,7 @@ from dmt_timeline.io.tables import (
     Column,
     ColumnType,
     TidyTable,
+    diagnoses_table,
     episodes_table,
     follow_up_table,
     latencies_table,
@@ -59,6 +61,7 @@ from dmt_timeline.io.wide import (
 
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
+    "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
@@ -83,6 +86,7 @@ __all__ = [
     "build_episodes",
     "cohort_from_fhir",
     "cohort_to_fhir",
+    "diagnoses_table",
     "episodes_table",
     "follow_up_table",
     "latencies_table",

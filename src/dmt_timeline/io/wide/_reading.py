@@ -17,6 +17,7 @@ from dmt_timeline.io.wide._cells import _Row
 from dmt_timeline.io.wide._layout import STUDY_LAYOUT, WideLayout
 from dmt_timeline.io.wide._patients import _patient
 from dmt_timeline.model import Cohort, CohortMetadata, Patient
+from dmt_timeline.timeline import Timeline
 
 _WHAT: Final = "wide table"
 
@@ -52,7 +53,8 @@ def read_wide_rows(
         catalogue: Where therapy names are looked up.
         as_of: When given, a date after it is refused (data entered in the future).
         skip_bad_rows: Return the rows that could be read and report the others, instead of
-            refusing the whole table.
+            refusing the whole table; a row whose history :meth:`Timeline.of
+            <dmt_timeline.Timeline.of>` refuses is then reported too, with its message.
         metadata: The cohort's metadata.
 
     Raises:
@@ -90,6 +92,14 @@ def _read(
     for source in rows:
         row = _Row(source)
         patient = _patient(row, layout, catalogue, as_of)
+        if patient is not None and skip_bad_rows:
+            # What the timeline refuses is a problem of the row when bad rows are skipped, with
+            # the timeline's own message, so that the cohort returned can be classified: every
+            # path gives one answer for one history (rule 9).
+            refused = Timeline(patient.episodes, patient.last_follow_up, patient.id).problems()
+            if refused:
+                row.fail(layout.patient_id, "; ".join(refused))
+                patient = None
         if patient is not None and patient.id in seen:
             row.fail(layout.patient_id, f"patient id {quoted(patient.id)} repeats row {seen[patient.id]}")
             patient = None
