@@ -241,7 +241,7 @@ def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, name: str) -> N
 
 
 def test_save_figure_svg_carries_no_date(tmp_path: Path) -> None:
-    text = save_figure(response_curves(COHORT), tmp_path / "f.svg").read_text(encoding="utf-8")
+    text = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg").read_text(encoding="utf-8")
 
     assert "dc:date" not in text
 
@@ -250,7 +250,7 @@ def test_save_figure_leaves_global_settings_alone(tmp_path: Path) -> None:
     import matplotlib as mpl  # noqa: PLC0415 - the test's own import of the rcParams
 
     before = dict(mpl.rcParams)
-    save_figure(response_curves(COHORT), tmp_path / "f.svg")
+    save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg")
 
     assert before == dict(mpl.rcParams)
 
