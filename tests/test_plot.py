@@ -241,7 +241,9 @@ def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, name: str) -> N
 
 
 def test_save_figure_svg_carries_no_date(tmp_path: Path) -> None:
-    text = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg").read_text(encoding="utf-8")
+    text = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg").read_text(
+        encoding="utf-8"
+    )
 
     assert "dc:date" not in text
 
