@@ -11,6 +11,7 @@ import pytest
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.cli import describe
 from dmt_timeline.datasets import load_natalizumab_psoriasis
+from dmt_timeline.errors import CohortFormatError
 from dmt_timeline.io import episodes_table, latencies_table, transfers_table, transitions_table
 from dmt_timeline.latency import cohort_latencies
 from dmt_timeline.model import Cohort, Patient
@@ -95,3 +96,54 @@ def test_loading_a_cohort_pauses_the_collector_and_restores_it(
     assert len(COHORT) == len(states)
     assert not any(states)
     assert collector == gc.isenabled()
+
+
+class _Node:
+    """An object of the application's, kept alive only by a reference cycle."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_pausing_leaves_the_counters_and_frozen_objects_as_found() -> None:
+    # The older generations' counters move only when a collection runs; pausing never runs one,
+    # and it must not reset any (gc.freeze() zeroed the youngest's).
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    before = gc.get_count()
+    with collector_paused():
+        built: list[list[int]] = [
+            [] for _ in range(100)
+        ]  # what a build allocates counts as any allocation does
+    after = gc.get_count()
+    assert (before[1], before[2]) == (after[1], after[2])
+    assert after[0] >= before[0] + len(built)
+    assert frozen == gc.get_freeze_count()
+
+
+def test_an_application_calling_loads_in_a_loop_still_collects_its_cycles() -> None:
+    # A service that reads (here: refuses) small documents between its own work: the cycles it
+    # makes must still be collected, by collections the collector runs on its own.
+    import weakref  # noqa: PLC0415 - only this test
+
+    collections: list[int] = []
+    freed: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        assert gc.isenabled()
+        for i in range(3000):
+            node = _Node()
+            weakref.finalize(node, freed.append, i)
+            del node
+            with pytest.raises(CohortFormatError):
+                loads(b'{"patients": 1}', Cohort)
+    finally:
+        gc.callbacks.remove(watch)
+    assert collections, "the collector never ran"
+    assert len(freed) > 2000, f"only {len(freed)} of 3000 cycles were collected"
