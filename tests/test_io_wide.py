@@ -315,7 +315,7 @@ def test_last_follow_up_before_a_start_is_refused_at_its_column() -> None:
     problems = _problems(_followed(last_seen="2010"))
 
     assert [
-        RowProblem(1, "last_seen", "patient P01: episodes[2].start: 2011 is after last_follow_up 2010")
+        RowProblem(1, "last_seen", "patient 'P01': episodes[2].start: 2011 is after last_follow_up 2010")
     ] == problems
 
 
