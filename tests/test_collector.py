@@ -147,3 +147,36 @@ def test_an_application_calling_loads_in_a_loop_still_collects_its_cycles() -> N
         gc.callbacks.remove(watch)
     assert collections, "the collector never ran"
     assert len(freed) > 2000, f"only {len(freed)} of 3000 cycles were collected"
+
+
+def test_loading_a_cohort_runs_no_collection_between_parsing_and_building(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One pause for both: between two, the first allocation would scan the whole document.
+    import orjson  # noqa: PLC0415 - only this test
+
+    from dmt_timeline.serialize import _documents  # noqa: PLC0415 - as above
+    from dmt_timeline.synthetic import synthetic_cohort_document  # noqa: PLC0415 - as above
+
+    data = orjson.dumps(synthetic_cohort_document(300, seed=1))
+    collections: list[int] = []
+    before_building: list[int] = []
+    build = _documents.structure
+
+    def watched(doc: Any, cls: type, **kw: Any) -> Any:
+        before_building.append(len(collections))
+        return build(doc, cls, **kw)
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(_documents, "structure", watched)
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        cohort = loads(data, Cohort)
+    finally:
+        gc.callbacks.remove(watch)
+    assert 300 == len(cohort)
+    assert [0] == before_building

@@ -160,12 +160,11 @@ def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None
             listed, by position in the text or by path, never quoting the text.
     """
     if cls is Cohort:
-        # The parsed document of a cohort is as many small objects as the cohort itself.
+        # The parsed document of a cohort is as many small objects as the cohort itself. One
+        # pause for both steps: between two, the collector would scan the whole document.
         with collector_paused():
-            doc = parse(text)
-    else:
-        doc = parse(text)
-    return structure(doc, cls, converter=converter)
+            return structure(parse(text), cls, converter=converter)
+    return structure(parse(text), cls, converter=converter)
 
 
 def save_cohort(

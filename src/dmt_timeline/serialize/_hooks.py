@@ -6,6 +6,7 @@ library's types and :func:`make_converter` builds a ready one.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from collections.abc import Callable, Mapping
@@ -141,11 +142,13 @@ def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
-    try:
-        return cls(value)
-    except ValueError:
+    member = None
+    with contextlib.suppress(ValueError):  # refused below, without Enum's message as a context
+        member = cls(value)
+    if member is None:
         known = ", ".join(repr(member.value) for member in cls)
-        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}") from None
+        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}")
+    return member
 
 
 def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:

@@ -27,6 +27,7 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _STRING: Final = r'"(?:[^"\\]|\\.)*"'
 _BRACKETS: Final = re.compile(_STRING + r"|[\[{]|[\]}]", re.DOTALL)
 _NUMBERS: Final = re.compile(_STRING + r"|-?[0-9]+", re.DOTALL)
+_ESCAPED_COLON: Final = re.compile(rb"\\u003[aA]")
 
 
 class _RepeatedKeys(dict[str, Any]):
@@ -174,7 +175,7 @@ def _may_repeat_keys(text: str | bytes, doc: Any, dumps: Callable[[Any], bytes])
     (``\\u003a``), equal counts mean no key was dropped. All in C, a few per cent of a load.
     """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    if b"\\u003a" in raw or b"\\u003A" in raw:
+    if _ESCAPED_COLON.search(raw) is not None:
         return True
     return dumps(doc).count(b":") != raw.count(b":")
 
