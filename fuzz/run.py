@@ -60,7 +60,7 @@ def seeds(target: str) -> list[bytes]:
     bundle = cohort_to_fhir(cohort)
     for entry in bundle["entry"][:5]:
         entry["resource"]["note"] = [{"text": NOTE}]
-    fhir = [json.dumps(bundle).encode()]
+    fhir = [b"\x00" + json.dumps(bundle).encode(), b"\x01" + bytes(range(256)) * 2]
     found = {
         "json": cohort_json,
         "wide": [wide.encode(), "\n".join(wide.splitlines()[:3]).encode()],

@@ -125,14 +125,84 @@ def exposure_csv(data: bytes) -> None:
         _cleanup(path)
 
 
+_VALUES: tuple[Any, ...] = (
+    None,
+    True,
+    0,
+    -1,
+    2**70,
+    1.5,
+    float("nan"),
+    "",
+    " ",
+    "\ud800",
+    "x" * 20_000,
+    "2007-13",
+    "Patient/",
+    "Patient/ P01",
+    "active",
+    [],
+    {},
+    ["active"],
+    {"a": 1},
+    [[[]]],
+    "\n",
+)
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*path, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(_paths(value, (*path, i)))
+    return found
+
+
+def _mutated_bundle(data: bytes) -> Any:
+    """A valid bundle (one patient's statements) with values replaced where ``data`` says."""
+    from dmt_timeline.datasets import load_natalizumab_psoriasis  # noqa: PLC0415
+    from dmt_timeline.io import cohort_to_fhir  # noqa: PLC0415
+    from dmt_timeline.model import Cohort  # noqa: PLC0415
+
+    bundle = cohort_to_fhir(Cohort(load_natalizumab_psoriasis().patients[:2]))
+    for entry in bundle["entry"]:
+        entry["resource"]["note"] = [{"text": NOTE}]
+    for i in range(0, len(data) - 2, 3):
+        paths = _paths(bundle)
+        path = paths[int.from_bytes(data[i : i + 2], "big") % len(paths)]
+        if not path or path[-1:] == ("note",) or "note" in path:
+            continue
+        parent: Any = bundle
+        for step in path[:-1]:
+            parent = parent[step]
+        choice = data[i + 2]
+        if choice < 200:
+            parent[path[-1]] = _VALUES[choice % len(_VALUES)]
+        elif choice < 230 and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = [parent[path[-1]]]
+    return bundle
+
+
 def fhir_bundle(data: bytes) -> None:
-    """``io.read_fhir_bundle`` of whatever JSON the bytes hold (the JSON parse is not judged)."""
+    """``io.read_fhir_bundle``: an even first byte takes the rest as bundle JSON (bytes that
+    are not JSON are skipped: the JSON parse is not judged), an odd one mutates a valid bundle
+    where the rest says (wrong JSON types, missing fields, lists for values)."""
     from dmt_timeline.io import read_fhir_bundle  # noqa: PLC0415
 
-    try:
-        bundle = json.loads(data)
-    except (ValueError, RecursionError):
+    if not data:
         return
+    if data[0] % 2:
+        bundle = _mutated_bundle(data[1:])
+    else:
+        try:
+            bundle = json.loads(data[1:])
+        except (ValueError, RecursionError):
+            return
     _call(lambda: read_fhir_bundle(bundle))
     _problems_leak(_call(lambda: read_fhir_bundle(bundle, skip_bad_rows=True)))
 
