@@ -8,6 +8,7 @@ A target returns normally for an input that reads or is refused properly. Run th
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import sys
@@ -150,14 +151,19 @@ _VALUES: tuple[Any, ...] = (
 )
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_paths(value, (*path, key)))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found.extend(_paths(value, (*path, i)))
+def _paths(node: Any) -> list[tuple[Any, ...]]:
+    """Every path in ``node``, down to a few levels (the mutations only replace and wrap)."""
+    found: list[tuple[Any, ...]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(node, ())]
+    while stack:
+        value, path = stack.pop()
+        found.append(path)
+        if len(path) >= 12:
+            continue
+        if isinstance(value, dict):
+            stack.extend((item, (*path, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
     return found
 
 
@@ -170,7 +176,7 @@ def _mutated_bundle(data: bytes) -> Any:
     bundle = cohort_to_fhir(Cohort(load_natalizumab_psoriasis().patients[:2]))
     for entry in bundle["entry"]:
         entry["resource"]["note"] = [{"text": NOTE}]
-    for i in range(0, len(data) - 2, 3):
+    for i in range(0, min(len(data) - 2, 24), 3):  # at most eight edits
         paths = _paths(bundle)
         path = paths[int.from_bytes(data[i : i + 2], "big") % len(paths)]
         if not path or path[-1:] == ("note",) or "note" in path:
@@ -180,7 +186,7 @@ def _mutated_bundle(data: bytes) -> Any:
             parent = parent[step]
         choice = data[i + 2]
         if choice < 200:
-            parent[path[-1]] = _VALUES[choice % len(_VALUES)]
+            parent[path[-1]] = copy.deepcopy(_VALUES[choice % len(_VALUES)])
         elif choice < 230 and isinstance(parent, dict):
             del parent[path[-1]]
         else:
