@@ -69,34 +69,18 @@ class CohortFormatError(DmtTimelineError, ValueError):
 
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     """A value as a message quotes it: repr-style, so a newline or a lone surrogate is escaped
-    and cannot forge lines, and at most ``limit`` characters of it, escapes included, elided in
-    the middle.
+    and cannot forge lines, and at most ``limit`` characters of it, elided in the middle.
 
     Every message that names a patient id, a cell or a code goes through this one function.
     """
     text = value if isinstance(value, str) else str(value)
-    if len(text) <= limit:
-        shown = repr(text)
-        if len(shown) <= limit + 2:  # the quotes
-            return shown
-    # Escaped character by character, so that the bound holds after escaping (one character
-    # can take ten, "\U0001f600") and no escape is cut in two.
-    head = _escaped(text[:limit], limit // 2)
-    tail = _escaped(text[: -limit - 1 : -1], limit - limit // 2)[::-1]
-    return f"'{''.join(head)}...{''.join(tail)}' ({len(text)} characters)"
-
-
-def _escaped(chars: str, budget: int) -> list[str]:
-    """The escaped forms of ``chars``, in order, as many as fit in ``budget`` characters."""
-    pieces: list[str] = []
-    used = 0
-    for char in chars:
-        piece = "\\'" if char == "'" else repr(char)[1:-1]
-        if used + len(piece) > budget:
-            break
-        pieces.append(piece)
-        used += len(piece)
-    return pieces
+    shown = repr(text)
+    quote, body = shown[0], shown[1:-1]
+    if len(body) <= limit:
+        return shown
+    # Elide after escaping, so that escapes (a character may take ten) cannot stretch the bound.
+    head = limit // 2
+    return f"{quote}{body[:head]}...{body[len(body) - (limit - head) :]}{quote} ({len(text)} characters)"
 
 
 def describe_value(value: Any) -> str:
