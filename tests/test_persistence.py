@@ -211,6 +211,17 @@ def test_cohort_tables_pandas_arrow_and_csv_agree(tmp_path: Path) -> None:
         assert expected.courses == persistence(source, follow_up=follow, as_of=cut).courses
 
 
+def test_batch_engine_eras_are_read_as_they_come() -> None:
+    from dmt_timeline.batch import eras_as_episodes, exposure_transitions  # noqa: PLC0415
+    from dmt_timeline.synthetic import synthetic_exposures  # noqa: PLC0415
+
+    eras = eras_as_episodes(exposure_transitions(synthetic_exposures(50, seed=4)).episodes)
+    result = persistence(eras, as_of=D(2040, 1, 1), definition="stop")
+    assert eras.num_rows == len(result.courses)
+    assert all(group.exact for group in result.groups.values())  # eras start and stop on a day
+    assert set(result.groups) == set(result.estimates())
+
+
 def test_bundled_cohort_with_year_dates_says_what_the_data_support() -> None:
     cohort = load_natalizumab_psoriasis()
     result = persistence(episodes_table(cohort), as_of=D(2014, 12, 31))

@@ -140,6 +140,16 @@ class Persistence:
     indeterminate_gaps: int
     n_bootstrap: int
 
+    def estimates(self) -> dict[str, KaplanMeier | Turnbull]:
+        """Each group's estimate, Kaplan-Meier or Turnbull: what
+        :func:`dmt_timeline.plot.survival_curves` draws."""
+        out: dict[str, KaplanMeier | Turnbull] = {}
+        for name, group in self.groups.items():
+            estimate = group.kaplan_meier if group.kaplan_meier is not None else group.turnbull
+            if estimate is not None:
+                out[name] = estimate
+        return out
+
     def by_reason(
         self, group: str, reason: str, *, reading: Literal["low", "high"] = "low"
     ) -> CumulativeIncidence:
@@ -147,20 +157,21 @@ class Persistence:
         other reasons competing (Aalen-Johansen).
 
         A course discontinued for several reasons counts under the first one listed, and one
-        with none recorded under ``""``. Aalen-Johansen needs exact times: with ranges, choose
-        the low or the high reading (exact data give the same either way).
+        with none recorded under ``""``; courses whose end is unknown are left out (they carry
+        no information). Aalen-Johansen needs exact times: with ranges, choose the low or the
+        high reading (exact data give the same either way).
 
         Raises:
-            StatsInputError: when ``group`` has no courses, or its courses include ones whose
-                end is unknown.
+            StatsInputError: when ``group`` has no course with a known end.
         """
         rows = [row for row in self.courses.to_dicts() if row["group"] == group]
         if not rows:
             raise StatsInputError(f"group {quoted(group)}: no courses")
-        if any(row["status"] == _UNKNOWN for row in rows):
-            raise StatsInputError(
-                f"group {quoted(group)}: some courses end at an unknown time; competing risks need every end"
-            )
+        # A course with an unknown end says nothing (its likelihood is 1 whatever the
+        # distribution), so leaving it out changes no estimate.
+        rows = [row for row in rows if row["status"] != _UNKNOWN]
+        if not rows:
+            raise StatsInputError(f"group {quoted(group)}: every course ends at an unknown time")
         months = [row["months_low"] if reading == "low" else row["months_high"] for row in rows]
         causes: list[object] = [
             (row["reasons"] or "").split(";")[0] if row["status"] == _DISCONTINUED else None for row in rows
