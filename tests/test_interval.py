@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.errors import DmtTimelineError, StatsInputError
@@ -192,12 +192,13 @@ def _ranges(data: list[tuple[int, int, bool]]) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
+@settings(deadline=None)  # a few cases need thousands of iterations
 @given(intervals, st.sampled_from(["right", "both"]))
 def test_turnbull_is_a_maximum_of_the_likelihood(data: list[tuple[int, int, bool]], closed: Any) -> None:
     # Self-consistency at the optimum (Gentleman and Geyer 1994): no Turnbull interval's
     # gradient exceeds n, and every interval with mass has gradient n.
     left, right = _ranges(data)
-    fit = turnbull(left, right, closed=closed, tol=1e-12)
+    fit = turnbull(left, right, closed=closed)
     assert fit.converged
     mass = np.array(fit.probabilities)
     assert sum(mass) == pytest.approx(1.0)

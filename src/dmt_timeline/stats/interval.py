@@ -17,7 +17,10 @@ Two conventions for the observation intervals, as ``closed``:
 
 The estimate is found by self-consistency (the EM algorithm of Turnbull 1976) from equal
 masses, stopping when no mass moves by more than ``tol`` in an iteration (or after
-``max_iter`` iterations; ``converged`` says which). Confidence limits are a seeded
+``max_iter`` iterations; ``converged`` says which), accelerated by SQUAREM (Varadhan and Roland
+2008) and then polished as R's ``interval`` package does: masses that are tending to zero are
+set to zero and the rest refitted, kept only if the Kuhn-Tucker conditions confirm that no
+interval left empty would raise the likelihood. Confidence limits are a seeded
 nonparametric bootstrap: subjects resampled with replacement ``n_bootstrap`` times, the NPMLE
 refitted, and the alpha/2 and 1 - alpha/2 quantiles taken pointwise (of the early-mass curve for
 the lower limit and of the late-mass curve for the upper one).
@@ -139,14 +142,11 @@ def _log_likelihood(alpha: _FloatArray, weights: _FloatArray, mass: _FloatArray)
         return float(weights @ np.log(alpha @ mass))
 
 
-def _fit(
-    low: _FloatArray, left_kind: Any, high: _FloatArray, weights: _FloatArray, *, tol: float, max_iter: int
-) -> _Fit:
-    ti_lo, ti_kind, ti_hi = _turnbull_intervals(low, left_kind, high)
-    alpha = _membership(low, left_kind, high, ti_lo=ti_lo, ti_kind=ti_kind, ti_hi=ti_hi).astype(np.float64)
+def _squarem(
+    alpha: _FloatArray, weights: _FloatArray, mass: _FloatArray, *, tol: float, max_iter: int
+) -> tuple[_FloatArray, int, bool]:
+    """Self-consistency iterations from ``mass`` until no mass moves by more than ``tol``."""
     total = float(weights.sum())
-    mass = np.full(ti_lo.size, 1.0 / ti_lo.size)
-    converged = False
     iterations = 0
     # Plain EM crawls where a mass tends to zero; SQUAREM (Varadhan and Roland 2008, scheme S3)
     # extrapolates from two EM steps, and falls back to the plain step whenever the
@@ -169,9 +169,38 @@ def _fit(
         change = float(np.abs(candidate - mass).max())
         mass = candidate
         if change <= tol:
-            converged = True
-            break
-    mass = mass / mass.sum()
+            return mass / mass.sum(), iterations, True
+    return mass / mass.sum(), iterations, False
+
+
+# Masses below this share of 1/n are tried at zero when polishing (then checked, never assumed).
+_POLISH = 1e-2
+# Slack allowed in the Kuhn-Tucker check that a Turnbull interval left at zero deserves it.
+_KKT_SLACK = 1e-6
+
+
+def _fit(
+    low: _FloatArray, left_kind: Any, high: _FloatArray, weights: _FloatArray, *, tol: float, max_iter: int
+) -> _Fit:
+    ti_lo, ti_kind, ti_hi = _turnbull_intervals(low, left_kind, high)
+    alpha = _membership(low, left_kind, high, ti_lo=ti_lo, ti_kind=ti_kind, ti_hi=ti_hi).astype(np.float64)
+    total = float(weights.sum())
+    mass, iterations, converged = _squarem(
+        alpha, weights, np.full(ti_lo.size, 1.0 / ti_lo.size), tol=tol, max_iter=max_iter
+    )
+    # Polishing (as R's interval package does): EM approaches a zero mass only slowly, so set
+    # the tiny masses to zero, refit on the rest, and keep the result only if the Kuhn-Tucker
+    # conditions hold: no Turnbull interval left at zero would raise the likelihood.
+    small = mass < _POLISH / total
+    if converged and small.any() and not small.all():
+        kept = ~small
+        polished = np.zeros_like(mass)
+        polished[kept], more, ok = _squarem(
+            alpha[:, kept], weights, mass[kept] / mass[kept].sum(), tol=tol, max_iter=max_iter
+        )
+        gradient = (weights / (alpha @ polished)) @ alpha / total
+        if ok and float(gradient[small].max()) <= 1 + _KKT_SLACK:
+            mass, iterations = polished, iterations + more
     return _Fit(ti_lo, ti_kind, ti_hi, mass, iterations, converged, _log_likelihood(alpha, weights, mass))
 
 
