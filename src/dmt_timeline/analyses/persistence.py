@@ -74,7 +74,9 @@ _REQUIRED: Final = (
 )
 _STATES: Final = ("date", "ongoing", "not recorded")
 _DISCONTINUED, _CENSORED, _UNKNOWN = "discontinued", "censored", "unknown"
+_STATUS: Final = (_DISCONTINUED, _CENSORED, _UNKNOWN)  # a course's status by its code
 _EPOCH: Final = dt.date(1970, 1, 1)
+_LOOKUPS: Final = frozenset({"ids", "therapy_names", "key_names", "reason_names"})  # not per row
 
 
 def _imports() -> tuple[Any, Any, Any]:
@@ -224,7 +226,7 @@ def _follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, A
         from dmt_timeline.batch import read_table  # noqa: PLC0415
 
         table = read_table(source, ("patient_id", "last_follow_up_earliest", "last_follow_up_latest"))
-    pid = np.asarray(_text(pa, pc, table["patient_id"]).to_numpy(False), dtype=object)
+    pid = np.asarray(_text(pa, pc, table["patient_id"]).to_numpy(False), dtype=str)
     f_lo = _days(np, pa, pc, table["last_follow_up_earliest"], "last_follow_up_earliest")
     f_hi = _days(np, pa, pc, table["last_follow_up_latest"], "last_follow_up_latest")
     where = np.searchsorted(ids, pid)
@@ -288,45 +290,48 @@ def persistence(
     status, months_low, months_high = _ends(
         np, data, first, last, follow=(follow_lo, follow_hi), cut=cut, definition=definition
     )
-    key = data["key"] if group_by is not None else np.full(data["pid"].size, "", dtype=object)
-    course_reasons = np.where(status == _DISCONTINUED, data["reasons"][last], "")
+    # Statuses as codes into _STATUS, groups as codes into their names: a million courses
+    # are compared as integers and turned into text once, a column at a time.
+    if group_by is None:
+        group_names, group_of = np.asarray([""]), np.zeros(first.size, dtype=np.int64)
+    else:
+        group_names, group_of = data["key_names"], data["key"][first]
+    status_text = np.asarray(_STATUS)[status]
+    reasons = np.where(status == 0, data["reason_names"][data["reasons"][last]], "")
+
+    def days(values: Any) -> list[dt.date]:
+        converted: list[dt.date] = values.astype("datetime64[D]").astype(object).tolist()
+        return converted
+
     rows = tuple(
-        (
-            str(data["ids"][data["pid"][f]]),
-            str(key[f]),
-            str(data["therapy"][f]),
-            int(size),
-            _EPOCH + dt.timedelta(days=int(data["start_lo"][f])),
-            _EPOCH + dt.timedelta(days=int(data["start_hi"][f])),
-            str(state),
-            int(lo),
-            None if state == _UNKNOWN else int(hi),
-            str(why),
-        )
-        for f, size, state, lo, hi, why in zip(
-            first.tolist(),
+        zip(
+            data["ids"][data["pid"][first]].tolist(),
+            group_names[group_of].tolist(),
+            data["therapy_names"][data["therapy"][first]].tolist(),
             (last - first + 1).tolist(),
-            status.tolist(),
+            days(data["start_lo"][first]),
+            days(data["start_hi"][first]),
+            status_text.tolist(),
             months_low.tolist(),
-            months_high.tolist(),
-            course_reasons.tolist(),
+            np.where(status == 2, None, months_high).tolist(),
+            reasons.tolist(),
             strict=True,
         )
     )
-    group_of = key[first]
-    groups = {
-        str(name): _estimate(
+    groups = {}
+    for code in np.unique(group_of).tolist():
+        mask = group_of == code
+        name = str(group_names[code])
+        groups[name] = _estimate(
             np,
-            str(name),
-            status[group_of == name],
-            months_low[group_of == name],
-            months_high[group_of == name],
+            name,
+            status[mask],
+            months_low[mask],
+            months_high[mask],
             alpha=alpha,
             n_bootstrap=n_bootstrap,
             random_state=random_state,
         )
-        for name in sorted(set(group_of.tolist()))
-    }
     return Persistence(
         courses=TidyTable(COURSE_COLUMNS, rows),
         groups=groups,
@@ -348,37 +353,57 @@ def _check_settings(definition: object, grace_months: object, group_by: object) 
         raise StatsInputError(f"group_by: must be 'therapy', 'therapy_class' or None, got {quoted(group_by)}")
 
 
+def _codes(np: Any, pa: Any, pc: Any, column: Any) -> tuple[Any, Any]:
+    """A text column as its sorted distinct values and each row's index among them."""
+    encoded = pc.dictionary_encode(_text(pa, pc, column).combine_chunks())
+    values = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return values[order], rank[np.asarray(encoded.indices.to_numpy(False), dtype=np.int64)]
+
+
 def _episode_columns(np: Any, pa: Any, pc: Any, table: Any, group_by: GroupKey) -> dict[str, Any]:
-    """The columns persistence needs, as numpy arrays (days since 1970-01-01 for dates)."""
-
-    def text(name: str) -> Any:
-        return np.asarray(_text(pa, pc, table[name]).to_numpy(False), dtype=object)
-
-    ids, pid = np.unique(text("patient_id"), return_inverse=True)
-    therapy = text("therapy")
+    """The columns persistence needs as numpy arrays: text as codes into sorted ``*_names``
+    (never compared as Python strings row by row), dates as days since 1970-01-01."""
     if group_by == "therapy_class" and "therapy_class" not in table.column_names:
         raise InvalidValueError("table: column therapy_class missing")
-    state = text("stop_state")
-    unknown_states = sorted(set(state.tolist()) - set(_STATES))
+    ids, pid = _codes(np, pa, pc, table["patient_id"])
+    therapy_names, therapy = _codes(np, pa, pc, table["therapy"])
+    state_names, state = _codes(np, pa, pc, table["stop_state"])
+    unknown_states = sorted(set(state_names.tolist()) - set(_STATES))
     if unknown_states:
         raise InvalidValueError(
             f"column stop_state: {quoted(unknown_states[0])} is not one of 'date', 'ongoing', 'not recorded'"
         )
+    if "reasons" in table.column_names:
+        reason_names, reasons = _codes(np, pa, pc, table["reasons"])
+    else:
+        reason_names, reasons = np.asarray([""]), np.zeros(pid.size, dtype=np.int64)
+    # Courses are built on the grouping level: a switch between two interferons is no switch
+    # of class.
+    if group_by == "therapy_class":
+        key_names, key = _codes(np, pa, pc, table["therapy_class"])
+    else:
+        key_names, key = therapy_names, therapy
     data = {
         "ids": ids,
-        "pid": pid.reshape(-1),
+        "therapy_names": therapy_names,
+        "key_names": key_names,
+        "reason_names": reason_names,
+        "pid": pid,
         "therapy": therapy,
-        # Courses are built on the grouping level: a switch between two interferons is no
-        # switch of class.
-        "key": text("therapy_class") if group_by == "therapy_class" else therapy,
-        "dated": state == "date",
-        "ongoing": state == "ongoing",
-        "reasons": text("reasons") if "reasons" in table.column_names else np.full(therapy.size, "", object),
+        "key": key,
+        "reasons": reasons,
+        "dated": state == int(np.searchsorted(state_names, "date")) if "date" in state_names else state < 0,
+        "ongoing": state == int(np.searchsorted(state_names, "ongoing"))
+        if "ongoing" in state_names
+        else state < 0,
     }
-    for name in ("start_earliest", "start_latest", "stop_earliest", "stop_latest"):
-        data[name.replace("_earliest", "_lo").replace("_latest", "_hi")] = _days(
-            np, pa, pc, table[name], name
-        )
+    for short, name in (("start_lo", "start_earliest"), ("start_hi", "start_latest")):
+        data[short] = _days(np, pa, pc, table[name], name)
+    for short, name in (("stop_lo", "stop_earliest"), ("stop_hi", "stop_latest")):
+        data[short] = _days(np, pa, pc, table[name], name)
     return data
 
 
@@ -389,7 +414,7 @@ def _in_order(np: Any, data: dict[str, Any], cut: int) -> dict[str, Any]:
     if rows.size == 0:
         raise InvalidValueError("table: no episodes (before the data cut)")
     rows = rows[np.lexsort((rows, start_hi[rows], start_lo[rows], pid[rows]))]
-    out = {name: (values if name == "ids" else values[rows]) for name, values in data.items()}
+    out = {name: (values if name in _LOOKUPS else values[rows]) for name, values in data.items()}
     same_next = np.zeros(rows.size, dtype=bool)
     same_next[:-1] = out["pid"][1:] == out["pid"][:-1]
     out["same_patient_next"] = same_next
@@ -438,7 +463,7 @@ def _ends(
     if unbounded.any():
         i = int(np.flatnonzero(unbounded)[0])
         raise InvalidValueError(
-            f"patient {quoted(data['ids'][data['pid'][last[i]]])}: an ongoing course needs a last "
+            f"patient {quoted(str(data['ids'][data['pid'][last[i]]]))}: an ongoing course needs a last "
             "follow-up or as_of to be censored at"
         )
     # A stop not recorded before another therapy: some day from the start to that therapy's
@@ -450,7 +475,7 @@ def _ends(
     censored = at_follow_up.copy()
     if definition == "switch":
         censored |= end_dated & ~after_cut & ~has_next  # stopped, and nothing else started
-    status = np.select([unknown, censored], [_UNKNOWN, _CENSORED], _DISCONTINUED).astype(object)
+    status = np.select([unknown, censored], [2, 1], 0)  # codes into _STATUS
     months_low = np.where(unknown, 0, np.maximum(_whole_months(np, course_hi, end_lo), 0))
     months_high = np.where(unknown, 0, np.maximum(_whole_months(np, course_lo, end_hi), 0))
     return status, months_low, np.maximum(months_high, months_low)
@@ -467,14 +492,14 @@ def _estimate(
     n_bootstrap: int,
     random_state: int | None,
 ) -> PersistenceGroup:
-    event = status == _DISCONTINUED
-    unknown = status == _UNKNOWN
+    event = status == 0
+    unknown = status == 2
     exact = bool((low == high).all() and not unknown.any())
     group = PersistenceGroup(
         name=name,
         n=int(status.size),
         discontinued=int(event.sum()),
-        censored=int((status == _CENSORED).sum()),
+        censored=int((status == 1).sum()),
         unknown=int(unknown.sum()),
         exact=exact,
         kaplan_meier=None,
