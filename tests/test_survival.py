@@ -70,6 +70,20 @@ def test_kaplan_meier_agrees_with_lifelines_on_generated_data(data: tuple[list[i
     _agree_km(np.asarray(durations, float), np.asarray(observed))
 
 
+@given(durations_and_flags)
+def test_kaplan_meier_agrees_with_lifelines_on_fractional_times(data: tuple[list[int], list[bool]]) -> None:
+    # Whole numbers are counted directly; other times go through np.unique: both agree.
+    durations, observed = data
+    _agree_km(np.asarray(durations, float) / 4 + 0.1, np.asarray(observed))
+
+
+def test_kaplan_meier_of_large_whole_numbers_takes_the_general_path() -> None:
+    durations = np.array([3, 10**9, 7, 10**9], float)
+    result = kaplan_meier(durations, [True, False, True, True])
+    assert (0.0, 3.0, 7.0, 1e9) == result.timeline
+    _agree_km(durations, np.array([True, False, True, True]))
+
+
 def test_kaplan_meier_worked_by_hand() -> None:
     # 4 durations: events at 1 and 3, censored at 2 and 3 (events first at a tie).
     result = kaplan_meier([1, 2, 3, 3], [True, False, True, False])
