@@ -106,7 +106,7 @@ def main() -> None:
 
     table, follow_up = _episodes(args.episodes)
     result = persistence(table, follow_up=follow_up, definition="stop", group_by=None)
-    courses = result.courses.to_arrow()
+    courses = result.course_table
     months = np.asarray(courses["months_low"].to_numpy(), dtype=np.float64)
     observed = np.asarray(courses["status"].to_numpy(zero_copy_only=False) == "discontinued")
     assert result.groups[""].exact

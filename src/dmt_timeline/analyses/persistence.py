@@ -123,7 +123,8 @@ class Persistence:
     """Courses of therapy and their time-to-discontinuation estimates, with the settings used.
 
     Attributes:
-        courses: One row per course; see :data:`COURSE_COLUMNS`.
+        course_table: One row per course, as a pyarrow Table (see :data:`COURSE_COLUMNS`);
+            :attr:`courses` gives the same rows as a :class:`~dmt_timeline.io.tables.TidyTable`.
         groups: Group name to its estimates, groups in sorted order.
         definition: How a discontinuation was defined (see the module docstring).
         grace_months: The grace period of ``"gap"``.
@@ -133,7 +134,7 @@ class Persistence:
         n_bootstrap: Bootstrap resamples of each Turnbull estimate's confidence limits.
     """
 
-    courses: TidyTable
+    course_table: Any = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: bool(a.equals(b))))
     groups: Mapping[str, PersistenceGroup]
     definition: Definition
     grace_months: int
@@ -141,6 +142,13 @@ class Persistence:
     group_by: GroupKey
     indeterminate_gaps: int
     n_bootstrap: int
+
+    @property
+    def courses(self) -> TidyTable:
+        """One row per course as a :class:`~dmt_timeline.io.tables.TidyTable` (built on access:
+        a million courses are a million tuples; :attr:`course_table` is the columnar form)."""
+        columns = [column.to_pylist() for column in self.course_table.columns]
+        return TidyTable(COURSE_COLUMNS, tuple(zip(*columns, strict=True)))
 
     def estimates(self) -> dict[str, KaplanMeier | Turnbull]:
         """Each group's estimate, Kaplan-Meier or Turnbull: what
@@ -166,17 +174,21 @@ class Persistence:
         Raises:
             StatsInputError: when ``group`` has no course with a known end.
         """
-        rows = [row for row in self.courses.to_dicts() if row["group"] == group]
-        if not rows:
+        table = self.course_table
+        chosen = [i for i, name in enumerate(table["group"].to_pylist()) if name == group]
+        if not chosen:
             raise StatsInputError(f"group {quoted(group)}: no courses")
         # A course with an unknown end says nothing (its likelihood is 1 whatever the
         # distribution), so leaving it out changes no estimate.
-        rows = [row for row in rows if row["status"] != _UNKNOWN]
-        if not rows:
+        status = table["status"].to_pylist()
+        chosen = [i for i in chosen if status[i] != _UNKNOWN]
+        if not chosen:
             raise StatsInputError(f"group {quoted(group)}: every course ends at an unknown time")
-        months = [row["months_low"] if reading == "low" else row["months_high"] for row in rows]
+        ends = table["months_low" if reading == "low" else "months_high"].to_pylist()
+        reasons = table["reasons"].to_pylist()
+        months = [ends[i] for i in chosen]
         causes: list[object] = [
-            (row["reasons"] or "").split(";")[0] if row["status"] == _DISCONTINUED else None for row in rows
+            (reasons[i] or "").split(";")[0] if status[i] == _DISCONTINUED else None for i in chosen
         ]
         return aalen_johansen(months, causes, cause=reason, censored=None)
 
@@ -296,27 +308,34 @@ def persistence(
         group_names, group_of = np.asarray([""]), np.zeros(first.size, dtype=np.int64)
     else:
         group_names, group_of = data["key_names"], data["key"][first]
-    status_text = np.asarray(_STATUS)[status]
-    reasons = np.where(status == 0, data["reason_names"][data["reasons"][last]], "")
+    # The reasons of a course that did not end in a discontinuation are blank.
+    reason_blank = int(np.searchsorted(data["reason_names"], ""))
+    if reason_blank >= data["reason_names"].size or data["reason_names"][reason_blank] != "":
+        data["reason_names"] = np.insert(data["reason_names"], reason_blank, "")
+        data["reasons"] = np.where(data["reasons"] >= reason_blank, data["reasons"] + 1, data["reasons"])
 
-    def days(values: Any) -> list[dt.date]:
-        converted: list[dt.date] = values.astype("datetime64[D]").astype(object).tolist()
-        return converted
+    def text(names: Any, codes: Any) -> Any:
+        return pc.cast(
+            pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(names)), pa.string()
+        )
 
-    rows = tuple(
-        zip(
-            data["ids"][data["pid"][first]].tolist(),
-            group_names[group_of].tolist(),
-            data["therapy_names"][data["therapy"][first]].tolist(),
-            (last - first + 1).tolist(),
+    def days(values: Any) -> Any:
+        return pa.array(values, pa.int64()).cast(pa.int32()).cast(pa.date32())
+
+    course_table = pa.Table.from_arrays(
+        [
+            text(data["ids"], data["pid"][first]),
+            text(group_names, group_of),
+            text(data["therapy_names"], data["therapy"][first]),
+            pa.array(last - first + 1, pa.int64()),
             days(data["start_lo"][first]),
             days(data["start_hi"][first]),
-            status_text.tolist(),
-            months_low.tolist(),
-            np.where(status == 2, None, months_high).tolist(),
-            reasons.tolist(),
-            strict=True,
-        )
+            text(np.asarray(_STATUS), status),
+            pa.array(months_low, pa.int64()),
+            pa.array(months_high, pa.int64(), mask=status == 2),
+            text(data["reason_names"], np.where(status == 0, data["reasons"][last], reason_blank)),
+        ],
+        names=[column.name for column in COURSE_COLUMNS],
     )
     groups = {}
     for code in np.unique(group_of).tolist():
@@ -333,7 +352,7 @@ def persistence(
             random_state=random_state,
         )
     return Persistence(
-        courses=TidyTable(COURSE_COLUMNS, rows),
+        course_table=course_table,
         groups=groups,
         definition=definition,
         grace_months=grace_months,
