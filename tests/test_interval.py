@@ -166,6 +166,7 @@ exact_or_censored = st.lists(
 )
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(exact_or_censored)
 def test_turnbull_on_exact_and_right_censored_data_is_kaplan_meier(data: list[tuple[int, bool]]) -> None:
     times = np.array([t for t, _ in data], float)
@@ -218,6 +219,7 @@ def test_turnbull_is_a_maximum_of_the_likelihood(data: list[tuple[int, int, bool
     assert (gradient <= 1 + 1e-4).all()
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(intervals, st.sampled_from(["right", "both"]))
 def test_turnbull_curves_are_ordered_and_non_increasing(
     data: list[tuple[int, int, bool]], closed: Any

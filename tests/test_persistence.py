@@ -267,6 +267,7 @@ def test_exact_dates_give_kaplan_meier_agreeing_with_lifelines(rows: list[tuple[
 # -- refinement only narrows ------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(
     st.lists(
         st.tuples(

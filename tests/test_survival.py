@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.errors import DmtTimelineError, StatsInputError
@@ -64,12 +64,14 @@ durations_and_flags = st.integers(min_value=1, max_value=60).flatmap(
 )
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(durations_and_flags)
 def test_kaplan_meier_agrees_with_lifelines_on_generated_data(data: tuple[list[int], list[bool]]) -> None:
     durations, observed = data
     _agree_km(np.asarray(durations, float), np.asarray(observed))
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(durations_and_flags)
 def test_kaplan_meier_agrees_with_lifelines_on_fractional_times(data: tuple[list[int], list[bool]]) -> None:
     # Whole numbers are counted directly; other times go through np.unique: both agree.
@@ -151,6 +153,7 @@ def test_logrank_agrees_with_lifelines_on_rossi_four_groups() -> None:
     assert 3 == mine.df
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(durations_and_flags, st.data())
 def test_logrank_agrees_with_lifelines_on_generated_data(
     data: tuple[list[int], list[bool]], draw: Any
@@ -212,6 +215,7 @@ def test_aalen_johansen_agrees_with_lifelines_on_rossi() -> None:
     _agree_aj(week, events, 2)
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
 @given(
     st.integers(min_value=2, max_value=50).flatmap(
         lambda n: st.lists(st.integers(0, 2), min_size=n, max_size=n)
