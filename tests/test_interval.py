@@ -267,5 +267,7 @@ def test_turnbull_refuses_bad_settings(settings: dict[str, Any]) -> None:
 def test_interval_logrank_refuses_one_group_and_unknown_scores() -> None:
     with pytest.raises(StatsInputError, match="two groups"):
         interval_logrank([1, 2], [3, 4], ["a", "a"])
+    with pytest.raises(StatsInputError, match="n_resamples"):
+        interval_logrank([1, 2], [3, 4], ["a", "b"], n_resamples=-1)
     with pytest.raises(StatsInputError, match="scores"):
         interval_logrank([1, 2], [3, 4], ["a", "b"], scores="wilcoxon")  # type: ignore[arg-type]

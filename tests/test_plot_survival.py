@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +106,9 @@ def test_nothing_to_draw_is_refused() -> None:
 def test_saves_a_png(tmp_path: Path) -> None:
     path = save_figure(survival_curves({"A": KM_A, "B": KM_B}), tmp_path / "km.png", dpi=100)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_importing_the_figures_leaves_scipy_unloaded() -> None:
+    code = "import sys, dmt_timeline.plot; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "False" == out.stdout.strip()

@@ -9,14 +9,16 @@ from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.plot._extra import _require_matplotlib
 from dmt_timeline.plot._figure import _new_axes
 from dmt_timeline.plot._style import _CURVE_COLOURS, _LINESTYLES
-from dmt_timeline.stats.interval import Turnbull
-from dmt_timeline.stats.survival import CumulativeIncidence, KaplanMeier
 
-if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing
+if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing; the
+    # estimators bring numpy and scipy, which importing dmt_timeline.plot should not
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-Estimate = KaplanMeier | CumulativeIncidence | Turnbull
+    from dmt_timeline.stats.interval import Turnbull
+    from dmt_timeline.stats.survival import CumulativeIncidence, KaplanMeier
+
+    Estimate = KaplanMeier | CumulativeIncidence | Turnbull
 
 _ROW_POINTS = 10.0  # height of one row of the numbers-at-risk table, in points
 
@@ -25,6 +27,8 @@ def _steps(
     estimate: Estimate, kind: Literal["survival", "incidence"]
 ) -> list[tuple[list[float], list[float]]]:
     """The step curves to draw: one, or for a Turnbull estimate its early and late readings."""
+    from dmt_timeline.stats.survival import CumulativeIncidence, KaplanMeier  # noqa: PLC0415
+
     times = list(estimate.timeline)
     if isinstance(estimate, KaplanMeier):
         curves = [list(estimate.survival_function)]
@@ -40,6 +44,8 @@ def _steps(
 def _band(
     estimate: Estimate, kind: Literal["survival", "incidence"]
 ) -> tuple[list[float], list[float]] | None:
+    from dmt_timeline.stats.survival import CumulativeIncidence  # noqa: PLC0415
+
     low, high = estimate.confidence_lower, estimate.confidence_upper
     if not low:
         return None
@@ -93,6 +99,8 @@ def survival_curves(
     """
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - optional extra
+
+    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415 - numpy and scipy on use
 
     if not estimates:
         raise InvalidValueError("estimates: nothing to draw")
@@ -152,6 +160,9 @@ def survival_curves(
 
 
 def _n(estimate: Estimate) -> int:
+    from dmt_timeline.stats.interval import Turnbull  # noqa: PLC0415
+    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415
+
     return estimate.n if isinstance(estimate, KaplanMeier | Turnbull) else estimate.at_risk_counts[0]
 
 
@@ -172,6 +183,8 @@ def _ticks(axes: Axes) -> list[float]:
 def _at_risk_table(axes: Axes, estimates: Mapping[str, Estimate], times: Sequence[float]) -> None:
     """Numbers at risk under the x axis: one row per estimate, one column per time."""
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory  # noqa: PLC0415
+
+    from dmt_timeline.stats.interval import Turnbull  # noqa: PLC0415
 
     figure = axes.get_figure()
     assert figure is not None  # _new_axes guarantees a figure

@@ -533,7 +533,9 @@ def interval_logrank(
     """
     low, high = _bounds(left, right)
     kind = _left_kind(low, high, closed)
-    _check_settings(tol, max_iter, 0.05, n_resamples)
+    _check_settings(tol, max_iter, 0.05, 0)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 0:
+        raise StatsInputError(f"n_resamples: must be an integer >= 0, got {describe_value(n_resamples)}")
     if scores not in ("sun", "finkelstein"):
         raise StatsInputError(f"scores: must be 'sun' or 'finkelstein', got {describe_value(scores)}")
     if isinstance(groups, str | bytes) or len(groups) != low.size:
