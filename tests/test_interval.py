@@ -180,6 +180,21 @@ def test_turnbull_on_exact_and_right_censored_data_is_kaplan_meier(data: list[tu
         assert s == pytest.approx(high, abs=1e-7)
 
 
+@settings(deadline=None)  # timings belong to benchmarks/, and the machine is shared
+@given(exact_or_censored)
+def test_whole_months_read_as_persistence_does_give_kaplan_meier(
+    data: list[tuple[int, bool]],
+) -> None:
+    # persistence's reading of whole months: an event in [k, k], a censoring at c as [c + 1, inf].
+    times = np.array([t for t, _ in data], float)
+    observed = np.array([e for _, e in data])
+    fit = turnbull(np.where(observed, times, times + 1), np.where(observed, times, math.inf), closed="both")
+    km = kaplan_meier(times, observed)
+    for t, s in zip(km.timeline, km.survival_function, strict=True):
+        assert s == pytest.approx(fit.survival_at(t)[0], abs=1e-7)
+        assert s == pytest.approx(fit.survival_at(t)[1], abs=1e-7)
+
+
 intervals = st.lists(
     st.tuples(st.integers(min_value=0, max_value=15), st.integers(min_value=0, max_value=6), st.booleans()),
     min_size=1,
