@@ -8,21 +8,31 @@ from typing import Any, Final, Literal
 from dmt_timeline.batch._classify import _transition_table, _transitions
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
+    DATE,
+    ID,
+    NUMBER,
+    TEXT,
+    WHOLE,
     _days,
     _encode,
+    _ids,
     _imports,
+    _mask,
     _numbers,
+    _patient,
     _RowError,
     _rows,
     _text,
     _whole,
+    check_schema,
     read_table,
 )
+from dmt_timeline.batch._exposure_table import _reason_codes, reason_problem
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
-from dmt_timeline.errors import InvalidValueError, TimelineError
-from dmt_timeline.model import StopState
+from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted
+from dmt_timeline.model import EDSS, MAX_SEQUENCE, StopState
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
 _EPISODE_COLUMNS: Final = (
@@ -35,6 +45,18 @@ _EPISODE_COLUMNS: Final = (
     "stop_latest",
 )
 _STATES: Final = {"date": 0, StopState.ONGOING.value: 1, StopState.NOT_RECORDED.value: 2}
+_EPISODE_KINDS: Final = {
+    "patient_id": ID,
+    "therapy": TEXT,
+    "start_earliest": DATE,
+    "start_latest": DATE,
+    "stop_state": TEXT,
+    "stop_earliest": DATE,
+    "stop_latest": DATE,
+    "sequence": WHOLE,
+    "reasons": TEXT,
+    "edss": NUMBER,
+}
 
 
 def _precision(np: Any, lo: Any, hi: Any, name: str) -> Any:
@@ -77,12 +99,15 @@ def _dates(np: Any, pa: Any, pc: Any, table: Any, *, name: str, dated: Any) -> t
     if dated.any():
         rows = table.filter(pa.array(dated))
         for bound, column in ((lo, f"{name}_earliest"), (hi, f"{name}_latest")):
+            problem = None
             try:
                 bound[dated] = _days(np, pa, pc, rows[column], column)
             except _RowError as error:
                 mask = np.zeros(len(dated), dtype=bool)
                 mask[dated] = error.mask
-                raise InvalidValueError(error.template.format(rows=_rows(np, mask))) from None
+                problem = InvalidValueError(error.template.format(rows=_rows(np, mask)))
+            if problem is not None:
+                raise problem
         # Undated rows read as one day (day 0), so only dated rows can be named here.
         precision = np.where(dated, _precision(np, lo, hi, name), 0)
     return lo, hi, precision
@@ -92,18 +117,32 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
     np, pa, pc = _imports()
     table = read_table(source, _EPISODE_COLUMNS)
-    person, ids = _encode(np, pa, pc, _text(pa, pc, table["patient_id"]))
-    therapy_code, therapy_texts = _encode(np, pa, pc, _text(pa, pc, table["therapy"]))
+    check_schema(table, _EPISODE_KINDS)
+    person, ids = _ids(np, pa, pc, table["patient_id"], "patient_id")
+    therapy_text = _text(pa, pc, table["therapy"], "therapy")
+    blank = _mask(np, pc, pc.or_kleene(pc.is_null(therapy_text), pc.equal(therapy_text, "")))
+    if blank.any():
+        raise InvalidValueError(f"column therapy: blank at row(s) {_rows(np, blank)}")
+    therapy_code, therapy_texts = _encode(np, pa, pc, therapy_text)
+    unknown = [i for i, name in enumerate(therapy_texts) if name not in catalogue]
+    if unknown:
+        rows = np.isin(therapy_code, np.array(unknown, dtype=np.int32))
+        more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+        raise UnknownTherapyError(
+            f"column therapy: unknown therapy {quoted(therapy_texts[unknown[0]])}{more} at row(s) "
+            f"{_rows(np, rows)}"
+        )
     names_sorted = sorted({catalogue.get(str(name)).name for name in therapy_texts})
     name_code = {name: i for i, name in enumerate(names_sorted)}
     therapy = np.array([name_code[catalogue.get(str(n)).name] for n in therapy_texts] or [0])[therapy_code]
-    state_text = _text(pa, pc, table["stop_state"]).to_pylist()
-    unknown_states = sorted({s for s in state_text if s not in _STATES}, key=str)
-    if unknown_states:
+    state_code, state_texts = _encode(np, pa, pc, _text(pa, pc, table["stop_state"], "stop_state"))
+    known = np.array([_STATES.get(s, -1) if s is not None else -1 for s in state_texts] or [0], np.int64)
+    state = known[state_code]
+    if (state < 0).any():
         raise InvalidValueError(
-            f"column stop_state: {unknown_states[0]!r} is not one of 'date', 'ongoing', 'not recorded'"
+            "column stop_state: not one of 'date', 'ongoing', 'not recorded' at row(s) "
+            f"{_rows(np, state < 0)}"
         )
-    state = np.array([_STATES[s] for s in state_text], dtype=np.int64)
     start_lo = _days(np, pa, pc, table["start_earliest"], "start_earliest")
     start_hi = _days(np, pa, pc, table["start_latest"], "start_latest")
     start_prec = _precision(np, start_lo, start_hi, "start")
@@ -115,16 +154,23 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     n = len(state)
     sequence = np.zeros(n, dtype=np.int64)
     if "sequence" in table.column_names:
-        sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence")
+        sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence", low=1, high=MAX_SEQUENCE)
         # The source's order counts only when every episode of the patient carries one.
         missing = np.bincount(person[blank], minlength=len(ids))
         sequence = np.where(missing[person] == 0, sequence, 0)
     reasons = np.zeros(n, dtype=np.int64)
     if "reasons" in table.column_names:
-        reasons, _ = _encode(np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"]), ""))
+        reasons, reason_texts = _encode(
+            np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"], "reasons"), "")
+        )
+        _, bad = _reason_codes(reason_texts)
+        if bad:
+            rows = np.isin(reasons, np.array(bad, dtype=np.int32))
+            raise InvalidValueError(f"{reason_problem('reasons')} at row(s) {_rows(np, rows)}")
     edss = np.full(n, -1.0)
     if "edss" in table.column_names:
         edss = _numbers(np, pa, pc, table["edss"], "edss", missing=-1.0)
+        _check_edss(np, edss)
     stop_code = np.where(dated, 2, np.where(state == 2, 0, 1))  # not recorded < ongoing < a date
     edss_rank = np.unique(edss, return_inverse=True)[1].reshape(-1)
     return {
@@ -152,6 +198,22 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
             edss_rank,
         ),
     }
+
+
+def _check_edss(np: Any, edss: Any) -> None:
+    """Refuse by row EDSS values the object model refuses (``edss`` is -1 where blank)."""
+    refused = []
+    for value in np.unique(edss).tolist():
+        if value != -1.0:
+            try:
+                EDSS(value)
+            except InvalidValueError:  # EDSS's own rule, so that both paths refuse the same scores
+                refused.append(value)
+    if refused:
+        rows = np.isin(edss, np.array(refused)) | np.isnan(edss)
+        raise InvalidValueError(
+            f"column edss: not a score (0 or 1.0..10.0 in steps of 0.5) at row(s) {_rows(np, rows)}"
+        )
 
 
 def _in_timeline_order(np: Any, data: dict[str, Any], part: Any) -> Any:
@@ -205,7 +267,7 @@ def episode_transitions(
         data["stop_lo"],
         data["stop_hi"],
     )
-    id_array = pa.array(ids, pa.string())
+    id_array = ids
     names = pa.array(data["names"], pa.string())
     parts = []
     problems: list[str] = []
@@ -231,13 +293,14 @@ def episode_transitions(
         if found["contradiction"].any() or order_broken.any():
             bad = np.unique(p[pair[found["contradiction"] | order_broken]])
             problems.extend(
-                f"patient {ids[i]}: a later episode in sequence certainly starts first" for i in bad.tolist()
+                f"patient {_patient(ids[i].as_py())}: a later episode in sequence certainly starts first"
+                for i in bad.tolist()
             )
         if max_overlap_months is not None:
             different = ~found["restart"]
             refused = different & (found["ongoing"] | (found["gap_high"] < -max_overlap_months))
             problems.extend(
-                f"patient {ids[i]}: episodes overlap beyond {max_overlap_months} months "
+                f"patient {_patient(ids[i].as_py())}: episodes overlap beyond {max_overlap_months} months "
                 "(or an ongoing episode is followed by another therapy)"
                 for i in np.unique(p[pair[refused & ~order_broken]]).tolist()
             )
