@@ -527,13 +527,14 @@ def _id_column(np: Any, pa: Any, pc: Any, column: Any, name: str) -> tuple[Any, 
         column = pc.dictionary_encode(column)
     texts, blank, bad = _id_values(np, pa, pc, column.dictionary, name)
     indices = np.asarray(pc.fill_null(column.indices, -1).to_numpy(False), dtype=np.int64)
-    known = indices >= 0
-    bad_rows = known & bad[np.where(known, indices, 0)]
+    # A null row points past the distinct values, at a blank.
+    at = np.where(indices >= 0, indices, len(texts))
+    bad_rows = np.r_[bad, False][at]
     if bad_rows.any():
         raise InvalidValueError(
             f"column {name}: a patient id that is not text or a whole number at row(s) {_rows(np, bad_rows)}"
         )
-    blank_rows = ~known | (blank[np.where(known, indices, 0)] & known)
+    blank_rows = np.r_[blank, True][at]
     if blank_rows.any():
         raise InvalidValueError(f"column {name}: blank at row(s) {_rows(np, blank_rows)}")
     return indices, texts
