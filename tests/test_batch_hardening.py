@@ -82,14 +82,24 @@ def test_the_cli_names_a_ragged_row_without_quoting_it(
     assert not (tmp_path / "out").exists()
 
 
-def test_text_that_is_not_utf8_is_named_by_column_and_row(tmp_path: Path) -> None:
+def test_a_csv_file_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     rows = (
         f"{HEADER}P0,natalizumab,2010-01-01,2010-01-01,\n".encode()
         + b"P1,nat\xff\xfe,2010-01-01,2010-01-01,\n"
     )
     path.write_bytes(rows)
-    assert "column drug: text that is not UTF-8 at row(s) 2" == _refused(exposure_transitions, path)
+    assert "'x.csv': text that is not UTF-8 on line 3" == _refused(exposure_transitions, path)
+
+
+def test_a_ragged_row_that_is_not_utf8_reports_nothing_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pyarrow decodes a ragged row to hand it to the handler, and prints its failure to do so.
+    path = tmp_path / "x.csv"
+    path.write_bytes(f"{HEADER}P1,natalizumab,{DATE},2010-01-01,,".encode() + NOTE.encode() + b"\xc3\n")
+    assert "'x.csv': text that is not UTF-8 on line 2" == _refused(exposure_transitions, path)
+    assert ("", "") == capsys.readouterr()
 
 
 # -- 2. column types checked first ----------------------------------------------------------------

@@ -10,6 +10,7 @@ raised outside the ``except`` block so that no exception chain keeps the cell.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import os
@@ -63,6 +64,32 @@ def _unreadable(what: str) -> InvalidValueError:
     return InvalidValueError(what)
 
 
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming the line: checked before pyarrow parses it,
+    since pyarrow decodes a ragged row's text to pass it on, and reports a failure to do so
+    (with the row) on stderr."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, bad = 1, False
+    with path.open("rb") as file:
+        while block := file.read(1 << 24):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:  # .object is the whole block: only the offset is kept
+                line += block.count(b"\n", 0, max(exc.start - pending, 0))
+                bad = True
+            if bad:
+                break
+            line += block.count(b"\n")
+        else:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad = True
+    if bad:
+        raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
+
+
 def _read_csv(path: Path) -> pa.Table:
     """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted."""
     _, pa, _ = _imports()
@@ -77,10 +104,11 @@ def _read_csv(path: Path) -> pa.Table:
 
     if not path.is_file():
         raise FileNotFoundError(2, "no such file", str(path))
+    _check_utf8(path)
     failed = False
     try:
-        # The header alone, from the first block: its names type every column as binary, so that
-        # nothing is guessed and bad UTF-8 is found here, by row, not in pyarrow's conversion.
+        # The header alone, from the first block: its names type every column as text, so that
+        # nothing is guessed.
         with pacsv.open_csv(
             path,
             parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _: "skip"),
@@ -88,7 +116,7 @@ def _read_csv(path: Path) -> pa.Table:
         ) as reader:
             names = reader.schema.names
         if len(set(names)) == len(names):
-            types = {name: pa.binary() for name in names}
+            types = {name: pa.string() for name in names}
             table = pacsv.read_csv(
                 path,
                 parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
@@ -120,7 +148,7 @@ def _read_csv(path: Path) -> pa.Table:
             f"CSV row(s) {', '.join(shown)}{more}: not as many cells as the header has columns "
             "(rows count from 1 after the header, blank lines not counted)"
         )
-    return pa.table({name: _utf8(table[name], name) for name in names})
+    return table
 
 
 def _from_pandas(pa: Any, frame: Any) -> pa.Table:
