@@ -288,11 +288,16 @@ def check_schema(table: Any, kinds: dict[str, str]) -> None:
 
 
 def _plain(pa: Any, pc: Any, column: Any) -> Any:
-    """The column without its dictionary encoding, one chunk at most."""
+    """The column without its dictionary encoding or view layout, one chunk at most."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
+    # Views have few kernels (no take, no filter): the plain layout instead.
+    if pa.types.is_string_view(column.type):
+        column = column.cast(pa.string())
+    elif pa.types.is_binary_view(column.type):
+        column = column.cast(pa.binary())
     return column
 
 
@@ -303,10 +308,7 @@ def _utf8(column: Any, name: str) -> Any:
     if pa.types.is_null(column.type):
         return pa.nulls(len(column), pa.string())
     if not (pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)):
-        if pa.types.is_binary_view(column.type) or pa.types.is_string_view(column.type):
-            column = pc.cast(column, pa.binary() if pa.types.is_binary_view(column.type) else pa.string())
-        if not pa.types.is_binary(column.type):
-            return column
+        return column
     target = pa.large_string() if pa.types.is_large_binary(column.type) else pa.string()
     converted = None
     with contextlib.suppress(pa.ArrowException, ValueError):  # not UTF-8: found by row below

@@ -20,6 +20,7 @@ from dmt_timeline.batch._columns import (
     _mask,
     _numbers,
     _patient,
+    _plain,
     _RowError,
     _rows,
     _text,
@@ -97,11 +98,11 @@ def _dates(np: Any, pa: Any, pc: Any, table: Any, *, name: str, dated: Any) -> t
     hi = np.zeros(len(dated), dtype=np.int64)
     precision = np.zeros(len(dated), dtype=np.int64)
     if dated.any():
-        rows = table.filter(pa.array(dated))
+        keep = pa.array(dated)
         for bound, column in ((lo, f"{name}_earliest"), (hi, f"{name}_latest")):
             problem = None
             try:
-                bound[dated] = _days(np, pa, pc, rows[column], column)
+                bound[dated] = _days(np, pa, pc, _plain(pa, pc, table[column]).filter(keep), column)
             except _RowError as error:
                 mask = np.zeros(len(dated), dtype=bool)
                 mask[dated] = error.mask
