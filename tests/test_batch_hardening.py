@@ -162,6 +162,23 @@ def test_an_all_null_therapy_column_is_named_as_blank() -> None:
     assert message.startswith("column therapy: blank at row(s) 1, 2")
 
 
+def test_an_all_null_stop_state_column_is_named_by_row() -> None:
+    table = episodes_table(synthetic_cohort(3, seed=1)).to_arrow()
+    column = table.schema.get_field_index("stop_state")
+    message = _refused(episode_transitions, table.set_column(column, "stop_state", pa.nulls(table.num_rows)))
+    assert message.startswith("column stop_state: not one of 'date', 'ongoing', 'not recorded' at row(s) 1")
+
+
+@pytest.mark.parametrize("where", ["table", "parquet"])
+def test_a_column_given_twice_is_named(where: str, tmp_path: Path) -> None:
+    table = _exposures().append_column("start", pa.array([NOTE, NOTE]))
+    source: Any = table
+    if where == "parquet":
+        source = tmp_path / "twice.parquet"
+        pq.write_table(table, source)
+    assert "table: column(s) start given more than once" == _refused(exposure_transitions, source)
+
+
 def test_an_unknown_therapy_in_an_episodes_table_is_named_by_row() -> None:
     table = episodes_table(synthetic_cohort(3, seed=1)).to_arrow()
     therapies = table["therapy"].to_pylist()

@@ -277,7 +277,10 @@ def check_schema(table: Any, kinds: dict[str, str]) -> None:
     _, pa, _ = _imports()
     problems = []
     for name, kind in kinds.items():
-        if name not in table.column_names:
+        held = table.column_names.count(name)
+        if held > 1:
+            problems.append(f"table: column(s) {name} given more than once")
+        if held != 1:
             continue
         found = table.schema.field(name).type
         values = found.value_type if pa.types.is_dictionary(found) else found
@@ -498,16 +501,19 @@ def _patient(text: str) -> str:
 
 
 def _encode(np: Any, pa: Any, pc: Any, column: Any) -> tuple[Any, list[Any]]:
-    """Codes into the sorted distinct values (so that code order is value order)."""
+    """Codes into the sorted distinct values (so that code order is value order); a null is
+    a last value, None."""
     encoded = pc.dictionary_encode(column)
     if hasattr(encoded, "combine_chunks"):
         encoded = encoded.combine_chunks()
     values = encoded.dictionary
     order = np.asarray(pc.sort_indices(values).to_numpy(False), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int32)  # int32 codes: half the memory of int64
+    rank = np.empty(len(order) + 1, dtype=np.int32)  # int32 codes: half the memory of int64
     rank[order] = np.arange(len(order), dtype=np.int32)
-    codes = rank[np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(False))]
-    return codes, values.take(pa.array(order)).to_pylist()
+    rank[-1] = len(order)
+    codes = rank[np.asarray(pc.fill_null(encoded.indices, len(order)).to_numpy(False), dtype=np.int64)]
+    texts = values.take(pa.array(order, pa.int64())).to_pylist()
+    return codes, ([*texts, None] if encoded.null_count else texts)
 
 
 def _id_values(np: Any, pa: Any, pc: Any, values: Any, name: str) -> tuple[Any, Any, Any]:

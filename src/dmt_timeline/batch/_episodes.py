@@ -253,8 +253,12 @@ def episode_transitions(
         earlier episode is ongoing), ``grace_months``.
 
     Raises:
-        InvalidValueError: naming the column and rows of bounds that are no partial date, a
-            stop certainly before its start, an unknown stop state or therapy.
+        InvalidValueError: naming the column and its expected type when a column's type is not
+            one it may have (checked first); naming the column and rows of bounds that are no
+            partial date or outside the object model's years, a stop certainly before its
+            start, an unknown stop state, a blank therapy, stop reasons, an EDSS or a sequence
+            the object model refuses.
+        UnknownTherapyError: naming a therapy the catalogue does not know, with its rows.
         TimelineError: listing the patients whose history cannot be a timeline (as
             :meth:`~dmt_timeline.Timeline.of`), unless ``max_overlap_months`` is None.
     """

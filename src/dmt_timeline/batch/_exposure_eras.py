@@ -117,8 +117,13 @@ def exposure_transitions(
             table has been read, then after each partition of patients.
 
     Raises:
-        InvalidValueError: naming the column and rows of blank ids or drugs, dates that are
-            not whole dates, ends before starts, unknown stop reasons.
+        InvalidValueError: naming the column and its expected type when a column's type is not
+            one it may have (checked first); naming the column and rows of blank ids or
+            drugs, ids that are not text or whole numbers (read by the rule of
+            :func:`dmt_timeline.ids.patient_id`), dates that are not whole dates or outside the
+            object model's years, ends before starts, unknown stop reasons; naming the rows of
+            a CSV file with more or fewer cells than its header, or the line of text that is
+            not UTF-8. No message quotes a cell.
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
     """
     np, pa, _ = _imports()

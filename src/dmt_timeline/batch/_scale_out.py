@@ -127,6 +127,11 @@ def dask_exposure_transitions(
         The same tables as one :func:`exposure_transitions` over the whole table, in patient
         order. A patient split across files would be two patients' worth of eras: the files
         must partition by patient.
+
+    Raises:
+        InvalidValueError: a problem of a file, named with the file (rows count within it).
+        UnknownTherapyError: listing the unknown drugs of every file with their counts, unless
+            ``skip_unknown`` is passed.
     """
     files = sorted(Path(paths).glob("*.parquet")) if isinstance(paths, str | os.PathLike) else paths
     if options.get("output", "arrow") != "arrow":

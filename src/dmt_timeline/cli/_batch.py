@@ -228,7 +228,14 @@ counts of episodes and of transitions by kind. --quiet silences them; errors sti
 
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
-processes; progress then reports these stages, not patients.
+processes; progress then reports these stages, not patients, and a problem in the table is
+named by its row in the partition file named.
+
+outputs: every table is written under a temporary name in OUTDIR and renamed into place once
+all are written, so a failed or interrupted run (Ctrl-C exits with status 130) leaves OUTDIR
+as it was. Files replaced are named on stderr; an output name that is a link is replaced,
+not written through; a transfers file of an earlier run is removed (and said) when
+--transfers is not given. Problems in the table are named by column and row, never quoted.
 """
 
 
