@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmt_timeline.batch._columns import _patient as _named
 from dmt_timeline.batch._latencies import episode_latencies
+from dmt_timeline.batch._patient_ids import _patient as _named
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.errors import InvalidValueError, TimelineError

@@ -1,7 +1,7 @@
-"""Reading tables into integer columns, with numpy and pyarrow imported on use.
+"""Columns into integer arrays, with numpy and pyarrow imported on use.
 
-A table from pyarrow, pandas, Parquet or CSV; dates as days since 1970-01-01; text as codes
-into its sorted distinct values; problems named by column and row, never by a cell's text.
+Dates as days since 1970-01-01; text as codes into its sorted distinct values; problems named
+by column and row, never by a cell's text.
 
 Every column is checked against the types it may have before any value is read, and every
 error of pyarrow or numpy that could quote a cell is replaced here by the library's own,
@@ -10,22 +10,14 @@ raised outside the ``except`` block so that no exception chain keeps the cell.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import functools
-import os
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from dmt_timeline.dates import MAX_YEAR, MIN_YEAR
-from dmt_timeline.errors import QUOTE_LIMIT, InvalidValueError, quoted
-from dmt_timeline.ids import patient_id
+from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.io._frames import TABLES_EXTRA
-
-if TYPE_CHECKING:
-    import pyarrow as pa
-
 
 _PROBLEMS_SHOWN: Final = 10
 
@@ -55,172 +47,6 @@ def _whitespace() -> str:
 
 def _trim(pc: Any, column: Any) -> Any:
     return pc.utf8_trim(column, characters=_whitespace())
-
-
-# -- reading a source ---------------------------------------------------------------------------
-
-
-def _unreadable(what: str) -> InvalidValueError:
-    return InvalidValueError(what)
-
-
-def _check_utf8(path: Path) -> None:
-    """Refuse a file that is not UTF-8, naming the line: checked before pyarrow parses it,
-    since pyarrow decodes a ragged row's text to pass it on, and reports a failure to do so
-    (with the row) on stderr."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line, bad = 1, False
-    with path.open("rb") as file:
-        while block := file.read(1 << 24):
-            pending = len(decoder.getstate()[0])
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:  # .object is the whole block: only the offset is kept
-                line += block.count(b"\n", 0, max(exc.start - pending, 0))
-                bad = True
-            if bad:
-                break
-            line += block.count(b"\n")
-        else:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                bad = True
-    if bad:
-        raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
-
-
-def _read_csv(path: Path) -> pa.Table:
-    """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted."""
-    _, pa, _ = _imports()
-    import pyarrow.csv as pacsv  # noqa: PLC0415
-
-    ragged: list[tuple[int | None, int, int]] = []
-
-    def invalid_row(row: Any) -> str:
-        # Only the counts and the number are kept: row.text is the whole row.
-        ragged.append((row.number, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    _check_utf8(path)
-    failed = False
-    try:
-        # The header alone, from the first block: its names type every column as text, so that
-        # nothing is guessed.
-        with pacsv.open_csv(
-            path,
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _: "skip"),
-            convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
-        ) as reader:
-            names = reader.schema.names
-        if len(set(names)) == len(names):
-            types = {name: pa.string() for name in names}
-            table = pacsv.read_csv(
-                path,
-                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
-                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-            )
-    except (pa.ArrowException, ValueError, UnicodeError):  # ArrowInvalid quotes the row it stopped at
-        failed = True
-    if failed:
-        raise _unreadable(f"{quoted(path.name)}: cannot be read as a CSV table")
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidValueError(f"CSV header: column(s) {', '.join(map(quoted, twice))} given more than once")
-    if ragged:
-        if any(number is None for number, _, _ in ragged):
-            # Numbers are known only when the file is read in one thread: read it again so.
-            ragged.clear()
-            pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(use_threads=False),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
-                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-            )
-        shown = [
-            f"{number - 1 if number is not None else '?'} ({actual} cells, not {expected})"
-            for number, expected, actual in ragged[:_PROBLEMS_SHOWN]
-        ]
-        more = f" and {len(ragged) - _PROBLEMS_SHOWN} more" if len(ragged) > _PROBLEMS_SHOWN else ""
-        raise InvalidValueError(
-            f"CSV row(s) {', '.join(shown)}{more}: not as many cells as the header has columns "
-            "(rows count from 1 after the header, blank lines not counted)"
-        )
-    return table
-
-
-def _from_pandas(pa: Any, frame: Any) -> pa.Table:
-    """A pandas DataFrame as an Arrow table; a column Arrow cannot hold is named, not quoted."""
-    columns = [str(name) for name in frame.columns]
-    if len(set(columns)) != len(columns):
-        raise InvalidValueError("table: a column name given more than once")
-    bad = None
-    arrays = {}
-    for name, label in zip(columns, frame.columns, strict=True):
-        try:
-            arrays[name] = pa.array(frame[label], from_pandas=True)
-        except (pa.ArrowException, ValueError, TypeError, OverflowError):  # their messages quote a cell
-            bad = name
-            break
-    if bad is not None:
-        raise InvalidValueError(f"column {quoted(bad)}: values of mixed or unsupported types")
-    return pa.table(arrays)
-
-
-def _parquet(path: Path, names: tuple[str, ...] | None, optional: tuple[str, ...]) -> pa.Table:
-    _, pa, _ = _imports()
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    table = None
-    try:
-        present = set(pq.read_schema(path).names)
-        wanted = None if names is None else [n for n in (*names, *optional) if n in present]
-        table = pq.read_table(path, columns=wanted)
-    except (pa.ArrowException, ValueError, UnicodeError):  # a damaged file: say so, quote nothing
-        pass
-    if table is None:
-        raise _unreadable(f"{quoted(path.name)}: cannot be read as a Parquet table")
-    return table
-
-
-def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()) -> pa.Table:
-    """A pyarrow Table from a pyarrow Table, a pandas DataFrame, or a Parquet or CSV path.
-
-    ``names`` must be present; from Parquet only ``names`` and ``optional`` are read.
-
-    CSV text is read as text (no type guessing); dates are parsed later, strictly. A CSV row
-    with more or fewer cells than the header, text that is not UTF-8 and a file pyarrow cannot
-    read are refused with :class:`~dmt_timeline.errors.InvalidValueError` naming the rows, never
-    quoting them.
-    """
-    _, pa, _ = _imports()
-    if isinstance(source, pa.Table):
-        table = source
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        table = _read_csv(path) if path.suffix.lower() == ".csv" else _parquet(path, names, optional)
-    elif hasattr(source, "to_arrow") and not hasattr(source, "iloc"):
-        table = source.to_arrow()
-        if not isinstance(table, pa.Table):
-            raise InvalidValueError("source: to_arrow() did not give a pyarrow Table")
-    elif hasattr(source, "iloc") and hasattr(source, "columns"):
-        table = _from_pandas(pa, source)
-    else:
-        raise InvalidValueError(
-            f"source: expected a pyarrow Table, a pandas DataFrame or a path, not {type(source).__name__}"
-        )
-    if names is not None:
-        missing = [n for n in names if n not in table.column_names]
-        if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
-        twice = [n for n in (*names, *optional) if table.column_names.count(n) > 1]
-        if twice:
-            raise InvalidValueError(f"table: column(s) {', '.join(twice)} given more than once")
-    return table
 
 
 # -- types ------------------------------------------------------------------------------------
@@ -492,11 +318,6 @@ def _days(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
     return days.astype(np.int32)
 
 
-def _patient(text: str) -> str:
-    """A patient id as messages name it: as written when plain, else escaped and capped."""
-    return text if text.isprintable() and "'" not in text and len(text) <= QUOTE_LIMIT else quoted(text)
-
-
 # -- codes ------------------------------------------------------------------------------------
 
 
@@ -514,87 +335,3 @@ def _encode(np: Any, pa: Any, pc: Any, column: Any) -> tuple[Any, list[Any]]:
     codes = rank[np.asarray(pc.fill_null(encoded.indices, len(order)).to_numpy(False), dtype=np.int64)]
     texts = values.take(pa.array(order, pa.int64())).to_pylist()
     return codes, ([*texts, None] if encoded.null_count else texts)
-
-
-def _id_values(np: Any, pa: Any, pc: Any, values: Any, name: str) -> tuple[Any, Any, Any]:
-    """Distinct values of an id column as :func:`dmt_timeline.ids.patient_id` reads them:
-    the ids (text), which are blank, which are not ids."""
-    blank = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    bad = np.zeros(len(values), dtype=bool)
-    if pa.types.is_integer(values.type):
-        texts = values.cast(pa.string())  # decimal digits, as str(int)
-    elif pa.types.is_floating(values.type):
-        # Floats are rare as ids (pandas' integers with gaps): the rule itself, value by value.
-        found: list[str | None] = []
-        for i, value in enumerate(values.to_pylist()):
-            if value is None:
-                found.append(None)
-                continue
-            text = None
-            try:
-                text = patient_id(value)
-            except ValueError:  # its message quotes the value
-                bad[i] = True
-            found.append(text)
-        texts = pa.array(found, pa.string())
-    else:
-        texts = _text(pa, pc, values, name)
-        blank |= _mask(np, pc, pc.equal(texts, ""))
-    return texts, blank, bad
-
-
-def _id_column(np: Any, pa: Any, pc: Any, column: Any, name: str) -> tuple[Any, Any]:
-    """Per row, an index into ids (text, by the rule of :func:`dmt_timeline.ids.patient_id`),
-    and the ids; blank ids and values that are no id refused by row.
-
-    A dictionary-encoded column (Parquet read with ``read_dictionary``) is read through its
-    dictionary, without decoding one text per row.
-    """
-    if isinstance(column, pa.ChunkedArray):
-        if pa.types.is_dictionary(column.type):
-            column = column.unify_dictionaries()
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    plain_text = (pa.string(), pa.large_string())
-    if pa.types.is_dictionary(column.type) and column.type.value_type not in plain_text:
-        column = column.dictionary_decode()  # rare: bad UTF-8 is then named by row below
-    if not pa.types.is_dictionary(column.type):
-        if _is_text(pa, column.type):
-            column = _utf8(column, name)
-        column = pc.dictionary_encode(column)
-    texts, blank, bad = _id_values(np, pa, pc, column.dictionary, name)
-    indices = np.asarray(pc.fill_null(column.indices, -1).to_numpy(False), dtype=np.int64)
-    # A null row points past the distinct values, at a blank.
-    at = np.where(indices >= 0, indices, len(texts))
-    bad_rows = np.r_[bad, False][at]
-    if bad_rows.any():
-        raise InvalidValueError(
-            f"column {name}: a patient id that is not text or a whole number at row(s) {_rows(np, bad_rows)}"
-        )
-    blank_rows = np.r_[blank, True][at]
-    if blank_rows.any():
-        raise InvalidValueError(f"column {name}: blank at row(s) {_rows(np, blank_rows)}")
-    return indices, texts
-
-
-def _ids(np: Any, pa: Any, pc: Any, column: Any, name: str) -> tuple[Any, Any]:
-    """Codes of an id column into its sorted distinct ids (an Arrow string array), by the rule
-    of :func:`dmt_timeline.ids.patient_id`; blanks and values that are no id refused by row."""
-    indices, texts = _id_column(np, pa, pc, column, name)
-    # Values that differ may be one id ("P1" and " P1"; 1 and 1.0): encode the ids again.
-    again = pc.dictionary_encode(texts)
-    values = again.dictionary
-    order = np.asarray(pc.sort_indices(values).to_numpy(False), dtype=np.int64)
-    rank = np.empty(max(len(order), 1), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    to_rank = rank[np.asarray(pc.fill_null(again.indices, 0).to_numpy(False), dtype=np.int64)]
-    codes = to_rank[indices].astype(np.int32) if len(indices) else np.zeros(0, dtype=np.int32)
-    return codes, values.take(pa.array(order, pa.int64()))
-
-
-def _id_codes(np: Any, pa: Any, pc: Any, column: Any, *, name: str, ids: Any) -> Any:
-    """Codes of an id column into ``ids`` (-1 for an id not among them)."""
-    indices, texts = _id_column(np, pa, pc, column, name)
-    found = np.asarray(pc.fill_null(pc.index_in(texts, value_set=ids), -1).to_numpy(False), dtype=np.int64)
-    if not len(indices):
-        return np.zeros(0, dtype=np.int64)
-    return found[indices]

@@ -15,21 +15,20 @@ from dmt_timeline.batch._columns import (
     WHOLE,
     _days,
     _encode,
-    _ids,
     _imports,
     _mask,
     _numbers,
-    _patient,
     _plain,
     _RowError,
     _rows,
     _text,
     _whole,
     check_schema,
-    read_table,
 )
 from dmt_timeline.batch._exposure_table import _reason_codes, reason_problem
 from dmt_timeline.batch._partitions import _partitions
+from dmt_timeline.batch._patient_ids import _ids, _patient
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted

@@ -9,19 +9,9 @@ from typing import Any, Final
 
 import attrs
 
-from dmt_timeline.batch._columns import (
-    DATE,
-    ID,
-    TEXT,
-    _days,
-    _ids,
-    _imports,
-    _RowError,
-    _rows,
-    _text,
-    check_schema,
-    read_table,
-)
+from dmt_timeline.batch._columns import DATE, ID, TEXT, _days, _imports, _RowError, _rows, _text, check_schema
+from dmt_timeline.batch._patient_ids import _ids
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.exposures import ExposureColumns
 from dmt_timeline.model import SwitchReason, parse_reasons

@@ -12,17 +12,16 @@ from dmt_timeline.batch._columns import (
     ID,
     TEXT,
     WHOLE,
-    _id_codes,
     _imports,
-    _patient,
     _rows,
     _text,
     _whole,
     check_schema,
-    read_table,
 )
 from dmt_timeline.batch._episodes import _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
+from dmt_timeline.batch._patient_ids import _id_codes, _patient
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue

@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dmt_timeline.batch._columns import ID, _ids, _imports, check_schema, read_table
+from dmt_timeline.batch._columns import ID, _imports, check_schema
 from dmt_timeline.batch._exposure_eras import exposure_transitions, unknown_drugs
+from dmt_timeline.batch._patient_ids import _ids
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, quoted
 
