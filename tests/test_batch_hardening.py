@@ -378,6 +378,20 @@ def test_workers_report_every_partitions_unknown_drugs_cleanly(
     assert "Compute Failed" not in err + caplog.text
 
 
+def test_workers_name_a_bad_cell_by_its_row_in_the_table_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    table = synthetic_exposures(40, seed=4)
+    ends = table["end"].to_pylist()
+    ends[-3] = dt.date(1850, 1, 1)
+    path = tmp_path / "exposures.parquet"
+    pq.write_table(table.set_column(table.schema.get_field_index("end"), "end", pa.array(ends)), path)
+    assert 1 == main(["batch", str(path), "-o", str(tmp_path / "out"), "-q", "--workers", "2"])
+    expected = f"dmt-timeline: column end: year outside 1900..2100 at row(s) {table.num_rows - 2}\n"
+    assert expected == capsys.readouterr().err
+
+
 # -- 7. Ctrl-C -----------------------------------------------------------------------------------------
 
 

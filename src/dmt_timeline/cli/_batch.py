@@ -14,7 +14,7 @@ from typing import Any
 
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
 from dmt_timeline.cli._common import DASK_EXTRA, PROG, TABLES_EXTRA, non_negative, positive
-from dmt_timeline.errors import DmtTimelineError, UnknownTherapyError
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
 
 PROGRESS_SECONDS: float = 5.0
 """The least time between two progress lines (the first and the last always show)."""
@@ -118,6 +118,7 @@ def _write_all(tables: dict[str, Any], out: Path, fmt: str) -> list[Path]:
 
 def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[str, Any]) -> Any:
     from dmt_timeline.batch import (  # noqa: PLC0415 - the tables extra, only when asked
+        BATCH_COLUMNS,
         dask_exposure_transitions,
         exposure_transitions,
         partition_by_patient,
@@ -133,11 +134,25 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         files = partition_by_patient(args.exposures, folder, partitions=4 * args.workers)
         progress.say(f"partitioned by patient into {len(files)} Parquet files")
         cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is not fully typed
-            n_workers=args.workers, threads_per_worker=1, dashboard_address=None, silence_logs=40
+            # ":0": any free port, so that another cluster on the machine (8787) is no clash.
+            n_workers=args.workers,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=40,
         )
+        problem = None
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             progress.say(f"running {len(files)} tasks on {args.workers} local Dask workers")
-            return dask_exposure_transitions(folder, client=client, **options)
+            try:
+                return dask_exposure_transitions(folder, client=client, **options)
+            except InvalidValueError as exc:  # the library's own: named by its row in a part file
+                problem = exc
+    # Name the problem by its row in the table given, not in a temporary part file: the
+    # single-process reader finds it there (only now, so a good table is read once).
+    from dmt_timeline.batch._exposure_table import _read_exposures  # noqa: PLC0415
+
+    _read_exposures(args.exposures, BATCH_COLUMNS)
+    raise problem
 
 
 def _selector(text: str) -> Therapy | TherapyClass:
@@ -228,8 +243,7 @@ counts of episodes and of transitions by kind. --quiet silences them; errors sti
 
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
-processes; progress then reports these stages, not patients, and a problem in the table is
-named by its row in the partition file named.
+processes; progress then reports these stages, not patients.
 
 outputs: every table is written under a temporary name in OUTDIR and renamed into place once
 all are written, so a failed or interrupted run (Ctrl-C exits with status 130) leaves OUTDIR
