@@ -152,6 +152,7 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
     from dmt_timeline.batch._exposure_table import _read_exposures  # noqa: PLC0415
 
     _read_exposures(args.exposures, BATCH_COLUMNS)
+    assert problem is not None  # the cluster returned otherwise
     raise problem
 
 
