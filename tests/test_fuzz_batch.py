@@ -178,7 +178,8 @@ def columns(draw: st.DrawFn, n: int, *, named: bool = False) -> Any:
     """One Arrow column of ``n`` rows, of any of :data:`TYPES`, nulls included; with ``named``,
     no sentinel in it."""
     _, values, build = draw(st.sampled_from(TYPES))
-    cells = draw(st.lists(st.one_of(st.none(), values), min_size=n, max_size=n))
+    cell = st.one_of(st.none(), values) if draw(st.booleans()) else values  # half the columns null-free
+    cells = draw(st.lists(cell, min_size=n, max_size=n))
     cells = [None if isinstance(c, decimal.Decimal) and not c.is_finite() else c for c in cells]
     return build([_clean(c) for c in cells] if named else cells)
 
