@@ -16,6 +16,7 @@ from dmt_timeline.batch._latencies import episode_latencies
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.errors import InvalidValueError, TimelineError
+from dmt_timeline.errors import quoted as _named
 from dmt_timeline.io.tables import (
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
@@ -103,9 +104,9 @@ def test_episode_latencies_agree_with_the_object_model(
         _batch(cohort, partition_size=partition_size, **options)
     message = str(from_batch.value)
     assert message.startswith(f"{len(failing)} patient(s) without a latency")
-    named = {p.id for p in cohort if f"patient {p.id}: " in message}
+    named = {p.id for p in cohort if f"patient {_named(p.id)}: " in message}
     assert failing <= named
-    assert f"patient {next(iter(failing & named))}: " in message
+    assert f"patient {_named(next(iter(failing & named)))}: " in message
     assert any(f"patient {i}: " in str(from_objects.value) for i in failing)
 
 

@@ -16,7 +16,7 @@ from dmt_timeline.batch._partitions import _order, _partitions
 from dmt_timeline.batch._results import _EMPTY_EPISODES, _EMPTY_TRANSITIONS, BatchResult, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.eras import persistence_window
-from dmt_timeline.errors import UnknownTherapyError
+from dmt_timeline.errors import UnknownTherapyError, quoted
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, ExposureColumns
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, check_grace_months
 
@@ -34,11 +34,16 @@ def _therapies(
             if count:
                 unknown.append((str(drug), int(count)))
     if unknown and not skip_unknown:
-        raise UnknownTherapyError(
-            "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
-            "or extend the catalogue): " + "; ".join(f"{drug!r} x{n}" for drug, n in sorted(unknown))
-        )
+        raise unknown_drugs(unknown)
     return found, tuple(sorted(unknown))
+
+
+def unknown_drugs(unknown: list[tuple[str, int]]) -> UnknownTherapyError:
+    """The error for exposures of drugs the catalogue does not know, each with its count."""
+    return UnknownTherapyError(
+        "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
+        "or extend the catalogue): " + "; ".join(f"{quoted(drug)} x{n}" for drug, n in sorted(unknown))
+    )
 
 
 def _eras(exposures: _Exposures, rows: Any, therapy: Any, window_of: Any) -> dict[str, Any]:
@@ -112,8 +117,13 @@ def exposure_transitions(
             table has been read, then after each partition of patients.
 
     Raises:
-        InvalidValueError: naming the column and rows of blank ids or drugs, dates that are
-            not whole dates, ends before starts, unknown stop reasons.
+        InvalidValueError: naming the column and its expected type when a column's type is not
+            one it may have (checked first); naming the column and rows of blank ids or
+            drugs, ids that are not text or whole numbers (read by the rule of
+            :func:`dmt_timeline.ids.patient_id`), dates that are not whole dates or outside the
+            object model's years, ends before starts, unknown stop reasons; naming the rows of
+            a CSV file with more or fewer cells than its header, or the line of text that is
+            not UTF-8. No message quotes a cell.
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
     """
     np, pa, _ = _imports()
