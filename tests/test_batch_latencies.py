@@ -107,7 +107,7 @@ def test_episode_latencies_agree_with_the_object_model(
     named = {p.id for p in cohort if f"patient {_named(p.id)}: " in message}
     assert failing <= named
     assert f"patient {_named(next(iter(failing & named)))}: " in message
-    assert any(f"patient {i}: " in str(from_objects.value) for i in failing)
+    assert any(f"patient {_named(i)}: " in str(from_objects.value) for i in failing)
 
 
 def _patient(
@@ -160,7 +160,7 @@ def test_rows_of_patients_in_any_order_give_the_same_answer() -> None:
 def test_no_response_and_no_follow_up_is_refused_naming_the_patients() -> None:
     patient = _patient(follow_up=None)
     with pytest.raises(
-        TimelineError, match=r"^1 patient\(s\) without a latency: patient P1: no psoriasis response"
+        TimelineError, match=r"^1 patient\(s\) without a latency: patient 'P1': no psoriasis response"
     ):
         _batch([patient], index="natalizumab")
 
