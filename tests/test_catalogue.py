@@ -234,7 +234,7 @@ def test_a_catalogue_is_built_from_therapies() -> None:
     [
         (C.ANTI_CD20, {"ocrelizumab", "ofatumumab", "ublituximab", "rituximab"}),
         (C.S1P_MODULATOR, {"fingolimod", "siponimod", "ozanimod", "ponesimod"}),
-        (C.FUMARATE, {"dimethyl fumarate", "diroximel fumarate"}),
+        (C.FUMARATE, {"dimethyl fumarate", "diroximel fumarate", "monomethyl fumarate"}),
         (
             C.INTERFERON_BETA,
             {"interferon beta", "interferon beta-1a", "interferon beta-1b", "peginterferon beta-1a"},
