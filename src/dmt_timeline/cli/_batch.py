@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
     ext = "csv" if fmt == "csv" else "parquet"
     out = Path(args.output)
     progress = _Progress(quiet=args.quiet)
-    options: dict[str, Any] = {"partition_size": args.chunk_size, "skip_unknown": args.skip_unknown}
+    options: dict[str, Any] = {
+        "partition_size": args.chunk_size,
+        "skip_unknown": args.skip_unknown,
+        "era_mode": args.era_mode,
+    }
     if args.window_days is not None:
         options["persistence_days"] = args.window_days
     try:
@@ -206,7 +210,16 @@ def register(sub: Any) -> None:
         metavar="N",
         help=(
             "persistence window in days (default: 30); a therapy's dosing interval in the catalogue "
-            "wins when longer"
+            "wins when longer (except with --era-mode omop)"
+        ),
+    )
+    command.add_argument(
+        "--era-mode",
+        choices=("catalogue", "omop"),
+        default="catalogue",
+        help=(
+            "catalogue (default): windows widened to each therapy's dosing interval; "
+            "omop: one window for every drug, giving OMOP's drug_era"
         ),
     )
     command.add_argument(
