@@ -8,6 +8,7 @@ holds), so that every ingredient is an era of its own as in drug_era.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from importlib import util
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,44 @@ def test_eunomias_gap_days_are_etl_synthea_s_not_omop_s(eunomia: Any) -> None:
 def test_the_reader_reports_what_it_left_out(read: OmopRead) -> None:
     # Eunomia's vaccines (CVX) have no RxNorm ingredient; nothing is dropped by the row filters.
     assert ((), 25710, ()) == (read.dropped, read.no_ingredient, read.other_ingredients)
+
+
+def _postgres_copy(eunomia: Any, dsn: str, schema: str) -> None:
+    """Eunomia's tables the reader needs, copied into a PostgreSQL schema (upper-case names)."""
+    import psycopg  # noqa: PLC0415
+
+    tables = ("DRUG_EXPOSURE", "CONCEPT", "CONCEPT_ANCESTOR", "OBSERVATION_PERIOD")
+    types = {
+        "BIGINT": "BIGINT",
+        "DATE": "DATE",
+        "VARCHAR": "TEXT",
+        "INTEGER": "INTEGER",
+        "DOUBLE": "DOUBLE PRECISION",
+    }
+    with psycopg.connect(dsn, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        for table in tables:
+            columns = [
+                (c[0], types.get(c[1], "TEXT")) for c in eunomia.execute(f"DESCRIBE {table}").fetchall()
+            ]
+            definition = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+            cursor.execute(f'CREATE TABLE {schema}."{table}" ({definition})')
+            with cursor.copy(f'COPY {schema}."{table}" FROM STDIN') as copy:
+                for row in eunomia.execute(f"SELECT * FROM {table}").fetchall():
+                    copy.write_row(row)
+
+
+def test_omop_mode_on_eunomia_in_postgresql_gives_the_same_eras(eunomia: Any, read: OmopRead) -> None:
+    from tests.test_io_omop import _postgres_dsn  # noqa: PLC0415 - one rule for skipping
+
+    dsn = _postgres_dsn()
+    import psycopg  # noqa: PLC0415
+
+    schema = f"eunomia_{uuid.uuid4().hex[:12]}"
+    try:
+        _postgres_copy(eunomia, dsn, schema)
+        in_postgres = read_omop(dsn, schema=schema, catalogue=read.catalogue)
+        assert _ours(read) == _ours(in_postgres)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
