@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests import omop_cdm
-from tests.leaks import assert_own_error
-from tests.omop_cdm import D, Row, exposure
 
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 from dmt_timeline.io.omop import EndDateRule, OmopRead, read_omop
 from dmt_timeline.model import Condition, SwitchReason
+from tests import omop_cdm
+from tests.leaks import assert_own_error
+from tests.omop_cdm import D, Row, exposure
 
 duckdb = pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
@@ -361,6 +361,7 @@ def test_an_open_duckdb_connection_is_read_and_left_open() -> None:
         (lambda p: read_omop(p / "cdm.duckdb", start="2020"), "is not a whole date"),
         (lambda p: read_omop(p / "cdm.duckdb", end_date_rule="guess"), "is not one of"),
         (lambda p: read_omop(p / "cdm.duckdb", schema="nowhere"), "holds no table"),
+        (lambda p: read_omop("postgresql://u:Jane-Roe-0917@127.0.0.1:1/x"), "cannot connect"),
         (
             lambda p: read_omop(p / "cdm.duckdb").episodes(era_mode="omop", windows={"natalizumab": 60}),
             "one persistence",

@@ -77,6 +77,12 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         partition_by_patient,
     )
 
+    if args.omop is not None:
+        from dmt_timeline.io.omop import read_omop  # noqa: PLC0415 - the omop extra, only when asked
+
+        read = read_omop(args.omop, schema=args.omop_schema, end_date_rule=args.end_date_rule)
+        progress.say(f"read {read.exposures.num_rows} MS drug exposures from the CDM")
+        return read.transitions(progress=progress, **options)
     if args.workers == 1:
         return exposure_transitions(args.exposures, progress=progress, **options)
     try:
@@ -114,8 +120,14 @@ def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episode
 
 
 def run(args: argparse.Namespace) -> int:
-    source = Path(args.exposures)
-    if not source.is_file():
+    if (args.exposures is None) == (args.omop is None):
+        print(f"{PROG}: batch: give an EXPOSURES file or --omop CDM, one of the two", file=sys.stderr)
+        return 2
+    if args.omop is not None and args.workers != 1:
+        print(f"{PROG}: batch: --omop runs in the database and one process; drop --workers", file=sys.stderr)
+        return 2
+    source = Path(args.exposures or ".")
+    if args.omop is None and not source.is_file():
         print(f"{PROG}: {source}: no such file", file=sys.stderr)
         return 1
     fmt = args.format
@@ -202,7 +214,26 @@ def register(sub: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("exposures", metavar="EXPOSURES", help="a Parquet or CSV file of exposures")
+    command.add_argument(
+        "exposures", metavar="EXPOSURES", nargs="?", help="a Parquet or CSV file of exposures (or use --omop)"
+    )
+    command.add_argument(
+        "--omop",
+        metavar="CDM",
+        help=(
+            "read an OMOP CDM instead: a DuckDB file (duckdb:PATH or PATH) or a postgresql:// URL "
+            "(needs the omop extra)"
+        ),
+    )
+    command.add_argument(
+        "--omop-schema", metavar="NAME", help="with --omop, the CDM's schema (default: current)"
+    )
+    command.add_argument(
+        "--end-date-rule",
+        choices=("ohdsi-drug-era", "cdm-etl"),
+        default="ohdsi-drug-era",
+        help="with --omop, how a blank drug_exposure_end_date is read (default: ohdsi-drug-era)",
+    )
     command.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the folder to write into")
     command.add_argument(
         "--window-days",

@@ -85,7 +85,16 @@ def open_database(source: Any) -> Database:
     if isinstance(source, str | os.PathLike):
         text = os.fspath(source)
         if text.startswith(("postgresql://", "postgres://")):
-            return Database(_psycopg().connect(text), "postgresql", owned=True)
+            psycopg = _psycopg()
+            connection = failure = None
+            try:
+                connection = psycopg.connect(text)
+            except psycopg.Error as exc:
+                # The driver's message may quote the URL (and a password in it): name the kind only.
+                failure = type(exc).__name__
+            if connection is None:
+                raise InvalidValueError(f"OMOP CDM: cannot connect to the PostgreSQL server ({failure})")
+            return Database(connection, "postgresql", owned=True)
         path = Path(text.removeprefix("duckdb:"))
         if not path.is_file():
             raise InvalidValueError(f"OMOP CDM: no DuckDB file at {quoted(str(path))}")
