@@ -400,79 +400,72 @@ ORDER BY person_id, therapy, start_date, end_date, drug_exposure_id""",
         ["person_id", "drug", "start", "end", "stop_reason", "drug_exposure_id", "ingredient_concept_id"],
         [pa.string(), pa.string(), pa.date32(), pa.date32(), pa.string(), pa.int64(), pa.int64()],
     )
-    counts = db.rows(sql_with + "\nSELECT dropped, COUNT(*) FROM kept GROUP BY dropped", params)
-    dropped = tuple((_DROPPED[int(k)], int(n)) for k, n in sorted(counts) if int(k))
-    missing = db.rows(
-        sql_with + "\nSELECT COUNT(*) FROM kept k WHERE k.dropped = 0 AND NOT EXISTS "
-        "(SELECT 1 FROM ing i WHERE i.drug_concept_id = k.drug_concept_id)",
+    # Every count in one statement, so that the database reads drug_exposure once more only.
+    counts = db.rows(
+        sql_with
+        + """
+SELECT 1, dropped, NULL, COUNT(*) FROM kept GROUP BY dropped
+UNION ALL
+SELECT 2, 0, NULL, COUNT(*) FROM kept k WHERE k.dropped = 0
+  AND NOT EXISTS (SELECT 1 FROM ing i WHERE i.drug_concept_id = k.drug_concept_id)
+UNION ALL
+SELECT 3, ingredient_concept_id, name, COUNT(*) FROM mapped WHERE therapy IS NULL
+  GROUP BY ingredient_concept_id, name""",
         params,
     )
-    other = db.rows(
-        sql_with + "\nSELECT ingredient_concept_id, name, COUNT(*) FROM mapped WHERE therapy IS NULL "
-        "GROUP BY ingredient_concept_id, name ORDER BY ingredient_concept_id",
-        params,
+    dropped = tuple(
+        (_DROPPED[int(k)], int(n)) for kind, k, _, n in sorted(counts, key=_key) if kind == 1 and k
     )
-    return (
-        rows,
-        dropped,
-        int(missing[0][0]),
-        tuple((int(i), str(n), int(k)) for i, n, k in other),
-    )
+    missing = sum(int(n) for kind, _, _, n in counts if kind == 2)
+    other = tuple((int(k), str(name), int(n)) for kind, k, name, n in sorted(counts, key=_key) if kind == 3)
+    return rows, dropped, missing, other
+
+
+def _key(row: tuple[Any, ...]) -> tuple[int, int]:
+    return int(row[0]), int(row[1])
 
 
 def _with_reasons(pa: Any, table: Any) -> tuple[Any, tuple[tuple[str, int], ...]]:
-    texts = table["stop_reason"].to_pylist()
-    cache: dict[str | None, str | None] = {}
-    unread: dict[str, int] = {}
-    codes = []
-    for text in texts:
-        if text not in cache:
-            found = stop_reasons(text)
-            cache[text] = None if found is None else ";".join(r.value for r in found)
-        code = cache[text]
-        if code is None:
-            assert text is not None
-            unread[text] = unread.get(text, 0) + 1
-            code = ""
-        codes.append(code)
-    table = table.add_column(4, "reason", pa.array(codes, pa.string()))
-    return table, tuple(sorted(unread.items()))
+    """Add the ``reason`` column: each distinct stop_reason text read once, then taken by row."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    encoded = pc.dictionary_encode(table["stop_reason"]).combine_chunks()
+    texts = encoded.dictionary.to_pylist()
+    found = [stop_reasons(text) for text in texts]
+    codes = pa.array(["" if f is None else ";".join(r.value for r in f) for f in found] + [""], pa.string())
+    indices = pc.fill_null(encoded.indices, len(texts))
+    counts = pc.value_counts(encoded.indices.drop_null()).to_pylist()
+    unread = sorted((texts[c["values"]], int(c["counts"])) for c in counts if found[c["values"]] is None)
+    return table.add_column(4, "reason", codes.take(indices)), tuple(unread)
 
 
 def _follow_up(q: _Query) -> tuple[Any, dt.date | None]:
     import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
 
-    o = "observation_period"
-    observed = {
-        str(person): day
-        for person, day in q.db.rows(
-            f"SELECT {q.col(o, 'person_id', 'o')}, MAX({q.col(o, 'observation_period_end_date', 'o')}) "
-            f"FROM {q.cdm.table(o)} o WHERE {q.persons_of(o, 'o')} GROUP BY {q.col(o, 'person_id', 'o')}",
-            q.person_params,
-        )
-    }
-    deaths: dict[str, dt.date] = {}
-    if q.cdm.has_column("death", "person_id") and q.cdm.has_column("death", "death_date"):
-        deaths = {
-            str(person): day
-            for person, day in q.db.rows(
-                f"SELECT {q.col('death', 'person_id', 'x')}, MIN({q.col('death', 'death_date', 'x')}) "
-                f"FROM {q.cdm.table('death')} x WHERE {q.persons_of('death', 'x')} "
-                f"GROUP BY {q.col('death', 'person_id', 'x')}",
-                q.person_params,
-            )
-        }
-    people = sorted(set(observed) | set(deaths), key=lambda s: (len(s), s))
-    last = [min(d for d in (observed.get(i), deaths.get(i)) if d is not None) for i in people]
-    table = pa.table(
-        {
-            "person_id": pa.array(people, pa.string()),
-            "observation_end": pa.array([observed.get(i) for i in people], pa.date32()),
-            "death_date": pa.array([deaths.get(i) for i in people], pa.date32()),
-            "last_follow_up": pa.array(last, pa.date32()),
-        }
+    o, x = "observation_period", "death"
+    observed = (
+        f"SELECT {q.col(o, 'person_id', 'o')} AS p, MAX({q.col(o, 'observation_period_end_date', 'o')}) AS e "
+        f"FROM {q.cdm.table(o)} o WHERE {q.persons_of(o, 'o')} GROUP BY {q.col(o, 'person_id', 'o')}"
     )
-    return table, max(observed.values(), default=None)
+    params = list(q.person_params)
+    if q.cdm.has_column(x, "person_id") and q.cdm.has_column(x, "death_date"):
+        died = (
+            f"SELECT {q.col(x, 'person_id', 'x')} AS p, MIN({q.col(x, 'death_date', 'x')}) AS d "
+            f"FROM {q.cdm.table(x)} x WHERE {q.persons_of(x, 'x')} GROUP BY {q.col(x, 'person_id', 'x')}"
+        )
+        params += q.person_params
+    else:  # a CDM without a usable death table (Eunomia's has no column names)
+        died = "SELECT CAST(NULL AS BIGINT) AS p, CAST(NULL AS DATE) AS d WHERE 1 = 0"
+    sql = f"""
+WITH o AS ({observed}), x AS ({died})
+SELECT CAST(COALESCE(o.p, x.p) AS TEXT), o.e, x.d,
+  CASE WHEN x.d IS NULL THEN o.e WHEN o.e IS NULL THEN x.d WHEN x.d < o.e THEN x.d ELSE o.e END
+FROM o FULL OUTER JOIN x ON o.p = x.p
+ORDER BY COALESCE(o.p, x.p)"""
+    names = ["person_id", "observation_end", "death_date", "last_follow_up"]
+    table = q.db.arrow(sql, params, names, [pa.string(), pa.date32(), pa.date32(), pa.date32()])
+    return table, pc.max(table["observation_end"]).as_py()
 
 
 def _diagnoses(q: _Query) -> Any:
