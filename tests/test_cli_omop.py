@@ -66,3 +66,11 @@ def test_batch_refuses_a_source_that_is_not_one(
 ) -> None:
     assert 2 == main(argv)
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["summary", "describe"])
+def test_commands_that_read_a_cohort_read_a_cdm(
+    cdm: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert 0 == main([command, f"duckdb:{cdm}"])
+    assert "patients" in capsys.readouterr().out.lower()
