@@ -359,6 +359,7 @@ def test_an_open_duckdb_connection_is_read_and_left_open() -> None:
         (lambda p: read_omop(p / "cdm.duckdb", persons=[1], cohort_definition_id=1), "one or the other"),
         (lambda p: read_omop(p / "cdm.duckdb", persons=["1; DROP TABLE person"]), "is not a CDM person_id"),
         (lambda p: read_omop(p / "cdm.duckdb", start="2020"), "is not a whole date"),
+        (lambda p: read_omop(p / "cdm.duckdb", cohort_definition_id="7")  # type: ignore[arg-type], "is not a whole number"),
         (lambda p: read_omop(p / "cdm.duckdb", end_date_rule="guess"), "is not one of"),
         (lambda p: read_omop(p / "cdm.duckdb", schema="nowhere"), "holds no table"),
         (lambda p: read_omop("postgresql://u:Jane-Roe-0917@127.0.0.1:1/x"), "cannot connect"),

@@ -101,8 +101,10 @@ class OmopRead:
         """The exposures as a cohort of therapy episodes (the object path), with each patient's
         last follow-up (observation end or death) and diagnoses.
 
-        A patient whose exposures start after the end of observation keeps no last follow-up
-        (the CDM contradicts itself); :attr:`follow_up` still has the dates.
+        The patients are the persons asked for (``persons`` or a cohort), or, when every person
+        was read, those with an exposure of a catalogue therapy. A patient whose exposures start
+        after the end of observation keeps no last follow-up (the CDM contradicts itself);
+        :attr:`follow_up` still has the dates.
         """
         exposures = [
             Exposure(row["person_id"], row["drug"], row["start"], row["end"], parse_reasons(row["reason"]), i)
@@ -231,6 +233,10 @@ def read_omop(
     rule = end_date_rule if isinstance(end_date_rule, EndDateRule) else _rule(end_date_rule)
     if persons is not None and cohort_definition_id is not None:
         raise InvalidValueError("persons and cohort_definition_id: give one or the other")
+    if cohort_definition_id is not None and (
+        not isinstance(cohort_definition_id, int) or isinstance(cohort_definition_id, bool)
+    ):
+        raise InvalidValueError(f"cohort_definition_id {quoted(cohort_definition_id)} is not a whole number")
     window = (_date(start, "start"), _date(end, "end"))
     db = open_database(source)
     try:
