@@ -261,7 +261,17 @@ def test_therapy_refuses_empty_names_naming_the_value(field: str, value: object)
 
 
 def test_therapy_names_are_name_label_codes_and_aliases() -> None:
-    expected = ("natalizumab", "Nat", "L04AA23", "354770", "NTZ", "Tysabri", "Tyruko", "L04AG03", "natalizumab-sztn")
+    expected = (
+        "natalizumab",
+        "Nat",
+        "L04AA23",
+        "354770",
+        "NTZ",
+        "Tysabri",
+        "Tyruko",
+        "L04AG03",
+        "natalizumab-sztn",
+    )
     assert expected == CATALOGUE["natalizumab"].names
 
 
