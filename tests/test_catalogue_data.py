@@ -6,10 +6,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from tests.leaks import assert_own_error
 
 from dmt_timeline.catalogue import CATALOGUE, Code, TherapyClass, load_catalogue
 from dmt_timeline.errors import InvalidValueError
+from tests.leaks import assert_own_error
 
 
 def test_the_shipped_file_is_the_catalogue() -> None:
@@ -96,3 +96,28 @@ def test_invalid_toml_is_refused_without_quoting_it(tmp_path: Path) -> None:
         load_catalogue(path)
     assert "SENTINEL" not in str(info.value)
     assert info.value.__context__ is None
+
+
+SNOMED_SUBSTANCES = [
+    ("129472003", "alemtuzumab"),
+    ("724035008", "dimethyl fumarate"),
+    ("449000008", "fingolimod"),
+    ("108755008", "glatiramer acetate"),
+    ("386902004", "interferon beta-1a"),
+    ("386903009", "interferon beta-1b"),
+    ("414805007", "natalizumab"),
+    ("444607009", "ofatumumab"),
+    ("386919002", "rituximab"),
+    ("703785006", "teriflunomide"),
+]
+
+
+@pytest.mark.parametrize(("code", "name"), SNOMED_SUBSTANCES)
+def test_snomed_substance_codes_resolve_to_their_therapy(code: str, name: str) -> None:
+    assert name == str(CATALOGUE.by_code("SNOMED CT", code))
+
+
+def test_atc_codes_another_source_gives_resolve_too() -> None:
+    found = (str(CATALOGUE.by_code("ATC", "N07XX09")), str(CATALOGUE.by_code("ATC", "L01XC10")))
+    assert ("dimethyl fumarate", "ofatumumab") == found
+    assert "L04AX07" == CATALOGUE.get("DMF").atc
