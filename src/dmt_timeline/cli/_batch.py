@@ -124,6 +124,12 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         partition_by_patient,
     )
 
+    if args.omop is not None:
+        from dmt_timeline.io.omop import read_omop  # noqa: PLC0415 - the omop extra, only when asked
+
+        read = read_omop(args.omop, schema=args.omop_schema, end_date_rule=args.end_date_rule)
+        progress.say(f"read {read.exposures.num_rows} MS drug exposures from the CDM")
+        return read.transitions(progress=progress, **options)
     if args.workers == 1:
         return exposure_transitions(args.exposures, progress=progress, **options)
     try:
@@ -179,15 +185,31 @@ def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episode
     )
 
 
+def _refusal(args: argparse.Namespace) -> tuple[int, str] | None:
+    """The exit status and message for arguments that cannot run together, or None."""
+    if (args.exposures is None) == (args.omop is None):
+        return 2, "batch: give an EXPOSURES file or --omop CDM, one of the two"
+    if args.omop is not None and args.workers != 1:
+        return 2, "batch: --omop runs in the database and one process; drop --workers"
+    if args.omop is None and not Path(args.exposures).is_file():
+        return 1, f"{args.exposures}: no such file"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    source = Path(args.exposures)
-    if not source.is_file():
-        print(f"{PROG}: {source}: no such file", file=sys.stderr)
-        return 1
+    refused = _refusal(args)
+    if refused is not None:
+        print(f"{PROG}: {refused[1]}", file=sys.stderr)
+        return refused[0]
+    source = Path(args.exposures or ".")
     fmt = args.format
     out = Path(args.output)
     progress = _Progress(quiet=args.quiet)
-    options: dict[str, Any] = {"partition_size": args.chunk_size, "skip_unknown": args.skip_unknown}
+    options: dict[str, Any] = {
+        "partition_size": args.chunk_size,
+        "skip_unknown": args.skip_unknown,
+        "era_mode": args.era_mode,
+    }
     if args.window_days is not None:
         options["persistence_days"] = args.window_days
     unreadable = False
@@ -273,7 +295,26 @@ def register(sub: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("exposures", metavar="EXPOSURES", help="a Parquet or CSV file of exposures")
+    command.add_argument(
+        "exposures", metavar="EXPOSURES", nargs="?", help="a Parquet or CSV file of exposures (or use --omop)"
+    )
+    command.add_argument(
+        "--omop",
+        metavar="CDM",
+        help=(
+            "read an OMOP CDM instead: a DuckDB file (duckdb:PATH or PATH) or a postgresql:// URL "
+            "(needs the omop extra)"
+        ),
+    )
+    command.add_argument(
+        "--omop-schema", metavar="NAME", help="with --omop, the CDM's schema (default: current)"
+    )
+    command.add_argument(
+        "--end-date-rule",
+        choices=("ohdsi-drug-era", "cdm-etl"),
+        default="ohdsi-drug-era",
+        help="with --omop, how a blank drug_exposure_end_date is read (default: ohdsi-drug-era)",
+    )
     command.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the folder to write into")
     command.add_argument(
         "--window-days",
@@ -281,7 +322,16 @@ def register(sub: Any) -> None:
         metavar="N",
         help=(
             "persistence window in days (default: 30); a therapy's dosing interval in the catalogue "
-            "wins when longer"
+            "wins when longer (except with --era-mode omop)"
+        ),
+    )
+    command.add_argument(
+        "--era-mode",
+        choices=("catalogue", "omop"),
+        default="catalogue",
+        help=(
+            "catalogue (default): windows widened to each therapy's dosing interval; "
+            "omop: one window for every drug, giving OMOP's drug_era"
         ),
     )
     command.add_argument(

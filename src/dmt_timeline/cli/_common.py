@@ -14,8 +14,16 @@ TABLES_EXTRA: Final = 'pip install "dmt-timeline[tables]"'
 DASK_EXTRA: Final = 'pip install "dmt-timeline[dask]"'
 
 
+OMOP_PREFIXES: Final = ("duckdb:", "postgresql://", "postgres://")
+
+
 def load(path: str | None) -> Cohort:
-    """The cohort in a JSON file, or the bundled cohort when ``path`` is None."""
+    """The cohort in a JSON file, or the bundled cohort when ``path`` is None; an OMOP CDM when
+    ``path`` is ``duckdb:<file>`` or a ``postgresql://`` URL (catalogue era mode, default schema)."""
+    if path is not None and path.startswith(OMOP_PREFIXES):
+        from dmt_timeline.io.omop import read_omop  # noqa: PLC0415 - the omop extra, only when asked
+
+        return read_omop(path).episodes().cohort
     if path is None:
         from dmt_timeline.datasets import load_natalizumab_psoriasis  # noqa: PLC0415 - only when asked
 
