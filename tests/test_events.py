@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.errors import CohortFormatError, InvalidValueError
 from dmt_timeline.events import (
     EdssAssessment,
     Measure,
@@ -17,6 +17,8 @@ from dmt_timeline.events import (
     RelapseSeverity,
     ScoredAssessment,
 )
+from dmt_timeline.model import Cohort, Patient
+from dmt_timeline.serialize import dumps, loads
 from dmt_timeline.strategies import edss_assessments, mri_scans, relapses, scored_assessments
 
 
@@ -116,3 +118,42 @@ def test_event_types_are_registered(relapse: Relapse, scan: MriScan, score: Scor
     assert isinstance(relapse, Relapse)
     assert isinstance(scan, MriScan)
     assert isinstance(score, ScoredAssessment)
+
+
+def test_a_patient_carries_events_through_a_round_trip() -> None:
+
+    patient = Patient(
+        "P1",
+        relapses=(Relapse("2014-03", severity=RelapseSeverity.MILD),),
+        edss_assessments=(EdssAssessment("2015-01-02", 3.5),),
+        mri_scans=(MriScan("2016", new_t2=2),),
+        assessments=(ScoredAssessment(Measure.SDMT, "2017", 50),),
+    )
+    cohort = Cohort((patient,))
+    assert cohort == loads(dumps(cohort), Cohort)
+
+
+def test_an_event_after_the_last_follow_up_is_refused_by_patient_and_field() -> None:
+
+    with pytest.raises(
+        InvalidValueError, match=r"patient P1: relapses\[0\]: 2019 is after last_follow_up 2018"
+    ):
+        Patient("P1", last_follow_up="2018", relapses=(Relapse("2019"),))
+
+
+def test_an_event_that_may_fall_before_the_last_follow_up_is_kept() -> None:
+
+    assert 1 == len(
+        Patient("P1", last_follow_up="2018-06", mri_scans=(MriScan("2018", gd_enhancing=0),)).mri_scans
+    )
+
+
+def test_a_bad_event_in_a_document_is_named_by_patient_and_path() -> None:
+
+    document = '{"patients": [{"id": "P1", "edss_assessments": [{"date": "2015", "score": 3.25}]}]}'
+    with pytest.raises(CohortFormatError) as caught:
+        loads(document, Cohort)
+    assert (
+        "patient P1: edss_assessments[0].score: EDSS 3.25 is not a score: "
+        "expected 0 or 1.0..10.0 in steps of 0.5",
+    ) == caught.value.problems

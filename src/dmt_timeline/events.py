@@ -16,7 +16,7 @@ import attrs
 
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError, describe_value
-from dmt_timeline.model import EDSS
+from dmt_timeline.scores import EDSS
 
 __all__ = [
     "MAX_LESIONS",
