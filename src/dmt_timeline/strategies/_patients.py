@@ -104,8 +104,11 @@ def patients(
                 assert dates is not None  # the start itself is a candidate
                 observations.append(_observation(draw, index, dates))
         until = spec.hi if follow_up is None else min(spec.hi, follow_up.last_day)
+        # Events are drawn for some patients only, to keep whole cohorts cheap to generate.
         events = [
             tuple(draw(st.lists(strategy(min_value=spec.lo, max_value=until), max_size=2)))
+            if draw(st.booleans())
+            else ()
             for strategy in (relapses, edss_assessments, mri_scans, scored_assessments)
         ]
         return Patient(
