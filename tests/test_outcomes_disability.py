@@ -325,3 +325,12 @@ def test_input_order_does_not_matter(p: Patient, rnd: object) -> None:
 
 def attrs_evolve(settings: CdwSettings, events: EventSelection) -> CdwSettings:
     return attrs.evolve(settings, events=events)
+
+
+def test_the_sdmt_rule_of_pymsprogs_docstring_is_a_setting() -> None:
+    """Three points or 10%, whichever is smaller (pymsprog's docstring; its code uses 4 or 20%)."""
+    docstring_rule = CdwSettings(sdmt_points=3, sdmt_percent=10)
+    assert (Decimal("3"), Decimal("2.5")) == (
+        minimum_change(50.0, Measure.SDMT, docstring_rule),
+        minimum_change(25.0, Measure.SDMT, docstring_rule),
+    )

@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from dmt_timeline.errors import InvalidDateError
 from dmt_timeline.events import EdssAssessment, Measure, Relapse, ScoredAssessment
 from dmt_timeline.model import Patient
-from dmt_timeline.outcomes import Baseline, CdwSettings, EventSelection, confirmed_disability_events
+from dmt_timeline.outcomes import (
+    Baseline,
+    CdwSettings,
+    DisabilityResults,
+    EventSelection,
+    confirmed_disability_events,
+)
 from dmt_timeline.outcomes.disability import Scale
 
 DATA = Path(__file__).parent / "data" / "msprog"
@@ -68,7 +75,10 @@ def _expected(name: str) -> list[Row]:
 
 def _actual(dataset: str, column: str, settings: CdwSettings) -> list[Row]:
     scale: Scale = "EDSS" if column == "EDSS" else Measure(column)
-    results = confirmed_disability_events(_patients(dataset, column), settings, scale=scale)
+    return _rows(confirmed_disability_events(_patients(dataset, column), settings, scale=scale))
+
+
+def _rows(results: DisabilityResults) -> list[Row]:
     return [
         (
             e.patient,
@@ -130,3 +140,15 @@ def test_exact_twenty_percent_is_a_worsening_unlike_pymsprog(event: str, baselin
     ours = ("1", "PIRA", "2020-06-01", 6.6, "2020-01-01", 5.5, "2020-09-01")
     expected = [ours, *_expected(f"tie_T25FW_{event}_{baseline}.csv")]
     assert expected == _actual("tie", "T25FW", _settings(event, baseline))
+
+
+def test_month_dates_are_refused_where_pymsprog_reads_the_first_of_the_month() -> None:
+    """pymsprog's event on dates "2020-01", "2020-04", "2020-07" is dated 2020-04-01; here the same
+    data are refused, and only dates given to the day (the first of each month) give that event."""
+    rows = _read("partial_visits.csv")
+    coarse = Patient(id="1", edss_assessments=[EdssAssessment(r["date"], float(r["EDSS"])) for r in rows])
+    with pytest.raises(InvalidDateError, match=r"edss_assessments\[0\] date '2020-01' is not a day"):
+        confirmed_disability_events([coarse])
+    firsts = [EdssAssessment(r["date"] + "-01", float(r["EDSS"])) for r in rows]
+    results = confirmed_disability_events([Patient(id="1", edss_assessments=firsts)])
+    assert _expected("partial_EDSS.csv") == _rows(results)

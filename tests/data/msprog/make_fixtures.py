@@ -75,6 +75,12 @@ def main() -> None:
     tie = pd.DataFrame({"subject": [1, 1, 1, 2, 2, 2], "date": dates * 2, "T25FW": [5.5, 6.6, 6.6, 5, 7, 7]})
     tie.to_csv(HERE / "tie_visits.csv", index=False)
 
+    # Dates known to the month: pymsprog reads each as the first of its month.
+    months = ["2020-01", "2020-04", "2020-07"]
+    partial = pd.DataFrame({"subject": [1, 1, 1], "date": months, "EDSS": [2, 3, 3]})
+    partial.to_csv(HERE / "partial_visits.csv", index=False)
+
+    partial_run = ("partial", partial, None, "EDSS", "edss", edss_delta(5.5))
     runs: list[tuple[str, Any, Any, str, str, Any]] = []
     for event in EVENTS:
         for baseline in BASELINES:
@@ -84,7 +90,7 @@ def main() -> None:
             runs.append(("generated", gen_visits, gen_relapses, "EDSS", "edss", edss_delta(5.5)))
             runs.append(("generated", gen_visits, gen_relapses, "EDSS", "edss", None))
             runs.append(("tie", tie, None, "T25FW", "t25fw", None))
-            for name, data, rel, column, outcome, delta in runs[-6:]:
+            for name, data, rel, column, outcome, delta in [*runs[-6:], partial_run]:
                 subject = "id" if name == "toy" else "subject"
                 _, results = pymsprog.MSprog(
                     data,
@@ -114,6 +120,8 @@ def main() -> None:
                     out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
                 rule = "" if outcome != "edss" else ("_edss55" if delta is not None else "_edss50")
                 target = HERE / f"{name}_{column}_{event}_{baseline}{rule}.csv"
+                if name == "partial":
+                    target = HERE / "partial_EDSS.csv"  # the same event under every setting
                 out[COLUMNS].to_csv(target, index=False)
 
 
