@@ -334,3 +334,21 @@ def test_the_sdmt_rule_of_pymsprogs_docstring_is_a_setting() -> None:
         minimum_change(50.0, Measure.SDMT, docstring_rule),
         minimum_change(25.0, Measure.SDMT, docstring_rule),
     )
+
+
+def test_a_sustained_worsening_must_last_to_the_end_of_follow_up() -> None:
+    lasting = patient((0, 2.0), (100, 3.0), (190, 3.0), (400, 3.5))
+    lapsing = patient((0, 2.0), (100, 3.0), (190, 3.0), (400, 2.5))
+    sustained = CdwSettings(sustained=True)
+    assert [(str(day(100)), DisabilityKind.PIRA)] == kinds(lasting, sustained)
+    assert [] == kinds(lapsing, sustained)
+    assert [(str(day(100)), DisabilityKind.PIRA)] == kinds(lapsing)
+
+
+def test_an_unsustained_change_still_moves_a_roving_baseline_as_in_pymsprog() -> None:
+    # 3.0 on day 100 lapses on day 300, so it is no event; the baseline moves to day 190 all the
+    # same, and 4.0 from day 400 is +1 from it (from the first baseline, 2.0, it would be +2).
+    p = patient((0, 2.0), (100, 3.0), (190, 3.0), (300, 2.5), (400, 4.0), (500, 4.0))
+    settings = CdwSettings(sustained=True, baseline=Baseline.ROVING, events=EventSelection.ALL)
+    events = confirmed_disability_events([p], settings).events
+    assert [(day(400), day(190))] == [(e.date, e.baseline_date) for e in events]

@@ -93,11 +93,12 @@ def _rows(results: DisabilityResults) -> list[Row]:
     ]
 
 
-def _settings(event: str, baseline: str, edss_limit: float = 5.5) -> CdwSettings:
+def _settings(event: str, baseline: str, edss_limit: float = 5.5, *, sustained: bool = False) -> CdwSettings:
     return CdwSettings(
         events=EventSelection.ALL if event == "multiple" else EventSelection.FIRST,
         baseline=Baseline(baseline),
         edss_one_point_up_to=edss_limit,
+        sustained=sustained,
     )
 
 
@@ -111,6 +112,7 @@ RUNS = [
         ("toy", "SDMT", ""),
         ("generated", "EDSS", "_edss55"),
         ("generated", "EDSS", "_edss50"),
+        ("generated", "EDSS", "_sustained"),
     )
 ]
 
@@ -119,7 +121,14 @@ RUNS = [
 def test_events_agree_with_pymsprog(dataset: str, column: str, event: str, baseline: str, rule: str) -> None:
     limit = 5.0 if rule == "_edss50" else 5.5
     expected = _expected(f"{dataset}_{column}_{event}_{baseline}{rule}.csv")
-    assert expected == _actual(dataset, column, _settings(event, baseline, limit))
+    settings = _settings(event, baseline, limit, sustained=rule == "_sustained")
+    assert expected == _actual(dataset, column, settings)
+
+
+def test_sustained_fixtures_differ_from_confirmed_only() -> None:
+    """Requiring the change to last changes the events here, so those fixtures test something."""
+    sustained = _expected("generated_EDSS_multiple_roving_sustained.csv")
+    assert sustained != _expected("generated_EDSS_multiple_roving_edss55.csv")
 
 
 def test_generated_fixtures_hold_every_kind() -> None:

@@ -107,6 +107,9 @@ class CdwSettings:
         relapse_to_baseline: An assessment within this many days after a relapse onset (on the
             day itself included) cannot be a baseline; relapses earlier than this before the
             first assessment are ignored altogether, as in msprog.
+        sustained: Require the change at every later assessment too, to the end of follow-up
+            (pymsprog ``require_sust_days=inf``). As in pymsprog, a confirmed change that does
+            not last is no event, but still moves a roving baseline.
         relapse_to_confirmation: The same for confirmation assessments.
         relapse_associated: A worsening with a relapse onset within this many days before it
             (or on the same day) is RAW.
@@ -126,6 +129,7 @@ class CdwSettings:
     confirmation_days: float = attrs.field(default=84, validator=_non_negative)
     tolerance_before: float = attrs.field(default=7, validator=_non_negative)
     tolerance_after: float = attrs.field(default=730.5, validator=_non_negative)
+    sustained: bool = attrs.field(default=False)
     relapse_to_baseline: float = attrs.field(default=30, validator=_non_negative)
     relapse_to_confirmation: float = attrs.field(default=30, validator=_non_negative)
     relapse_associated: float = attrs.field(default=90, validator=_non_negative)
@@ -137,8 +141,9 @@ class CdwSettings:
     sdmt_points: float = attrs.field(default=4, validator=_non_negative)
     sdmt_percent: int = attrs.field(default=20, validator=_percent)
 
+    @sustained.validator
     @classify.validator
-    def _check_classify(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+    def _check_flag(self, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, bool):
             raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not true or false")
 
@@ -148,7 +153,8 @@ class CdwSettings:
             f"baseline: {s.baseline.value}",
             f"events: {s.events.value}",
             f"confirmation: {s.confirmation_days:g} days (-{s.tolerance_before:g}/+{s.tolerance_after:g}),"
-            " at every assessment up to the first confirmation",
+            " at every assessment up to the first confirmation"
+            + (" and at every later one" if s.sustained else ""),
             f"no baseline within {s.relapse_to_baseline:g} days after a relapse",
             f"no confirmation within {s.relapse_to_confirmation:g} days after a relapse",
             f"RAW: relapse within {s.relapse_associated:g} days before the event"
@@ -290,6 +296,25 @@ def _relapse_days(patient: Patient, first: int, settings: CdwSettings) -> list[i
     return sorted(days)
 
 
+def _relapse_free(day: int, relapses: list[int], s: CdwSettings) -> bool:
+    if s.pira_free_before + s.pira_free_after == 0:
+        return True  # an empty window checks nothing, as in pymsprog
+    return not any(day - s.pira_free_before <= r <= day + s.pira_free_after for r in relapses)
+
+
+def _kind(
+    s: CdwSettings, since: float, day: int, confirmations: list[int], relapses: list[int]
+) -> DisabilityKind:
+    """RAW, PIRA or neither, for a worsening first seen on ``day``."""
+    if not s.classify:
+        return DisabilityKind.CDW
+    if since <= s.relapse_associated:
+        return DisabilityKind.RAW
+    if _relapse_free(day, relapses, s) and any(_relapse_free(c, relapses, s) for c in confirmations):
+        return DisabilityKind.PIRA
+    return DisabilityKind.CDW
+
+
 def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[DisabilityEvent]:
     readings = _readings(patient, scale)
     if not readings:
@@ -309,11 +334,6 @@ def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[Disabil
     def improved(x: int, bl: int) -> bool:
         diff = values[bl] - values[x] if worse_up else values[x] - values[bl]
         return diff >= minimum_change(float(values[bl]), scale, s)
-
-    def relapse_free(day: int) -> bool:
-        if s.pira_free_before + s.pira_free_after == 0:
-            return True  # an empty window checks nothing, as in pymsprog
-        return not any(day - s.pira_free_before <= r <= day + s.pira_free_after for r in relapses)
 
     def event(kind: DisabilityKind, x: int, bl: int, conf: int) -> DisabilityEvent:
         return DisabilityEvent(
@@ -345,20 +365,22 @@ def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[Disabil
             if low <= days[x] - days[change] <= high and since[x] >= s.relapse_to_confirmation
         ]
         if conf and all(improved(x, bl) for x in range(change, conf[0] + 1)):
-            found.append(event(DisabilityKind.CDI, change, bl, conf[0]))
+            kind = DisabilityKind.CDI
+            lasts = not s.sustained or all(improved(x, bl) for x in range(conf[0] + 1, n))
         elif conf and all(worsened(x, bl) for x in range(change, conf[0] + 1)):
             # Confirmations count only while the worsening lasts.
             lapse = next((x for x in range(conf[0] + 1, n) if not worsened(x, bl)), n)
             conf = [c for c in conf if c < lapse]
-            kind = DisabilityKind.CDW
-            if s.classify and since[change] <= s.relapse_associated:
-                kind = DisabilityKind.RAW
-            elif s.classify and relapse_free(days[change]) and any(relapse_free(days[c]) for c in conf):
-                kind = DisabilityKind.PIRA
-            found.append(event(kind, change, bl, conf[0]))
-            if s.events is EventSelection.FIRST:
-                return found
+            kind = _kind(s, since[change], days[change], [days[c] for c in conf], relapses)
+            lasts = not s.sustained or lapse == n
         else:
+            search = change + 1
+            continue
+        if lasts:
+            found.append(event(kind, change, bl, conf[0]))
+            if kind is not DisabilityKind.CDI and s.events is EventSelection.FIRST:
+                return found
+        elif s.baseline is Baseline.FIXED:  # an unsustained change moves only a roving baseline
             search = change + 1
             continue
         if s.baseline is Baseline.ROVING:

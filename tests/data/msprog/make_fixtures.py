@@ -80,18 +80,24 @@ def main() -> None:
     partial = pd.DataFrame({"subject": [1, 1, 1], "date": months, "EDSS": [2, 3, 3]})
     partial.to_csv(HERE / "partial_visits.csv", index=False)
 
-    partial_run = ("partial", partial, None, "EDSS", "edss", edss_delta(5.5))
-    runs: list[tuple[str, Any, Any, str, str, Any]] = []
+    # (file stem, data, relapses, column, pymsprog outcome, delta_fun, require_sust_days)
+    partial_run = ("partial_EDSS", partial, None, "EDSS", "edss", edss_delta(5.5), 0.0)
+    inf, usual = float("inf"), edss_delta(5.5)
     for event in EVENTS:
         for baseline in BASELINES:
-            runs.append(("toy", toy_visits, toy_relapses, "EDSS", "edss", edss_delta(5.5)))
-            runs.append(("toy", toy_visits, toy_relapses, "EDSS", "edss", None))
-            runs.append(("toy", toy_visits, toy_relapses, "SDMT", "sdmt", None))
-            runs.append(("generated", gen_visits, gen_relapses, "EDSS", "edss", edss_delta(5.5)))
-            runs.append(("generated", gen_visits, gen_relapses, "EDSS", "edss", None))
-            runs.append(("tie", tie, None, "T25FW", "t25fw", None))
-            for name, data, rel, column, outcome, delta in [*runs[-6:], partial_run]:
-                subject = "id" if name == "toy" else "subject"
+            tail = f"{event}_{baseline}"
+            runs = [
+                (f"toy_EDSS_{tail}_edss55", toy_visits, toy_relapses, "EDSS", "edss", usual, 0.0),
+                (f"toy_EDSS_{tail}_edss50", toy_visits, toy_relapses, "EDSS", "edss", None, 0.0),
+                (f"toy_SDMT_{tail}", toy_visits, toy_relapses, "SDMT", "sdmt", None, 0.0),
+                (f"generated_EDSS_{tail}_edss55", gen_visits, gen_relapses, "EDSS", "edss", usual, 0.0),
+                (f"generated_EDSS_{tail}_edss50", gen_visits, gen_relapses, "EDSS", "edss", None, 0.0),
+                (f"generated_EDSS_{tail}_sustained", gen_visits, gen_relapses, "EDSS", "edss", usual, inf),
+                (f"tie_T25FW_{tail}", tie, None, "T25FW", "t25fw", None, 0.0),
+                partial_run,  # the same event under every setting
+            ]
+            for stem, data, rel, column, outcome, delta, sustain in runs:
+                subject = "id" if stem.startswith("toy") else "subject"
                 _, results = pymsprog.MSprog(
                     data,
                     subj_col=subject,
@@ -107,6 +113,7 @@ def main() -> None:
                     relapse_to_conf=30,
                     relapse_assoc=90,
                     delta_fun=delta,
+                    require_sust_days=sustain,
                     include_dates=True,
                     include_value=True,
                     include_stable=False,
@@ -118,11 +125,7 @@ def main() -> None:
                 out["type"] = kinds.where(out["event_type"] == "CDW", out["event_type"])
                 for col in ("date", "bl_date", "conf84_date"):
                     out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
-                rule = "" if outcome != "edss" else ("_edss55" if delta is not None else "_edss50")
-                target = HERE / f"{name}_{column}_{event}_{baseline}{rule}.csv"
-                if name == "partial":
-                    target = HERE / "partial_EDSS.csv"  # the same event under every setting
-                out[COLUMNS].to_csv(target, index=False)
+                out[COLUMNS].to_csv(HERE / f"{stem}.csv", index=False)
 
 
 if __name__ == "__main__":
