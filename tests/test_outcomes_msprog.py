@@ -67,7 +67,7 @@ def _expected(name: str) -> list[Row]:
             float(r["value"]),
             r["bl_date"],
             float(r["bl_value"]),
-            r["conf84_date"],
+            r["conf_date"],
         )
         for r in _read(name)
     ]
@@ -93,12 +93,13 @@ def _rows(results: DisabilityResults) -> list[Row]:
     ]
 
 
-def _settings(event: str, baseline: str, edss_limit: float = 5.5, *, sustained: bool = False) -> CdwSettings:
+def _settings(event: str, baseline: str, rule: str = "") -> CdwSettings:
     return CdwSettings(
         events=EventSelection.ALL if event == "multiple" else EventSelection.FIRST,
         baseline=Baseline(baseline),
-        edss_one_point_up_to=edss_limit,
-        sustained=sustained,
+        edss_one_point_up_to=5.0 if rule == "_edss50" else 5.5,
+        sustained=rule == "_sustained",
+        confirmation_days=168 if rule == "_24weeks" else 84,
     )
 
 
@@ -113,22 +114,23 @@ RUNS = [
         ("generated", "EDSS", "_edss55"),
         ("generated", "EDSS", "_edss50"),
         ("generated", "EDSS", "_sustained"),
+        ("generated", "EDSS", "_24weeks"),
     )
 ]
 
 
 @pytest.mark.parametrize(("dataset", "column", "event", "baseline", "rule"), RUNS)
 def test_events_agree_with_pymsprog(dataset: str, column: str, event: str, baseline: str, rule: str) -> None:
-    limit = 5.0 if rule == "_edss50" else 5.5
     expected = _expected(f"{dataset}_{column}_{event}_{baseline}{rule}.csv")
-    settings = _settings(event, baseline, limit, sustained=rule == "_sustained")
-    assert expected == _actual(dataset, column, settings)
+    assert expected == _actual(dataset, column, _settings(event, baseline, rule))
 
 
-def test_sustained_fixtures_differ_from_confirmed_only() -> None:
-    """Requiring the change to last changes the events here, so those fixtures test something."""
-    sustained = _expected("generated_EDSS_multiple_roving_sustained.csv")
-    assert sustained != _expected("generated_EDSS_multiple_roving_edss55.csv")
+@pytest.mark.parametrize("rule", ["_sustained", "_24weeks"])
+def test_each_setting_changes_the_generated_events(rule: str) -> None:
+    """So that each fixture tests its setting."""
+    assert _expected(f"generated_EDSS_multiple_roving{rule}.csv") != _expected(
+        "generated_EDSS_multiple_roving_edss55.csv"
+    )
 
 
 def test_generated_fixtures_hold_every_kind() -> None:

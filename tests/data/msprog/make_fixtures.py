@@ -20,7 +20,7 @@ from typing import Any
 HERE = Path(__file__).parent
 EVENTS = ("multiple", "firstCDW")
 BASELINES = ("fixed", "roving")
-COLUMNS = ["subject", "type", "date", "value", "bl_date", "bl_value", "conf84_date"]
+COLUMNS = ["subject", "type", "date", "value", "bl_date", "bl_value", "conf_date"]
 
 
 def edss_delta(limit: float) -> Any:
@@ -80,23 +80,24 @@ def main() -> None:
     partial = pd.DataFrame({"subject": [1, 1, 1], "date": months, "EDSS": [2, 3, 3]})
     partial.to_csv(HERE / "partial_visits.csv", index=False)
 
-    # (file stem, data, relapses, column, pymsprog outcome, delta_fun, require_sust_days)
-    partial_run = ("partial_EDSS", partial, None, "EDSS", "edss", edss_delta(5.5), 0.0)
-    inf, usual = float("inf"), edss_delta(5.5)
+    # (file stem, data, relapses, column, pymsprog outcome, delta_fun, require_sust_days, conf_days)
+    partial_run = ("partial_EDSS", partial, None, "EDSS", "edss", edss_delta(5.5), 0.0, 84)
+    inf, usual, gen = float("inf"), edss_delta(5.5), (gen_visits, gen_relapses)
     for event in EVENTS:
         for baseline in BASELINES:
             tail = f"{event}_{baseline}"
             runs = [
-                (f"toy_EDSS_{tail}_edss55", toy_visits, toy_relapses, "EDSS", "edss", usual, 0.0),
-                (f"toy_EDSS_{tail}_edss50", toy_visits, toy_relapses, "EDSS", "edss", None, 0.0),
-                (f"toy_SDMT_{tail}", toy_visits, toy_relapses, "SDMT", "sdmt", None, 0.0),
-                (f"generated_EDSS_{tail}_edss55", gen_visits, gen_relapses, "EDSS", "edss", usual, 0.0),
-                (f"generated_EDSS_{tail}_edss50", gen_visits, gen_relapses, "EDSS", "edss", None, 0.0),
-                (f"generated_EDSS_{tail}_sustained", gen_visits, gen_relapses, "EDSS", "edss", usual, inf),
-                (f"tie_T25FW_{tail}", tie, None, "T25FW", "t25fw", None, 0.0),
+                (f"toy_EDSS_{tail}_edss55", toy_visits, toy_relapses, "EDSS", "edss", usual, 0.0, 84),
+                (f"toy_EDSS_{tail}_edss50", toy_visits, toy_relapses, "EDSS", "edss", None, 0.0, 84),
+                (f"toy_SDMT_{tail}", toy_visits, toy_relapses, "SDMT", "sdmt", None, 0.0, 84),
+                (f"generated_EDSS_{tail}_edss55", *gen, "EDSS", "edss", usual, 0.0, 84),
+                (f"generated_EDSS_{tail}_edss50", *gen, "EDSS", "edss", None, 0.0, 84),
+                (f"generated_EDSS_{tail}_sustained", *gen, "EDSS", "edss", usual, inf, 84),
+                (f"generated_EDSS_{tail}_24weeks", *gen, "EDSS", "edss", usual, 0.0, 168),
+                (f"tie_T25FW_{tail}", tie, None, "T25FW", "t25fw", None, 0.0, 84),
                 partial_run,  # the same event under every setting
             ]
-            for stem, data, rel, column, outcome, delta, sustain in runs:
+            for stem, data, rel, column, outcome, delta, sustain, conf in runs:
                 subject = "id" if stem.startswith("toy") else "subject"
                 _, results = pymsprog.MSprog(
                     data,
@@ -108,7 +109,7 @@ def main() -> None:
                     event=event,
                     baseline=baseline,
                     RAW_PIRA=True,
-                    conf_days=84,
+                    conf_days=conf,
                     relapse_to_bl=30,
                     relapse_to_conf=30,
                     relapse_assoc=90,
@@ -123,7 +124,8 @@ def main() -> None:
                 # event_type is CDW or CDI; CDW_type is RAW, PIRA or "undefined" (neither).
                 kinds = out["CDW_type"].map({"RAW": "RAW", "PIRA": "PIRA", "undefined": "CDW"})
                 out["type"] = kinds.where(out["event_type"] == "CDW", out["event_type"])
-                for col in ("date", "bl_date", "conf84_date"):
+                out = out.rename(columns={f"conf{conf}_date": "conf_date"})
+                for col in ("date", "bl_date", "conf_date"):
                     out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
                 out[COLUMNS].to_csv(HERE / f"{stem}.csv", index=False)
 
