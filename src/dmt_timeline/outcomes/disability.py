@@ -104,12 +104,12 @@ class CdwSettings:
         confirmation_days: Days from the event to its confirmation (84 is 12 weeks, 168 is 24).
         tolerance_before: A confirmation assessment may come this many days early.
         tolerance_after: ... and this many days late (``math.inf``: "or later").
-        relapse_to_baseline: An assessment within this many days after a relapse onset (on the
-            day itself included) cannot be a baseline; relapses earlier than this before the
-            first assessment are ignored altogether, as in msprog.
         sustained: Require the change at every later assessment too, to the end of follow-up
             (pymsprog ``require_sust_days=inf``). As in pymsprog, a confirmed change that does
             not last is no event, but still moves a roving baseline.
+        relapse_to_baseline: An assessment within this many days after a relapse onset (on the
+            day itself included) cannot be a baseline; relapses earlier than this before the
+            first assessment are ignored altogether, as in msprog.
         relapse_to_confirmation: The same for confirmation assessments.
         relapse_associated: A worsening with a relapse onset within this many days before it
             (or on the same day) is RAW.
