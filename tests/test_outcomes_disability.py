@@ -352,3 +352,16 @@ def test_an_unsustained_change_still_moves_a_roving_baseline_as_in_pymsprog() ->
     settings = CdwSettings(sustained=True, baseline=Baseline.ROVING, events=EventSelection.ALL)
     events = confirmed_disability_events([p], settings).events
     assert [(day(400), day(190))] == [(e.date, e.baseline_date) for e in events]
+
+
+def test_results_select_events_by_kind_and_say_when_there_are_none() -> None:
+    raw = patient((0, 2.0), (100, 3.0), (190, 3.0), relapses=(20,), pid="raw")
+    pira = patient((0, 2.0), (100, 3.0), (190, 3.0), pid="pira")
+    results = confirmed_disability_events([raw, pira])
+    assert ["raw"] == [e.patient for e in results.of_kind(DisabilityKind.RAW)]
+    assert ["pira"] == [e.patient for e in results.of_kind(DisabilityKind.PIRA)]
+    assert str(confirmed_disability_events([])).endswith("Confirmed disability events on EDSS: 0\n(none)")
+
+
+def test_results_name_the_measure() -> None:
+    assert "Confirmed disability events on SDMT: 0" in str(confirmed_disability_events([], scale=Measure.SDMT))
