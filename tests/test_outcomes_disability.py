@@ -364,4 +364,5 @@ def test_results_select_events_by_kind_and_say_when_there_are_none() -> None:
 
 
 def test_results_name_the_measure() -> None:
-    assert "Confirmed disability events on SDMT: 0" in str(confirmed_disability_events([], scale=Measure.SDMT))
+    text = str(confirmed_disability_events([], scale=Measure.SDMT))
+    assert "Confirmed disability events on SDMT: 0" in text
