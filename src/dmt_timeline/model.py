@@ -18,6 +18,8 @@ import attrs
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError, describe_value, quoted
+from dmt_timeline.events import EdssAssessment, MriScan, Relapse, ScoredAssessment
+from dmt_timeline.scores import EDSS
 
 __all__ = [
     "EDSS",
@@ -125,29 +127,6 @@ class StopState(enum.Enum):
 
 ONGOING: Final = StopState.ONGOING
 NOT_RECORDED: Final = StopState.NOT_RECORDED
-
-
-@attrs.frozen(order=False)
-class EDSS:
-    """An Expanded Disability Status Scale score: 0, or 1.0 to 10.0 in steps of 0.5."""
-
-    score: float  # validated below, never coerced from text
-
-    def __attrs_post_init__(self) -> None:
-        value = self.score
-        valid = (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and (value == 0 or (1 <= value <= 10 and float(value * 2).is_integer()))
-        )
-        if not valid:
-            raise InvalidValueError(
-                f"EDSS {describe_value(value)} is not a score: expected 0 or 1.0..10.0 in steps of 0.5"
-            )
-        object.__setattr__(self, "score", float(value))
-
-    def __str__(self) -> str:
-        return f"{self.score:g}"
 
 
 def _partial_date(value: PartialDate | object) -> PartialDate:
@@ -460,6 +439,18 @@ _PATIENT_ITEMS: Final = (
     ("diagnoses", Diagnosis),
     ("observations", ResponseObservation),
     ("comorbidity_treatments", ComorbidityTreatment),
+    ("relapses", Relapse),
+    ("edss_assessments", EdssAssessment),
+    ("mri_scans", MriScan),
+    ("assessments", ScoredAssessment),
+)
+
+
+_EVENT_DATES: Final[tuple[tuple[str, Callable[[Any], PartialDate]], ...]] = (
+    ("relapses", lambda relapse: relapse.onset),
+    ("edss_assessments", lambda assessment: assessment.date),
+    ("mri_scans", lambda scan: scan.date),
+    ("assessments", lambda assessment: assessment.date),
 )
 
 
@@ -487,6 +478,11 @@ class Patient:
         comorbidity_treatments: Treatments of comorbidities, over the history or current.
         labels: Free-form metadata (for example a publication's own group label); the
             algebra never reads it.
+        relapses: Relapses, by onset.
+        edss_assessments: EDSS assessments over time (``baseline_edss`` and ``last_edss``
+            stay as the source gave them).
+        mri_scans: MRI scans and the activity they showed.
+        assessments: Other scored assessments (T25FW, 9HPT, SDMT).
     """
 
     id: str
@@ -501,6 +497,10 @@ class Patient:
         converter=_tuple,
     )
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
+    relapses: tuple[Relapse, ...] = attrs.field(default=(), converter=_tuple)
+    edss_assessments: tuple[EdssAssessment, ...] = attrs.field(default=(), converter=_tuple)
+    mri_scans: tuple[MriScan, ...] = attrs.field(default=(), converter=_tuple)
+    assessments: tuple[ScoredAssessment, ...] = attrs.field(default=(), converter=_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -532,11 +532,17 @@ class Patient:
                     f"observations[{i}].date: {obs.date} is after last_follow_up {self.last_follow_up}"
                 )
         if follow_up is not None:
-            for i, episode in enumerate(episodes):
-                if episode.start._lo > follow_up._hi:
-                    self._fail(
-                        f"episodes[{i}].start: {episode.start} is after last_follow_up {self.last_follow_up}"
-                    )
+            self._check_follow_up(follow_up)
+
+    def _check_follow_up(self, follow_up: PartialDate) -> None:
+        """Nothing starts or happens after the last follow-up (on every reading of the dates)."""
+        for i, episode in enumerate(self.episodes):
+            if episode.start._lo > follow_up._hi:
+                self._fail(f"episodes[{i}].start: {episode.start} is after last_follow_up {follow_up}")
+        for field, date_of in _EVENT_DATES:
+            for i, event in enumerate(getattr(self, field)):
+                if date_of(event)._lo > follow_up._hi:
+                    self._fail(f"{field}[{i}]: {date_of(event)} is after last_follow_up {follow_up}")
 
     def _check_items(self, field: str, items: Any, kind: type) -> None:
         if not isinstance(items, tuple):

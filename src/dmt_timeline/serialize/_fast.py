@@ -172,6 +172,9 @@ def patient_reader(
     diagnoses_type, treatments_type = kinds["diagnoses"], kinds["comorbidity_treatments"]
     structure_diagnoses = converter.get_structure_hook(diagnoses_type)
     structure_treatments = converter.get_structure_hook(treatments_type)
+    # Clinical events are rarer than episodes: the converter's own hooks read them.
+    event_fields = ("relapses", "edss_assessments", "mri_scans", "assessments")
+    event_hooks = {name: (converter.get_structure_hook(kinds[name]), kinds[name]) for name in event_fields}
 
     def structure_patient(o: Any, _: type) -> Patient:
         if not o.keys() <= _PATIENT_FIELDS:
@@ -194,6 +197,10 @@ def patient_reader(
             None if follow_up is None else _date(follow_up, dates),
             () if treatments is _MISSING else structure_treatments(treatments, treatments_type),
             () if labels is _MISSING else _structure_labels(labels, _LABELS),
+            *(
+                () if (raw := o.get(name, _MISSING)) is _MISSING else hook(raw, kind)
+                for name, (hook, kind) in event_hooks.items()
+            ),
         )
 
     return structure_patient

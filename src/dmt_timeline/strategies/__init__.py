@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dmt_timeline.strategies import _registry  # noqa: F401  (importing it registers the type strategies)
 from dmt_timeline.strategies._episodes import edss_scores, switch_reasons, therapies, therapy_episodes
+from dmt_timeline.strategies._events import edss_assessments, mri_scans, relapses, scored_assessments
 from dmt_timeline.strategies._histories import timelines
 from dmt_timeline.strategies._partial_dates import month_ranges, partial_dates, refinements
 from dmt_timeline.strategies._patients import cohorts, patients
@@ -40,13 +41,17 @@ __all__ = [
     "cohorts",
     "comorbidity_treatments",
     "diagnoses",
+    "edss_assessments",
     "edss_scores",
     "month_ranges",
+    "mri_scans",
     "partial_dates",
     "patients",
     "refinements",
     "regimen_timelines",
+    "relapses",
     "response_observations",
+    "scored_assessments",
     "switch_reasons",
     "therapies",
     "therapy_episodes",

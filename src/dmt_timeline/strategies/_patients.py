@@ -12,6 +12,7 @@ from dmt_timeline.catalogue import Therapy
 from dmt_timeline.dates import PartialDate, Precision
 from dmt_timeline.model import Cohort, Condition, Patient, ResponseObservation
 from dmt_timeline.strategies._episodes import _OPTIONAL_EDSS
+from dmt_timeline.strategies._events import edss_assessments, mri_scans, relapses, scored_assessments
 from dmt_timeline.strategies._histories import _history, _history_spec
 from dmt_timeline.strategies._partial_dates import _checked_dates, _dates
 from dmt_timeline.strategies._records import _diagnosis, _observation, cohort_metadata, comorbidity_treatments
@@ -46,7 +47,8 @@ def patients(
     timeline order). Observations each refer to one of the episodes; a dated one is never
     before its episode's start nor after the last follow-up. The last follow-up, when present,
     is never before any start. Diagnoses (one per condition), EDSS scores, comorbidity
-    treatments and labels are optional.
+    treatments, labels and clinical events (relapses, EDSS assessments, MRI scans, other scored
+    assessments; none after the last follow-up) are optional.
 
     Args:
         min_episodes: The fewest episodes.
@@ -101,6 +103,14 @@ def patients(
                 )
                 assert dates is not None  # the start itself is a candidate
                 observations.append(_observation(draw, index, dates))
+        until = spec.hi if follow_up is None else min(spec.hi, follow_up.last_day)
+        # Events are drawn for some patients only, to keep whole cohorts cheap to generate.
+        events = [
+            tuple(draw(st.lists(strategy(min_value=spec.lo, max_value=until), max_size=2)))
+            if draw(st.booleans())
+            else ()
+            for strategy in (relapses, edss_assessments, mri_scans, scored_assessments)
+        ]
         return Patient(
             patient_id,
             tuple(episodes),
@@ -111,6 +121,7 @@ def patients(
             follow_up,
             tuple(draw(treatments)),
             tuple(draw(labels).items()),
+            *events,
         )
 
     return build()

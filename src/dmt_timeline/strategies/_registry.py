@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import Therapy
 from dmt_timeline.dates import MonthRange, PartialDate
+from dmt_timeline.events import EdssAssessment, MriScan, Relapse, ScoredAssessment
 from dmt_timeline.model import (
     EDSS,
     Cohort,
@@ -20,6 +21,7 @@ from dmt_timeline.model import (
     TherapyEpisode,
 )
 from dmt_timeline.strategies._episodes import edss_scores, therapies, therapy_episodes
+from dmt_timeline.strategies._events import edss_assessments, mri_scans, relapses, scored_assessments
 from dmt_timeline.strategies._histories import timelines
 from dmt_timeline.strategies._partial_dates import month_ranges, partial_dates
 from dmt_timeline.strategies._patients import cohorts, patients
@@ -32,6 +34,10 @@ from dmt_timeline.strategies._records import (
 from dmt_timeline.timeline import Timeline
 
 st.register_type_strategy(PartialDate, partial_dates())
+st.register_type_strategy(Relapse, relapses())
+st.register_type_strategy(EdssAssessment, edss_assessments())
+st.register_type_strategy(MriScan, mri_scans())
+st.register_type_strategy(ScoredAssessment, scored_assessments())
 st.register_type_strategy(MonthRange, month_ranges())
 st.register_type_strategy(EDSS, edss_scores())
 st.register_type_strategy(Therapy, therapies())
