@@ -20,7 +20,8 @@ so each rule below acts only on what is *certain*, on every reading of the dates
 * Order: steps are ordered by start. Steps whose start order the dates cannot tell are written
   together as ``{A, B}`` ("in an order the dates cannot tell"): a run of steps starts a new
   position only when it certainly starts after every step of the run before. Two steps starting
-  on the same known day are ordered as TreatmentPatterns orders them: by stop, then by name.
+  on the same known day are ordered as TreatmentPatterns orders them, by stop (by name when
+  both stop on one known day), when the dates certainly order their stops.
 * ``filter_treatments``: ``"first"`` keeps the first occurrence of each step (inside ``{...}`` a
   repeated step is kept once), ``"changes"`` drops a step equal to the definite step before it
   (a ``{A, A}`` is one ``A``), ``"all"`` keeps every step.
@@ -415,15 +416,19 @@ def _combine(eras: list[_Era], settings: PathwaySettings) -> list[_Era]:
         eras = sorted([e for k, e in enumerate(eras) if k not in pair] + parts, key=_Era.key)
 
 
-def _exact_tie(a: _Era, b: _Era) -> bool:
-    return a.s_lo == a.s_hi == b.s_lo == b.s_hi
+def _ordered_tie(a: _Era, b: _Era) -> bool:
+    """Both start on one known day, and their stops order them (TreatmentPatterns' tie-break)."""
+    if not a.s_lo == a.s_hi == b.s_lo == b.s_hi:
+        return False
+    known_equal = a.e_lo == a.e_hi == b.e_lo == b.e_hi
+    return known_equal or a.e_hi < b.e_lo or b.e_hi < a.e_lo
 
 
 def _positions(eras: list[_Era]) -> list[list[_Era]]:
     """Eras in start order, grouped where the dates cannot tell the order."""
     slots: list[list[_Era]] = []
     for era in sorted(eras, key=_Era.key):
-        if slots and not all(m.s_hi < era.s_lo or _exact_tie(m, era) for m in slots[-1]):
+        if slots and not all(m.s_hi < era.s_lo or _ordered_tie(m, era) for m in slots[-1]):
             slots[-1].append(era)
         else:
             slots.append([era])
