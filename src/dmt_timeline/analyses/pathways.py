@@ -593,9 +593,9 @@ def pathway_counts(
     paths, attrition = _pathways(table, settings)
     groups = _groups(table, paths, by)
     tally = Counter((groups[p], _text_of(x)) for p, x in paths.items())
-    ordered = sorted(tally.items(), key=lambda item: (item[0][0] or "", -item[1], item[0][1]))
-    rows = _suppress([((g, text), n) for (g, text), n in ordered], settings)
-    rows.sort(key=lambda r: (r[0] or "", r[4], r[1] if r[4] else "", -(r[2] or 0), r[1]))
+    rows = _suppress(list(tally.items()), settings)
+    # Suppressed cells follow the others by name: their order must not tell their counts apart.
+    rows.sort(key=lambda r: (r[0] or "", r[4], 0 if r[4] else -r[2], r[1]))
     return PathwayCounts(
         settings, TidyTable(COUNT_COLUMNS, tuple(rows)), TidyTable(ATTRITION_COLUMNS, tuple(attrition))
     )
@@ -619,9 +619,9 @@ def lines_of_therapy(table: Any, settings: PathwaySettings | None = None) -> Lin
             line += len(slot)
         for n in range(1, line):
             reached[n] += 1
-    therapies = _suppress(
-        sorted(((k, n) for k, n in at.items()), key=lambda i: (i[0][0], i[0][1], -i[1], i[0][2])), settings
-    )
+    therapies = _suppress(list(at.items()), settings)
+    # Suppressed cells follow the others by name: their order must not tell their counts apart.
+    therapies.sort(key=lambda r: (r[0], r[1], r[5], 0 if r[5] else -r[3], r[2]))
     lines = _suppress([((n,), reached[n]) for n in sorted(reached)], settings)
     return LinesOfTherapy(
         settings, TidyTable(LINE_COLUMNS, tuple(therapies)), TidyTable(REACHED_COLUMNS, tuple(lines))
