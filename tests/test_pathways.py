@@ -319,6 +319,33 @@ def test_pandas_and_arrow_give_the_same_pathways() -> None:
     assert expected == patient_pathways(table.to_arrow())
 
 
+def test_a_table_without_classes_and_with_text_days_serves_the_ingredient_level() -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = episodes_table(load_natalizumab_psoriasis())
+    keep = [
+        "patient_id",
+        "therapy",
+        "start_earliest",
+        "start_latest",
+        "stop_state",
+        "stop_earliest",
+        "stop_latest",
+    ]
+    texts = [
+        {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items() if k in keep}
+        for row in table.to_dicts()
+    ]
+    assert patient_pathways(table) == patient_pathways(pa.Table.from_pylist(texts))
+
+
+def test_a_day_that_does_not_exist_is_named_with_its_row() -> None:
+    table = _table(("P", "A", "2010-01-01", "2010-03-01"))
+    row = dict(zip(table.names, table.rows[0], strict=True)) | {"start_earliest": "2010-02-30"}
+    bad = TidyTable(table.columns, (tuple(row.values()),))
+    with pytest.raises(StatsInputError, match="row 1, patient 'P': start_earliest '2010-02-30' is not a day"):
+        patient_pathways(bad)
+
+
 def test_pathway_readings() -> None:
     assert frozenset({"A > B > C > B", "A > C > B"}) == pathway_readings("A > {B, C} > B", "changes")
     assert frozenset({"A > B", "B > A"}) == pathway_readings("{A, B}")

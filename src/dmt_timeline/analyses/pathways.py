@@ -44,9 +44,11 @@ TreatmentPatterns does, rounding half to even as R does).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import numbers
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -217,8 +219,6 @@ class LinesOfTherapy:
 
 _NEEDED: Final = (
     "patient_id",
-    "therapy",
-    "therapy_class",
     "start_earliest",
     "start_latest",
     "stop_state",
@@ -271,10 +271,17 @@ def _day(record: Mapping[str, Any], field: str, row: int, patient: str) -> int |
         return value.date().toordinal()
     if isinstance(value, dt.date):
         return value.toordinal()
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        # Text dates as a CSV or the batch engine's readers hand them over.
+        year, month, day = (int(part) for part in value.split("-"))
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and year >= 1:
+            return dt.date(year, month, day).toordinal()
     raise StatsInputError(
         f"row {row}, patient {quoted(patient)}: {field} {describe_value(value)} is not a day"
     )
 
+
+_ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _OPEN: Final = dt.date.max.toordinal() + 1
 """The latest stop of an era with no stop date: after every day."""
@@ -299,11 +306,12 @@ class _Era:
 
 
 def _eras_by_patient(table: Any, level: Level) -> dict[str, list[_Era]]:
-    records = _records(table, _NEEDED)
+    step = "therapy" if level == "ingredient" else "therapy_class"
+    records = _records(table, (*_NEEDED, step))
     raw: dict[str, list[tuple[str, int, int, str, int | None, int | None]]] = defaultdict(list)
-    for row, record in enumerate(records):
+    for row, record in enumerate(records, start=1):
         patient = _text(record, "patient_id", row)
-        name = _text(record, "therapy" if level == "ingredient" else "therapy_class", row)
+        name = _text(record, step, row)
         s_lo = _day(record, "start_earliest", row, patient)
         s_hi = _day(record, "start_latest", row, patient)
         if s_lo is None or s_hi is None or s_hi < s_lo:
@@ -512,7 +520,11 @@ def patient_pathways(table: Any, settings: PathwaySettings | None = None) -> Tid
 
     Args:
         table: Episodes as :func:`~dmt_timeline.io.tables.episodes_table` writes them: a
-            ``TidyTable``, a pandas DataFrame or a pyarrow Table with its columns.
+            ``TidyTable``, a pandas DataFrame or a pyarrow Table with its columns
+            ``patient_id``, ``therapy`` (``therapy_class`` at class level),
+            ``start_earliest``, ``start_latest``, ``stop_state``, ``stop_earliest`` and
+            ``stop_latest``; days as dates, datetimes or ``YYYY-MM-DD`` text. Other
+            columns are ignored, so the batch engine's input serves as it is.
         settings: How eras become a pathway; default :class:`PathwaySettings()`.
 
     Raises:
@@ -544,7 +556,7 @@ def _groups(table: Any, patients: Iterable[str], by: str | Mapping[str, str] | N
         return dict.fromkeys(wanted)
     if isinstance(by, str):
         found: dict[str, str] = {}
-        for row, record in enumerate(_records(table, ("patient_id", by))):
+        for row, record in enumerate(_records(table, ("patient_id", by)), start=1):
             patient = _text(record, "patient_id", row)
             value = str(record[by]) if record[by] is not None else ""
             if found.setdefault(patient, value) != value:
@@ -652,7 +664,7 @@ def time_between_treatments(transitions: Any) -> TidyTable:
     """
     lows: list[int] = []
     highs: list[int] = []
-    for row, record in enumerate(_records(transitions, ("gap_low", "gap_high"))):
+    for row, record in enumerate(_records(transitions, ("gap_low", "gap_high")), start=1):
         low, high = record["gap_low"], record["gap_high"]
         if low is None or high is None:
             continue
