@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib.patches import Wedge
 
 from dmt_timeline.analyses.pathways import (
     PathwaySettings,
@@ -31,6 +32,7 @@ from dmt_timeline.io.tables import (
     transitions_table,
 )
 from dmt_timeline.model import Patient, TherapyEpisode
+from dmt_timeline.plot import pathway_sunburst
 from dmt_timeline.strategies import cohorts, partial_dates, patients, refinements
 
 ALL = PathwaySettings(filter_treatments="all", min_cell_count=1)
@@ -369,6 +371,48 @@ def test_a_table_of_another_kind_is_refused() -> None:
 def test_invalid_settings_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidValueError, match=next(iter(kwargs))):
         PathwaySettings(**kwargs)
+
+
+# ----------------------------------------------------------------------------- sunburst
+
+
+def _wedges(counts: Any, **kwargs: Any) -> list[Wedge]:
+    figure = pathway_sunburst(counts, **kwargs)
+    return [p for p in figure.axes[0].patches if isinstance(p, Wedge)]
+
+
+def test_sunburst_rings_are_lines_and_angles_are_shares() -> None:
+    table = _table(
+        ("P1", "A", "2010-01-01", "2010-03-01"),
+        ("P1", "B", "2010-06-01", "2010-09-01"),
+        ("P2", "A", "2010-01-01", "2010-03-01"),
+        ("P3", "B", "2010-01-01", "2010-03-01"),
+        ("P4", "B", "2010-01-01", "2010-03-01"),
+    )
+    wedges = _wedges(pathway_counts(table, PathwaySettings(min_cell_count=1)))
+    spans = sorted((w.get_gid(), round(w.theta2 - w.theta1, 6)) for w in wedges)
+    assert [("line1", 180.0), ("line1", 180.0), ("line2", 90.0)] == spans
+
+
+def test_sunburst_shows_an_undetermined_order_as_one_dotted_wedge() -> None:
+    table = _table(("P", "A", "2010", "2011"), ("P", "B", "2010", "2011"))
+    (wedge,) = _wedges(pathway_counts(table, PathwaySettings(min_cell_count=1)))
+    assert ("...", 360.0) == (wedge.get_hatch(), wedge.theta2 - wedge.theta1)
+
+
+def test_sunburst_leaves_suppressed_counts_out_and_says_so() -> None:
+    figure = pathway_sunburst(pathway_counts(COUNTED))
+    assert "2 pathway(s) with fewer than 5 patients not drawn" == figure.axes[0].get_title()
+    assert 1 == len([p for p in figure.axes[0].patches if isinstance(p, Wedge)])
+
+
+def test_sunburst_of_strata_needs_a_group() -> None:
+    counts = pathway_counts(
+        COUNTED, by=dict.fromkeys([f"A{i}" for i in range(7)] + ["B0", "B1", "B2", "C0", "C1"], "x")
+    )
+    with pytest.raises(InvalidValueError, match="name the stratum"):
+        pathway_sunburst(counts)
+    assert 1 == len(_wedges(counts, group="x"))
 
 
 # ----------------------------------------------------------------------------- rules
