@@ -8,6 +8,8 @@ registry-scale table alike.
 - :func:`persistence`: time on each therapy until discontinuation, right-censored at the data
   cut or last follow-up, with Kaplan-Meier estimates where the dates give exact times and the
   Turnbull estimate where they give ranges; discontinuation by stop reason as competing risks.
+- :mod:`dmt_timeline.analyses.pathways`: treatment pathways with OHDSI TreatmentPatterns'
+  settings (import the module itself).
 
 numpy and pyarrow are the extra ``tables``.
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dmt_timeline.plot import _groups
 from dmt_timeline.plot._curves import response_curves
 from dmt_timeline.plot._figure import figure_format, save_figure
+from dmt_timeline.plot._pathways import pathway_sunburst
 from dmt_timeline.plot._style import CLASS_COLOURS
 from dmt_timeline.plot._survival import survival_curves
 from dmt_timeline.plot._swimmer import swimmer_plot
@@ -20,6 +21,7 @@ __all__ = [
     "CLASS_COLOURS",
     "GroupBy",
     "figure_format",
+    "pathway_sunburst",
     "response_curves",
     "save_figure",
     "survival_curves",
