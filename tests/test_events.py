@@ -136,7 +136,7 @@ def test_a_patient_carries_events_through_a_round_trip() -> None:
 def test_an_event_after_the_last_follow_up_is_refused_by_patient_and_field() -> None:
 
     with pytest.raises(
-        InvalidValueError, match=r"patient P1: relapses\[0\]: 2019 is after last_follow_up 2018"
+        InvalidValueError, match=r"patient 'P1': relapses\[0\]: 2019 is after last_follow_up 2018"
     ):
         Patient("P1", last_follow_up="2018", relapses=(Relapse("2019"),))
 
@@ -154,6 +154,6 @@ def test_a_bad_event_in_a_document_is_named_by_patient_and_path() -> None:
     with pytest.raises(CohortFormatError) as caught:
         loads(document, Cohort)
     assert (
-        "patient P1: edss_assessments[0].score: EDSS 3.25 is not a score: "
+        "patient 'P1': edss_assessments[0].score: EDSS 3.25 is not a score: "
         "expected 0 or 1.0..10.0 in steps of 0.5",
     ) == caught.value.problems

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from dmt_timeline.analyses.pathways import STEP_SEPARATOR, PathwayCounts
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass
 from dmt_timeline.errors import InvalidValueError, UnknownTherapyError, quoted
 from dmt_timeline.plot._extra import _require_matplotlib
@@ -14,6 +13,8 @@ from dmt_timeline.plot._style import _CURVE_COLOURS, CLASS_COLOURS
 if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from dmt_timeline.analyses.pathways import PathwayCounts
 
 _COMBINATION: Final = "#DDDDDD"
 _UNDETERMINED: Final = "#FFFFFF"
@@ -39,6 +40,9 @@ def _colour(step: str, others: dict[str, str]) -> tuple[str, str]:
 
 def _tree(rows: list[tuple[str, int]]) -> dict[tuple[str, ...], int]:
     """Patients under each prefix of the pathways."""
+    # The analyses package brings scipy (persistence): imported when drawing, not with the figures.
+    from dmt_timeline.analyses.pathways import STEP_SEPARATOR  # noqa: PLC0415
+
     sizes: dict[tuple[str, ...], int] = {}
     for text, n in rows:
         steps = tuple(text.split(STEP_SEPARATOR))
