@@ -465,3 +465,20 @@ def test_a_float_that_is_no_id_is_named_by_row(value: float) -> None:
 def test_one_and_one_point_zero_and_text_one_are_one_patient() -> None:
     assert ["1"] == _batch_ids([1.0, 1.0], pa.float64()) == _batch_ids([1, 1], pa.int64())
     assert ["1"] == _batch_ids([" 1", "1\u3000"], pa.string())
+
+
+def test_a_header_that_repeats_names_quotes_only_the_readers_columns(tmp_path: Path) -> None:
+    # Found by fuzzing the command: a file whose first line is a record repeats its values, and
+    # the repeated names were quoted whole.
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "person_id,drug,start,start,end,Jane-Roe-0917,Jane-Roe-0917\n"
+        "P1,natalizumab,2010-01-01,x,2011-01-01,a,b\n",
+        encoding="utf-8",
+    )
+    message = _refused(exposure_transitions, path)
+    assert (
+        "CSV header: column(s) 'start' and 1 name(s) not among the reader's columns (not quoted) "
+        "given more than once"
+    ) == message
+    assert "Jane" not in message

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,12 @@ def _check_utf8(path: Path) -> None:
         raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
 
 
-def _read_csv(path: Path) -> pa.Table:
-    """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted."""
+def _read_csv(path: Path, wanted: Sequence[str] | None = None, optional: Sequence[str] = ()) -> pa.Table:
+    """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted.
+
+    A name the header repeats is quoted only when it is one of the reader's columns (``wanted``
+    and ``optional``): a file without a header has a record there.
+    """
     _, pa, _ = _imports()
     import pyarrow.csv as pacsv  # noqa: PLC0415
 
@@ -80,7 +85,14 @@ def _read_csv(path: Path) -> pa.Table:
         raise InvalidValueError(f"{quoted(path.name)}: cannot be read as a CSV table")
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidValueError(f"CSV header: column(s) {', '.join(map(quoted, twice))} given more than once")
+        known = {*(wanted or ()), *optional}
+        listed = ", ".join(quoted(n) for n in twice if n in known)
+        others = sum(n not in known for n in twice)
+        said = f"{others} name(s) not among the reader's columns (not quoted)" if others else ""
+        raise InvalidValueError(
+            f"CSV header: {f'column(s) {listed}' if listed else ''}{' and ' if listed and said else ''}"
+            f"{said} given more than once"
+        )
     if ragged:
         if any(number is None for number, _, _ in ragged):
             # Numbers are known only when the file is read in one thread: read it again so.
@@ -155,7 +167,11 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
         table = source
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
-        table = _read_csv(path) if path.suffix.lower() == ".csv" else _parquet(path, names, optional)
+        table = (
+            _read_csv(path, names, optional)
+            if path.suffix.lower() == ".csv"
+            else _parquet(path, names, optional)
+        )
     elif hasattr(source, "to_arrow") and not hasattr(source, "iloc"):
         table = source.to_arrow()
         if not isinstance(table, pa.Table):
