@@ -1,0 +1,88 @@
+"""Cells as researchers write them: stop cells that say a course goes on, or say nothing.
+
+A stop cell holds one of three things, and they look different:
+
+- a date, in any form :meth:`~dmt_timeline.PartialDate.read` accepts: the episode stopped then;
+- a word that says the course goes on (:data:`ONGOING_WORDS`: ``ongoing``, ``current``,
+  ``continuing``, ``present``, ``to date``, in any case and spacing):
+  :data:`~dmt_timeline.ONGOING`;
+- nothing (a blank cell, or a missing value): :data:`~dmt_timeline.NOT_RECORDED`. The table
+  does not say whether the episode stopped.
+
+Anything else is refused with an error that names the value, so that ``NA`` (not applicable,
+or not available?) or ``unknown`` is never read one way silently: say which it means with
+``ongoing=`` or ``not_recorded=``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Final
+
+from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
+from dmt_timeline.errors import InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.model import NOT_RECORDED, ONGOING, StopState
+
+__all__ = ["NOT_RECORDED_WORDS", "ONGOING_WORDS", "read_stop"]
+
+ONGOING_WORDS: Final = ("ongoing", "current", "continuing", "present", "to date")
+"""Stop-cell words read as :data:`~dmt_timeline.ONGOING` by default (case and spacing ignored)."""
+
+NOT_RECORDED_WORDS: Final = ("",)
+"""Stop-cell words read as :data:`~dmt_timeline.NOT_RECORDED` by default: only a blank cell."""
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def read_stop(
+    value: PartialDate | dt.date | str | float | None,
+    *,
+    day_first: bool | None = None,
+    excel_serial: bool = False,
+    ongoing: Collection[str] = ONGOING_WORDS,
+    not_recorded: Collection[str] = NOT_RECORDED_WORDS,
+) -> PartialDate | StopState:
+    """Read a stop cell: a date, a word saying the course goes on, or nothing.
+
+    Args:
+        value: The cell: text, a date, a number (see :meth:`~dmt_timeline.PartialDate.read`),
+            or None for a missing value (not recorded).
+        day_first: The order of whole numeric dates, as for :meth:`~dmt_timeline.PartialDate.read`.
+        excel_serial: Read a number as an Excel serial day number.
+        ongoing: The words that mean the episode goes on; they replace the defaults.
+        not_recorded: The words that mean the table does not say; a blank cell by default.
+
+    Returns:
+        The stop date, :data:`~dmt_timeline.ONGOING` or :data:`~dmt_timeline.NOT_RECORDED`.
+
+    Raises:
+        InvalidValueError: when a word is both ongoing and not recorded.
+        InvalidDateError: naming the value when it is neither a word above nor a date.
+    """
+    ongoing_words = {_folded(w) for w in ongoing}
+    silent_words = {_folded(w) for w in not_recorded}
+    both = sorted(ongoing_words & silent_words)
+    if both:
+        words = ", ".join(quoted(w) for w in both)
+        raise InvalidValueError(f"stop words {words} are both ongoing and not recorded")
+    if value is None:
+        return NOT_RECORDED
+    if isinstance(value, str):
+        if len(value) > MAX_DATE_TEXT:
+            raise InvalidDateError(f"stop {quoted(value)}: longer than {MAX_DATE_TEXT} characters")
+        word = _folded(value)
+        if word in silent_words:
+            return NOT_RECORDED
+        if word in ongoing_words:
+            return ONGOING
+        if not any(ch.isdigit() for ch in word):
+            # Every date form has a year: a cell without a digit is a word, and the message
+            # says which words are understood rather than listing date forms.
+            raise InvalidDateError(
+                f"stop {quoted(value)}: not a date, and not a word for ongoing "
+                f"({', '.join(sorted(ongoing_words))}); leave the cell blank when the stop is not recorded"
+            )
+    return PartialDate.read(value, day_first=day_first, excel_serial=excel_serial)
