@@ -11,13 +11,16 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError
+
+if TYPE_CHECKING:  # the reasons module reads its data file and imports this one
+    from dmt_timeline.reasons import StopCategory
 
 __all__ = [
     "EDSS",
@@ -44,7 +47,13 @@ __all__ = [
 
 
 class SwitchReason(enum.Enum):
-    """Why a therapy episode stopped. The values are the codes real tables use."""
+    """Why a therapy episode stopped. The values are the codes real tables use.
+
+    Each reason falls in one of the eight standard categories (:attr:`category`); the
+    bundled study's own codes stay reasons of their own, so that what they say is kept
+    (``JCV+`` is an increased risk of PML, not any increased risk). The spellings tables use
+    for each are read by :func:`dmt_timeline.reasons.read_reasons`.
+    """
 
     LOSS_OF_EFFECTIVENESS = "LOE"
     INTOLERANCE = "tlrb"
@@ -52,6 +61,27 @@ class SwitchReason(enum.Enum):
     SAFETY_RISK = "JCV+"
     PREGNANCY = "Pregn"
     OTHER = "other"
+    # The standard categories that the study's codes do not already say, and a named PML risk.
+    ADVERSE_EVENT = "adverse event"
+    INCREASED_RISK = "increased risk of adverse event"
+    DISEASE_PROGRESSION = "disease progression"
+    PATIENT_CHOICE = "patient choice"
+    UNKNOWN = "unknown"
+    PML_RISK = "PML risk"
+
+    @property
+    def category(self) -> StopCategory:
+        """The standard category of stopping a DMT that this reason belongs to."""
+        from dmt_timeline.reasons import category  # noqa: PLC0415 - reasons imports this module
+
+        return category(self)
+
+    @property
+    def meaning(self) -> str:
+        """What the reason says, in words."""
+        from dmt_timeline.reasons import meaning  # noqa: PLC0415 - reasons imports this module
+
+        return meaning(self)
 
 
 # Codes seen in real tables, folded to lower case. "NA" (not applicable: the episode did not
@@ -70,6 +100,7 @@ _REASON_CODES: Final = {
     "pregn": SwitchReason.PREGNANCY,
     "pregnancy": SwitchReason.PREGNANCY,
     "other": SwitchReason.OTHER,
+    **{"".join(r.value.split()).casefold(): r for r in list(SwitchReason)[6:]},
 }
 _NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
 _FOOTNOTE: Final = re.compile(r"\*+$")
