@@ -13,6 +13,7 @@ spreadsheet shows them (the header is row 1); wholly empty rows are passed over.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -27,7 +28,7 @@ from dmt_timeline.io.long import HEADER_ROW, LongRead, read_long_rows
 from dmt_timeline.io.wide import RowProblem, TableFormatError, WideLayout, WideRead, read_wide_rows
 from dmt_timeline.model import CohortMetadata
 
-__all__ = ["EXCEL_EXTRA", "read_table", "table_header", "table_rows"]
+__all__ = ["EXCEL_EXTRA", "open_table", "read_table", "table_header"]
 
 EXCEL_EXTRA: Final = 'pip install "dmt-timeline[excel]"'
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
@@ -49,7 +50,11 @@ def _blank(cells: Sequence[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _excel_rows(path: Path, sheet: str | int | None) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+_Rows = Iterator[tuple[int, list[object]]]
+
+
+@contextlib.contextmanager
+def _excel_rows(path: Path, sheet: str | int | None) -> Iterator[tuple[list[str], _Rows]]:
     openpyxl = _openpyxl()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -60,71 +65,66 @@ def _excel_rows(path: Path, sheet: str | int | None) -> tuple[list[str], Iterato
     if failed:
         # Raised outside the except block: a parser's message may quote the file's content.
         raise CohortFormatError(f"{path.name}: not an Excel .xlsx workbook")
-    names = list(book.sheetnames)
-    if sheet is None:
-        sheet = 0
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            book.close()
-            sheets = ", ".join(map(quoted, names))
-            raise CohortFormatError(f"{path.name}: no sheet {sheet}; sheets: {sheets}")
-        sheet = names[sheet]
-    if sheet not in names:
-        book.close()
-        raise CohortFormatError(
-            f"{path.name}: no sheet {quoted(sheet)}; sheets: {', '.join(map(quoted, names))}"
-        )
-    rows = book[sheet].iter_rows(values_only=True)
-    header_cells = next(rows, ())
-    header = ["" if c is None else str(c).strip() for c in header_cells]
-
-    def body() -> Iterator[tuple[int, list[object]]]:
-        try:
-            for number, cells in enumerate(rows, start=HEADER_ROW + 1):
-                yield number, list(cells)
-        finally:
-            book.close()
-
-    return header, body()
-
-
-def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
-    handle = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.reader(handle)
     try:
-        header = [c.strip() for c in next(reader, [])]
-    except (UnicodeDecodeError, csv.Error):
-        failed = True
-    else:
-        failed = False
-    if failed:
-        handle.close()
-        raise CohortFormatError(f"{path.name}: the header is not UTF-8 CSV text")
-
-    def body() -> Iterator[tuple[int, list[object]]]:
-        with handle:
-            number = HEADER_ROW
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except (UnicodeDecodeError, csv.Error):
-                    failed = True
-                else:
-                    failed = False
-                number += 1
-                if failed:
-                    raise CohortFormatError(f"{path.name}: row {number} is not UTF-8 CSV text")
-                yield number, list(cells)
-
-    return header, body()
+        names = list(book.sheetnames)
+        position = 0 if sheet is None else sheet
+        if isinstance(position, int):
+            if not 0 <= position < len(names):
+                raise CohortFormatError(
+                    f"{path.name}: no sheet {position}; sheets: {', '.join(map(quoted, names))}"
+                )
+            position = names[position]
+        if position not in names:
+            sheets = ", ".join(map(quoted, names))
+            raise CohortFormatError(f"{path.name}: no sheet {quoted(position)}; sheets: {sheets}")
+        rows = book[position].iter_rows(values_only=True)
+        header = ["" if c is None else str(c).strip() for c in next(rows, ())]
+        yield header, ((number, list(cells)) for number, cells in enumerate(rows, start=HEADER_ROW + 1))
+    finally:
+        book.close()
 
 
-def table_rows(
+def _csv_body(path: Path, reader: Iterator[list[str]]) -> _Rows:
+    number = HEADER_ROW
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error):
+            failed = True
+        else:
+            failed = False
+        number += 1
+        if failed:
+            # Outside the except block: the decoder's error holds the file's bytes.
+            raise CohortFormatError(f"{path.name}: row {number} is not UTF-8 CSV text")
+        yield number, list(cells)
+
+
+@contextlib.contextmanager
+def _csv_rows(path: Path) -> Iterator[tuple[list[str], _Rows]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header: list[str] | None = None
+        try:
+            header = [c.strip() for c in next(reader, [])]
+        except (UnicodeDecodeError, csv.Error):
+            header = None
+        if header is None:
+            raise CohortFormatError(f"{path.name}: the header is not UTF-8 CSV text")
+        yield header, _csv_body(path, reader)
+
+
+def open_table(
     path: str | os.PathLike[str], *, sheet: str | int | None = None
-) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+) -> contextlib.AbstractContextManager[tuple[list[str], _Rows]]:
     """A table file's header and its rows as ``(spreadsheet row, cells)``, by its suffix.
+
+    Use it in a ``with`` statement; the file is closed when the block ends::
+
+        with open_table("chart.xlsx", sheet="DMTs") as (header, rows):
+            ...
 
     Args:
         path: A ``.csv`` (UTF-8, comma-separated) or ``.xlsx`` file.
@@ -146,15 +146,12 @@ def table_rows(
 
 def table_header(path: str | os.PathLike[str], *, sheet: str | int | None = None) -> list[str]:
     """A table file's column names."""
-    header, rows = table_rows(path, sheet=sheet)
-    close = getattr(rows, "close", None)
-    if close is not None:
-        close()
-    return header
+    with open_table(path, sheet=sheet) as (header, _):
+        return header
 
 
 def _records(
-    header: Sequence[str], rows: Iterator[tuple[int, list[object]]], problems: list[RowProblem]
+    header: Sequence[str], rows: _Rows, problems: list[RowProblem]
 ) -> Iterator[tuple[int, Mapping[str, object]]]:
     for number, cells in rows:
         if _blank(cells):
@@ -205,11 +202,10 @@ def read_table(
     if not isinstance(layout, LongLayout | WideLayout):
         layout = load_layout(layout)
     metadata = metadata or CohortMetadata(source=Path(path).name)
-    header, rows = table_rows(path, sheet=sheet)
     extra: list[RowProblem] = []
-    records = _records(header, rows, extra)
+    with open_table(path, sheet=sheet) as (header, rows):
+        numbered = list(_records(header, rows, extra))
     if isinstance(layout, LongLayout):
-        numbered = list(records)
         read = read_long_rows(
             (cells for _, cells in numbered),
             layout,
@@ -227,7 +223,7 @@ def read_table(
                 f"{Path(path).name}: {len(problems)} problem(s); nothing was read", problems
             )
         return LongRead(read.cohort, tuple(problems), read.skipped_patients)
-    text_rows = [(n, {k: _text_cell(v) for k, v in cells.items()}) for n, cells in records]
+    text_rows = [(n, {k: _text_cell(v) for k, v in cells.items()}) for n, cells in numbered]
     wide = read_wide_rows(
         (cells for _, cells in text_rows),
         layout,
