@@ -253,8 +253,7 @@ def test_every_problem_is_named_by_row_patient_column_and_value() -> None:
         "YYYY, YYYY-MM, YYYY-M, YYYY-MM-DD, YYYY/MM, MM/YYYY, M/YYYY, Mar 2007, March 2007, 2007 Mar, "
         "14 Mar 2007, 2007-03-14T12:43:21-04:00, 2007-03-14 12:43, DD/MM/YYYY (day_first=True), "
         "MM/DD/YYYY (day_first=False)",
-        "row 4, column why: patient P3: stop reason 'intolernce' is not known; did you mean 'intolerance' "
-        "or 'intolerant'?",
+        "row 4, column why: patient P3: stop reason 'intolernce' is not known; did you mean 'intolerance'?",
         "row 5, column stop: patient P4: stop 2010 is before start 2012",
         "row 6, column why: patient P5: reasons LOE contradict stop ongoing (an ongoing episode has none)",
         "row 8, column sex: patient P6: 'M' differs from 'F' in row 7",

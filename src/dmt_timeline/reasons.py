@@ -142,7 +142,7 @@ def _target(vocabulary: _Vocabulary, key: str, value: SwitchReason | StopCategor
         found = vocabulary.spellings.get(_fold(value))
         if found is not None:
             return found
-        hint = _suggest(value, vocabulary.shown)
+        hint = _suggest(value, vocabulary.shown, vocabulary.spellings)
         raise InvalidValueError(f"reason crosswalk {quoted(key)}: {quoted(value)} is not a reason{hint}")
     raise InvalidValueError(f"reason crosswalk {quoted(key)}: expected a reason, its code or a spelling")
 
@@ -160,8 +160,11 @@ _CATEGORY_REASON: Final = {
 }
 
 
-def _suggest(text: str, shown: Mapping[str, str]) -> str:
-    close = difflib.get_close_matches(_fold(text), list(shown), n=3, cutoff=0.75)
+def _suggest(text: str, shown: Mapping[str, str], lookup: Mapping[str, SwitchReason]) -> str:
+    close = difflib.get_close_matches(_fold(text), list(shown), n=10, cutoff=0.75)
+    # Several spellings of one reason can be close ("side effect", "side effects"): one each.
+    by_reason = {lookup[c]: c for c in reversed(close)}
+    close = [c for c in close if by_reason[lookup[c]] == c][:3]
     if not close:
         return ""
     return "; did you mean " + " or ".join(quoted(shown[c]) for c in close) + "?"
@@ -212,7 +215,7 @@ class ReasonReader:
         found = self._lookup.get(key)
         if found is None:
             shown = {**_vocabulary().shown, **{_fold(k): k for k, _ in self.crosswalk}}
-            hint = _suggest(text, shown) or " (map it to a reason with a crosswalk)"
+            hint = _suggest(text, shown, self._lookup) or " (map it to a reason with a crosswalk)"
             raise InvalidValueError(f"stop reason {quoted(text.strip())} is not known{hint}")
         return found
 
