@@ -308,3 +308,24 @@ def test_a_label_named_like_a_column_is_refused() -> None:
     read = read_long_rows([row()], LAYOUT)
     with pytest.raises(CohortFormatError, match="labels 'therapy' are already columns"):
         episodes_table(read.cohort).with_labels(read.cohort, ["therapy"])
+
+
+SENTINELS = ("Jane-Roe-0917", "HIV+ confidential note", "1961-11-23")
+cells = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "2007", "Mar 2007", "12/05/2012", "ongoing", "LOE", "Tysabri", "3.25", "NA"]),
+    st.integers(-10, 3000),
+    st.floats(allow_nan=True),
+    st.none(),
+)
+
+
+@given(st.lists(st.fixed_dictionaries(dict.fromkeys(("id", "drug", "start", "stop", "why", "edss"), cells))))
+def test_fuzzed_rows_give_own_errors_and_no_other_cell(rows: list[dict[str, object]]) -> None:
+    # A free-text column the layout does not use, and a label that never conflicts: neither may
+    # appear in any problem, whatever else the row holds.
+    planted = [{**r, "notes": SENTINELS[1], "sex": SENTINELS[0]} for r in rows]
+    read = read_long_rows(planted, LAYOUT, skip_bad_rows=True)
+    texts = [str(p) for p in read.skipped]
+    assert [] == [t for t in texts for s in SENTINELS[:2] if s in t]
+    assert len(read.cohort) + len(read.skipped_patients) <= len(rows)

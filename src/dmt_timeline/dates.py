@@ -564,6 +564,9 @@ def _month_name(value: object, name: str) -> int:
     return month
 
 
+# Tables repeat their dates (every "2007", every "Mar 2010"); a partial date is immutable, so a
+# text read once is read for all. Bounded; refusals are not cached (they raise).
+@functools.lru_cache(maxsize=1 << 14)
 def _read_text(text: str, *, day_first: bool | None) -> PartialDate:
     if len(text) > MAX_DATE_TEXT:
         raise _refuse(text, f"longer than {MAX_DATE_TEXT} characters")

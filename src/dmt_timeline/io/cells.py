@@ -1,4 +1,4 @@
-"""Cells as researchers write them: stop cells that say a course goes on, or say nothing.
+"""Cells as researchers write them: reading options, and stop cells that say a course goes on or nothing.
 
 A stop cell holds one of three things, and they look different:
 
@@ -17,14 +17,17 @@ or not available?) or ``unknown`` is never read one way silently: say which it m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
-from typing import Final
+import functools
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Final
+
+import attrs
 
 from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
-from dmt_timeline.errors import InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.errors import CohortFormatError, InvalidDateError, InvalidValueError, quoted
 from dmt_timeline.model import NOT_RECORDED, ONGOING, StopState
 
-__all__ = ["NOT_RECORDED_WORDS", "ONGOING_WORDS", "read_stop"]
+__all__ = ["NOT_RECORDED_WORDS", "ONGOING_WORDS", "ReadingOptions", "read_stop"]
 
 ONGOING_WORDS: Final = ("ongoing", "current", "continuing", "present", "to date")
 """Stop-cell words read as :data:`~dmt_timeline.ONGOING` by default (case and spacing ignored)."""
@@ -35,6 +38,20 @@ NOT_RECORDED_WORDS: Final = ("",)
 
 def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+@functools.lru_cache(maxsize=64)
+def _word_sets(
+    ongoing: tuple[str, ...], not_recorded: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The folded word sets, checked once per configuration (a table reads thousands of cells)."""
+    ongoing_words = frozenset(_folded(w) for w in ongoing)
+    silent_words = frozenset(_folded(w) for w in not_recorded)
+    both = sorted(ongoing_words & silent_words)
+    if both:
+        words = ", ".join(quoted(w) for w in both)
+        raise InvalidValueError(f"stop words {words} are both ongoing and not recorded")
+    return ongoing_words, silent_words
 
 
 def read_stop(
@@ -62,12 +79,7 @@ def read_stop(
         InvalidValueError: when a word is both ongoing and not recorded.
         InvalidDateError: naming the value when it is neither a word above nor a date.
     """
-    ongoing_words = {_folded(w) for w in ongoing}
-    silent_words = {_folded(w) for w in not_recorded}
-    both = sorted(ongoing_words & silent_words)
-    if both:
-        words = ", ".join(quoted(w) for w in both)
-        raise InvalidValueError(f"stop words {words} are both ongoing and not recorded")
+    ongoing_words, silent_words = _word_sets(tuple(ongoing), tuple(not_recorded))
     if value is None:
         return NOT_RECORDED
     if isinstance(value, str):
@@ -86,3 +98,46 @@ def read_stop(
                 f"({', '.join(sorted(ongoing_words))}); leave the cell blank when the stop is not recorded"
             )
     return PartialDate.read(value, day_first=day_first, excel_serial=excel_serial)
+
+
+def _words(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise CohortFormatError("layout reading: expected a list of words")
+    return tuple(value)
+
+
+def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = tuple(value.items() if isinstance(value, Mapping) else value)
+    for key, target in items:
+        if not isinstance(key, str) or not isinstance(target, str):
+            raise CohortFormatError("layout crosswalk: expected text mapped to text")
+    return items
+
+
+def _day_first(_: Any, __: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise CohortFormatError(f"layout reading.day_first {quoted(value)}: expected true, false or none")
+
+
+@attrs.frozen
+class ReadingOptions:
+    """How a table writes its cells.
+
+    Attributes:
+        day_first: The order of whole numeric dates (``12/05/2012``): True for day first, False
+            for month first, None (the default) to refuse them. See
+            :meth:`~dmt_timeline.PartialDate.read`.
+        excel_serial: Read numbers in date columns as Excel serial day numbers (a spreadsheet
+            whose dates lost their format); by default a number is a year.
+        ongoing: Stop-cell words meaning the episode goes on.
+        not_recorded: Stop-cell words meaning the stop is not recorded (a blank cell by default).
+        reasons: The user's crosswalk of reason spellings (``{"GI side effects": "adverse event"}``).
+        therapies: The user's crosswalk of therapy spellings to catalogue names.
+    """
+
+    day_first: bool | None = attrs.field(default=None, validator=_day_first)
+    excel_serial: bool = False
+    ongoing: tuple[str, ...] = attrs.field(default=ONGOING_WORDS, converter=_words)
+    not_recorded: tuple[str, ...] = attrs.field(default=NOT_RECORDED_WORDS, converter=_words)
+    reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)

@@ -42,7 +42,7 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.errors import CohortFormatError, quoted
-from dmt_timeline.io.cells import NOT_RECORDED_WORDS, ONGOING_WORDS
+from dmt_timeline.io.cells import ReadingOptions
 from dmt_timeline.io.wide import TherapyColumns, WideLayout
 
 __all__ = [
@@ -56,49 +56,6 @@ __all__ = [
 
 MAX_LAYOUT_BYTES: Final = 1 << 20
 """The largest layout file read (a layout is a few lines)."""
-
-
-def _words(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise CohortFormatError("layout reading: expected a list of words")
-    return tuple(value)
-
-
-def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    items = tuple(value.items() if isinstance(value, Mapping) else value)
-    for key, target in items:
-        if not isinstance(key, str) or not isinstance(target, str):
-            raise CohortFormatError("layout crosswalk: expected text mapped to text")
-    return items
-
-
-def _day_first(_: Any, __: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not isinstance(value, bool):
-        raise CohortFormatError(f"layout reading.day_first {quoted(value)}: expected true, false or none")
-
-
-@attrs.frozen
-class ReadingOptions:
-    """How a table writes its cells.
-
-    Attributes:
-        day_first: The order of whole numeric dates (``12/05/2012``): True for day first, False
-            for month first, None (the default) to refuse them. See
-            :meth:`~dmt_timeline.PartialDate.read`.
-        excel_serial: Read numbers in date columns as Excel serial day numbers (a spreadsheet
-            whose dates lost their format); by default a number is a year.
-        ongoing: Stop-cell words meaning the episode goes on.
-        not_recorded: Stop-cell words meaning the stop is not recorded (a blank cell by default).
-        reasons: The user's crosswalk of reason spellings (``{"GI side effects": "adverse event"}``).
-        therapies: The user's crosswalk of therapy spellings to catalogue names.
-    """
-
-    day_first: bool | None = attrs.field(default=None, validator=_day_first)
-    excel_serial: bool = False
-    ongoing: tuple[str, ...] = attrs.field(default=ONGOING_WORDS, converter=_words)
-    not_recorded: tuple[str, ...] = attrs.field(default=NOT_RECORDED_WORDS, converter=_words)
-    reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
 
 def _name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -143,7 +100,7 @@ class LongLayout:
     reasons: str | None = attrs.field(default=None, validator=_optional_name)
     edss: str | None = attrs.field(default=None, validator=_optional_name)
     labels: tuple[str, ...] = attrs.field(default=(), converter=_labels)
-    reading: ReadingOptions = ReadingOptions()
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
