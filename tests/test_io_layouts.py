@@ -286,7 +286,7 @@ def test_a_therapy_crosswalk_to_an_unknown_therapy_is_refused() -> None:
     layout = LongLayout(
         patient_id="id", therapy="drug", start="start", reading=ReadingOptions(therapies={"X": "Y"})
     )
-    with pytest.raises(TableFormatError, match="'X' = 'Y': not in the catalogue"):
+    with pytest.raises(CohortFormatError, match="therapy crosswalk 'X' = 'Y': not in the catalogue"):
         read_long_rows([], layout)
 
 

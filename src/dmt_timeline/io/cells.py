@@ -17,17 +17,29 @@ or not available?) or ``unknown`` is never read one way silently: say which it m
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
-from collections.abc import Collection, Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
+from dmt_timeline.catalogue import Catalogue, Therapy
 from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
 from dmt_timeline.errors import CohortFormatError, InvalidDateError, InvalidValueError, quoted
 from dmt_timeline.model import NOT_RECORDED, ONGOING, StopState
+from dmt_timeline.reasons import ReasonReader
 
-__all__ = ["NOT_RECORDED_WORDS", "ONGOING_WORDS", "ReadingOptions", "read_stop"]
+__all__ = [
+    "NOT_RECORDED_WORDS",
+    "ONGOING_WORDS",
+    "ReadingOptions",
+    "TherapyReader",
+    "read_stop",
+    "reason_reader",
+    "therapy_reader",
+]
 
 ONGOING_WORDS: Final = ("ongoing", "current", "continuing", "present", "to date")
 """Stop-cell words read as :data:`~dmt_timeline.ONGOING` by default (case and spacing ignored)."""
@@ -141,3 +153,59 @@ class ReadingOptions:
     not_recorded: tuple[str, ...] = attrs.field(default=NOT_RECORDED_WORDS, converter=_words)
     reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+
+
+_NOISE: Final = re.compile(r"[\s\-_.]+")
+
+
+def _fold(text: str) -> str:
+    return _NOISE.sub("", text).casefold()
+
+
+class TherapyReader:
+    """Therapy cells through the user's crosswalk, then the catalogue; unknown ones with hints."""
+
+    def __init__(self, catalogue: Catalogue, crosswalk: Sequence[tuple[str, str]]) -> None:
+        self.catalogue = catalogue
+        self.crosswalk: dict[str, Therapy] = {}
+        for key, target in crosswalk:
+            if target not in catalogue:
+                raise CohortFormatError(
+                    f"therapy crosswalk {quoted(key)} = {quoted(target)}: not in the catalogue"
+                )
+            self.crosswalk[_fold(key)] = catalogue.get(target)
+        names = [name for therapy in catalogue for name in therapy.names]
+        self.names = {_fold(n): n for n in [*names, *(k for k, _ in crosswalk)]}
+
+    def get(self, text: str) -> Therapy | str:
+        """The therapy, or the problem with it."""
+        key = _fold(text)
+        found = self.crosswalk.get(key)
+        if found is not None:
+            return found
+        if text in self.catalogue:
+            return self.catalogue.get(text)
+        close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.75)
+        hint = "; did you mean " + " or ".join(quoted(self.names[c]) for c in close) + "?" if close else ""
+        return f"unknown therapy {quoted(text)}{hint or ' (map it with a therapy crosswalk)'}"
+
+
+@functools.lru_cache(maxsize=32)
+def reason_reader(reading: ReadingOptions) -> ReasonReader:
+    """The reason reader of a table's reading options (its crosswalk checked once)."""
+    return ReasonReader(dict(reading.reasons))
+
+
+_THERAPY_READERS: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Catalogue, TherapyReader]] = {}
+
+
+def therapy_reader(catalogue: Catalogue, reading: ReadingOptions) -> TherapyReader:
+    """The therapy reader of a catalogue and a table's therapy crosswalk, built once for both."""
+    key = (id(catalogue), reading.therapies)
+    found = _THERAPY_READERS.get(key)
+    if found is None or found[0] is not catalogue:
+        if len(_THERAPY_READERS) > 32:
+            _THERAPY_READERS.clear()  # bounded: a process reads few catalogues
+        found = (catalogue, TherapyReader(catalogue, reading.therapies))
+        _THERAPY_READERS[key] = found
+    return found[1]

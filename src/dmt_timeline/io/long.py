@@ -17,7 +17,6 @@ history), and :attr:`LongRead.skipped_patients` names them.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -28,7 +27,7 @@ from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.ids import patient_id
-from dmt_timeline.io.cells import read_stop
+from dmt_timeline.io.cells import TherapyReader, read_stop, reason_reader, therapy_reader
 from dmt_timeline.io.layouts import LongLayout
 from dmt_timeline.io.wide import RowProblem, TableFormatError
 from dmt_timeline.model import (
@@ -83,42 +82,6 @@ def _text(cell: object) -> str:
 
 def _fold(text: str) -> str:
     return _NOISE.sub("", text).casefold()
-
-
-class _Therapies:
-    """Therapy cells through the user's crosswalk, then the catalogue; unknown ones with hints."""
-
-    def __init__(self, catalogue: Catalogue, crosswalk: Sequence[tuple[str, str]]) -> None:
-        self.catalogue = catalogue
-        self.cache: dict[str, Therapy | None] = {}
-        self.crosswalk: dict[str, Therapy] = {}
-        for key, target in crosswalk:
-            if target not in catalogue:
-                raise TableFormatError(
-                    "layout: the therapy crosswalk names a therapy the catalogue does not know",
-                    [
-                        RowProblem(
-                            0,
-                            "crosswalk.therapies",
-                            f"{quoted(key)} = {quoted(target)}: not in the catalogue",
-                        )
-                    ],
-                )
-            self.crosswalk[_fold(key)] = catalogue.get(target)
-        names = [name for therapy in catalogue for name in therapy.names]
-        self.names = {_fold(n): n for n in [*names, *(k for k, _ in crosswalk)]}
-
-    def get(self, text: str) -> Therapy | str:
-        """The therapy, or the problem with it."""
-        key = _fold(text)
-        found = self.crosswalk.get(key)
-        if found is not None:
-            return found
-        if text in self.catalogue:
-            return self.catalogue.get(text)
-        close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.75)
-        hint = "; did you mean " + " or ".join(quoted(self.names[c]) for c in close) + "?" if close else ""
-        return f"unknown therapy {quoted(text)}{hint or ' (map it with a therapy crosswalk)'}"
 
 
 def _edss(cell: object) -> EDSS | None:
@@ -191,8 +154,8 @@ def read_long_rows(
     """
     _check_header(header, layout)
     reading = layout.reading
-    reasons_of = ReasonReader(dict(reading.reasons))
-    therapies = _Therapies(catalogue, reading.therapies)
+    reasons_of = reason_reader(reading)
+    therapies = therapy_reader(catalogue, reading)
     table = _Rows()
     order: list[str] = []
     episodes: dict[str, list[TherapyEpisode]] = {}
@@ -258,7 +221,7 @@ class _Row:
             if first != value:
                 self.fail(column, f"{quoted(value)} differs from {quoted(first)} in row {row}")
 
-    def therapy(self, therapies: _Therapies) -> Therapy | None:
+    def therapy(self, therapies: TherapyReader) -> Therapy | None:
         name = _text(self.cells.get(self.layout.therapy))
         if not name:
             self.fail(self.layout.therapy, "therapy is blank")
@@ -318,7 +281,7 @@ class _Row:
             self.fail(column, str(exc))
         return None
 
-    def episode(self, therapies: _Therapies, reasons_of: ReasonReader) -> TherapyEpisode | None:
+    def episode(self, therapies: TherapyReader, reasons_of: ReasonReader) -> TherapyEpisode | None:
         before = len(self.table.problems)
         therapy, start, stop = self.therapy(therapies), self.start(), self.stop()
         reasons, edss = self.reasons(reasons_of), self.edss()
