@@ -28,8 +28,8 @@ edss = "EDSS at stop"
 labels = ["Sex"]
 """
 PROBLEMS = [
-    "row 4, column Drug: patient P02: unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
-    "row 4, column EDSS at stop: patient P02: EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in "
+    "row 4, column Drug: patient 'P02': unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
+    "row 4, column EDSS at stop: patient 'P02': EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in "
     "steps of 0.5",
 ]
 

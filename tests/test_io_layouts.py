@@ -245,19 +245,19 @@ def test_every_problem_is_named_by_row_patient_column_and_value() -> None:
             LAYOUT,
         )
     assert [
-        "row 2, column drug: patient P1: unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
-        "row 2, column edss: patient P1: EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in steps of 0.5",
+        "row 2, column drug: patient 'P1': unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
+        "row 2, column edss: patient 'P1': EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in steps of 0.5",
         "row 3, column id: patient id is empty",
         "row 3, column start: date '12/05/2012': a date written with numbers only is read only when its "
         "order is declared (day_first=True for DD/MM/YYYY, False for MM/DD/YYYY); accepted forms: "
         "YYYY, YYYY-MM, YYYY-M, YYYY-MM-DD, YYYY/MM, MM/YYYY, M/YYYY, Mar 2007, March 2007, 2007 Mar, "
         "14 Mar 2007, 2007-03-14T12:43:21-04:00, 2007-03-14 12:43, DD/MM/YYYY (day_first=True), "
         "MM/DD/YYYY (day_first=False)",
-        "row 4, column why: patient P3: stop reason 'intolernce' is not known; did you mean 'intolerance'?",
-        "row 5, column stop: patient P4: stop 2010 is before start 2012",
-        "row 6, column why: patient P5: reasons LOE contradict stop ongoing (an ongoing episode has none)",
-        "row 8, column sex: patient P6: 'M' differs from 'F' in row 7",
-        "row 10, column drug: patient P7: repeats row 9 (same therapy, start and stop)",
+        "row 4, column why: patient 'P3': stop reason 'intolernce' is not known; did you mean 'intolerance'?",
+        "row 5, column stop: patient 'P4': stop 2010 is before start 2012",
+        "row 6, column why: patient 'P5': reasons LOE contradict stop ongoing (an ongoing episode has none)",
+        "row 8, column sex: patient 'P6': 'M' differs from 'F' in row 7",
+        "row 10, column drug: patient 'P7': repeats row 9 (same therapy, start and stop)",
     ] == [str(p) for p in info.value.row_problems]
 
 

@@ -139,10 +139,10 @@ EXPECTED = (
 )
 
 PROBLEMS = [
-    "row 15, column Drug: patient P07: unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
-    "row 17, column EDSS at stop: patient P08: EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in "
+    "row 15, column Drug: patient 'P07': unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
+    "row 17, column EDSS at stop: patient 'P08': EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in "
     "steps of 0.5",
-    "row 19, column Stop date: patient P09: stop 2014 is before start 2016",
+    "row 19, column Stop date: patient 'P09': stop 2014 is before start 2016",
 ]
 
 

@@ -107,7 +107,7 @@ class _Rows:
         self.bad_patients: set[str] = set()
 
     def fail(self, row: int, column: str, who: str | None, message: str) -> None:
-        prefix = f"patient {who}: " if who else ""
+        prefix = f"patient {quoted(who)}: " if who else ""
         self.problems.append(RowProblem(row, column, prefix + message))
         if who:
             self.bad_patients.add(who)
