@@ -105,3 +105,20 @@ def test_draft_a_layout_and_import_with_it(chart: Path, capsys: pytest.CaptureFi
 def test_a_draft_does_not_overwrite(chart: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 1 == main(["layout", "draft", "chart.csv", "-o", "layout.toml"])
     assert "dmt-timeline: layout.toml exists; pass --force to overwrite it\n" == capsys.readouterr().err
+
+
+def test_an_excel_sheet(chart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    sheet = book.create_sheet("DMTs")
+    for line in CHART.rsplit("P02", 1)[0].splitlines():
+        sheet.append(line.split(","))
+    book.save(chart / "chart.xlsx")
+    assert 0 == main(["layout", "draft", "chart.xlsx", "--sheet", "DMTs", "-o", "draft.toml"])
+    status = main(["import", "chart.xlsx", "--sheet", "DMTs", "--layout", "draft.toml", "-o", "c.json"])
+    assert (0, ["P01"]) == (status, [p.id for p in load_cohort(chart / "c.json")])
+    assert (
+        "chart.xlsx: 1 patients read; 0 problems\nwrote c.json\n"
+        == capsys.readouterr().out.split("importing\n")[1]
+    )
