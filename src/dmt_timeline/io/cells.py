@@ -167,6 +167,7 @@ class TherapyReader:
 
     def __init__(self, catalogue: Catalogue, crosswalk: Sequence[tuple[str, str]]) -> None:
         self.catalogue = catalogue
+        self._known: dict[str, Therapy] = {}
         self.crosswalk: dict[str, Therapy] = {}
         for key, target in crosswalk:
             if target not in catalogue:
@@ -179,6 +180,16 @@ class TherapyReader:
 
     def get(self, text: str) -> Therapy | str:
         """The therapy, or the problem with it."""
+        # Tables repeat their few therapy spellings: each is looked up once (bounded).
+        found_before = self._known.get(text)
+        if found_before is not None:
+            return found_before
+        found_now = self._look_up(text)
+        if isinstance(found_now, Therapy) and len(self._known) < 4096:
+            self._known[text] = found_now
+        return found_now
+
+    def _look_up(self, text: str) -> Therapy | str:
         key = _fold(text)
         found = self.crosswalk.get(key)
         if found is not None:
