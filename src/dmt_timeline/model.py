@@ -100,7 +100,8 @@ _REASON_CODES: Final = {
     "pregn": SwitchReason.PREGNANCY,
     "pregnancy": SwitchReason.PREGNANCY,
     "other": SwitchReason.OTHER,
-    **{"".join(r.value.split()).casefold(): r for r in list(SwitchReason)[6:]},
+    # Every code, folded as parse_reasons folds a cell (the newer ones are words: "adverse event").
+    **{"".join(r.value.split()).casefold(): r for r in SwitchReason},
 }
 _NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
 _FOOTNOTE: Final = re.compile(r"\*+$")
