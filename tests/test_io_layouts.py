@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,6 +26,8 @@ from dmt_timeline.io.sources import read_table
 from dmt_timeline.io.tables import episodes_table
 from dmt_timeline.io.wide import TableFormatError, TherapyColumns, WideLayout
 from dmt_timeline.model import NOT_RECORDED, ONGOING, SwitchReason, TherapyEpisode
+from dmt_timeline.reasons import reason_spellings
+from dmt_timeline.strategies import therapy_episodes
 
 LONG = """
 kind = "long"
@@ -329,3 +332,91 @@ def test_fuzzed_rows_give_own_errors_and_no_other_cell(rows: list[dict[str, obje
     texts = [str(p) for p in read.skipped]
     assert [] == [t for t in texts for s in SENTINELS[:2] if s in t]
     assert len(read.cohort) + len(read.skipped_patients) <= len(rows)
+
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")  # fmt: skip
+SPELLINGS_OF: dict[SwitchReason, list[str]] = {}
+for _spelling, _reason in reason_spellings().items():
+    SPELLINGS_OF.setdefault(_reason, []).append(_spelling)
+
+
+@st.composite
+def written_dates(draw: st.DrawFn, date: PartialDate) -> object:
+    """A date as a person or a spreadsheet might write it, at its precision (day first)."""
+    if date.month is None:
+        return draw(st.sampled_from([str(date.year), date.year, float(date.year)]))
+    name = MONTH_NAMES[date.month - 1]
+    if date.day is None:
+        return draw(
+            st.sampled_from(
+                [
+                    f"{date.year}-{date.month:02d}",
+                    f"{date.year}-{date.month}",
+                    f"{date.month:02d}/{date.year}",
+                    f"{name[:3]} {date.year}",
+                    f"{name} {date.year}",
+                    f"{date.year} {name[:3].upper()}",
+                ]
+            )
+        )
+    return draw(
+        st.sampled_from(
+            [
+                f"{date.year}-{date.month:02d}-{date.day:02d}",
+                f"{date.day:02d}/{date.month:02d}/{date.year}",
+                f"{date.day} {name} {date.year}",
+                f"{date.year}-{date.month:02d}-{date.day:02d} 10:30",
+                date.first_day,
+            ]
+        )
+    )
+
+
+@st.composite
+def written_rows(draw: st.DrawFn, who: str, episode: TherapyEpisode) -> dict[str, object]:
+    stop = episode.stop
+    if stop is ONGOING:
+        stop_cell: object = draw(
+            st.sampled_from(["ongoing", "Current", "continuing", "PRESENT", " to date "])
+        )
+    elif stop is NOT_RECORDED:
+        stop_cell = draw(st.sampled_from(["", None, "  "]))
+    else:
+        assert isinstance(stop, PartialDate)
+        stop_cell = draw(written_dates(stop))
+    reasons = "; ".join(draw(st.sampled_from(SPELLINGS_OF[r])) for r in episode.reasons)
+    return {
+        "id": who,
+        "drug": draw(st.sampled_from(episode.therapy.names)),
+        "start": draw(written_dates(episode.start)),
+        "stop": stop_cell,
+        "why": reasons,
+        "edss": "" if episode.edss is None else f"{episode.edss.score:g}",
+        "sex": "F",
+    }
+
+
+@given(
+    st.lists(
+        st.lists(
+            therapy_episodes(), min_size=1, max_size=4, unique_by=lambda e: (e.therapy, e.start, e.stop)
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.data(),
+)
+def test_any_history_written_in_any_accepted_spelling_reads_back(
+    histories: list[list[TherapyEpisode]], data: st.DataObject
+) -> None:
+    rows = [
+        data.draw(written_rows(f"P{i}", episode))
+        for i, episodes in enumerate(histories)
+        for episode in episodes
+    ]
+    layout = attrs.evolve(LAYOUT, reading=ReadingOptions(day_first=True))
+    read = read_long_rows(rows, layout)
+    assert [[(e.therapy, e.start, e.stop, e.reasons, e.edss) for e in h] for h in histories] == [
+        [(e.therapy, e.start, e.stop, e.reasons, e.edss) for e in p.episodes] for p in read.cohort
+    ]

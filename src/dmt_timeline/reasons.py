@@ -41,7 +41,7 @@ __all__ = [
     "reason_spellings",
 ]
 
-MAX_REASON_TEXT: Final = 200
+MAX_REASON_TEXT: Final = 1000
 """The longest stop-reason cell read (longer cells are refused unread)."""
 
 
