@@ -13,6 +13,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
+    "sphinx_copybutton",
 ]
 source_suffix = {".md": "markdown"}
 myst_enable_extensions = ["colon_fence"]
@@ -31,3 +32,9 @@ intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
 html_theme = "furo"
 html_title = "dmt_timeline"
 html_static_path = ["_static"]
+html_css_files = ["wrap.css"]
+
+# The copy button copies only the code: prompts (">>> ", "... ", "$ ") and the output are left behind.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True

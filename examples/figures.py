@@ -20,7 +20,10 @@ def draw(directory: Path) -> list[Path]:
     cohort = load_natalizumab_psoriasis()
     return [
         save_figure(swimmer_plot(cohort, group_by=paradigm), directory / "swimmer.png"),
-        save_figure(response_curves(cohort, outcomes=("MS", "psoriasis")), directory / "response.svg"),
+        save_figure(
+            response_curves(cohort, index="natalizumab", outcomes=("MS", "psoriasis")),
+            directory / "response.svg",
+        ),
     ]
 
 

@@ -61,6 +61,8 @@ def _object_transitions(cohort: Cohort, *, checked: bool = True) -> list[tuple[A
                     t.kind.value,
                     t.change.value,
                     *gap,
+                    None if t.effect_window is None else t.effect_window.value,
+                    None if t.washout is None else t.washout.value,
                 )
             )
     return sorted(rows)
@@ -68,7 +70,10 @@ def _object_transitions(cohort: Cohort, *, checked: bool = True) -> list[tuple[A
 
 def _batch_rows(table: Any) -> list[tuple[Any, ...]]:
     return sorted(
-        tuple(row.values()) for row in table.select([*TRANSITION_COLUMNS, "gap_low", "gap_high"]).to_pylist()
+        tuple(row.values())
+        for row in table.select(
+            [*TRANSITION_COLUMNS, "gap_low", "gap_high", "effect_window", "washout"]
+        ).to_pylist()
     )
 
 

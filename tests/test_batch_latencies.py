@@ -20,22 +20,40 @@ from dmt_timeline.io.tables import (
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
     OBSERVATION_COLUMNS,
+    diagnoses_table,
     episodes_table,
     follow_up_table,
     latencies_table,
     observations_table,
 )
 from dmt_timeline.latency import cohort_latencies
-from dmt_timeline.model import SGI, Cohort, Condition, Outcome, Patient, ResponseObservation, TherapyEpisode
+from dmt_timeline.model import (
+    SGI,
+    Cohort,
+    Condition,
+    Diagnosis,
+    Outcome,
+    Patient,
+    ResponseObservation,
+    TherapyEpisode,
+)
 from dmt_timeline.strategies import cohorts, patients
 from dmt_timeline.timeline import Selector
 
 pa = pytest.importorskip("pyarrow")
 
 THERAPIES = [
-    CATALOGUE.get(name) for name in ("natalizumab", "interferon beta-1a", "ocrelizumab", "rituximab")
+    CATALOGUE.get(name)
+    for name in ("natalizumab", "interferon beta-1a", "ocrelizumab", "rituximab", "alemtuzumab", "cladribine")
 ]
-INDICES: list[Selector] = ["natalizumab", "Nat", CATALOGUE.get("ocrelizumab"), TherapyClass.ANTI_CD20]
+INDICES: list[Selector] = [
+    "natalizumab",
+    "Nat",
+    CATALOGUE.get("ocrelizumab"),
+    TherapyClass.ANTI_CD20,
+    "alemtuzumab",
+    "cladribine",
+]
 OUTCOME_KEYS = ["MS", "psoriasis", "uveitis"]
 
 
@@ -44,6 +62,7 @@ def _batch(cohort: Cohort | list[Patient], **options: Any) -> list[tuple[Any, ..
         episodes_table(cohort).to_arrow(),
         observations_table(cohort).to_arrow(),
         follow_up=follow_up_table(cohort).to_arrow(),
+        diagnoses=diagnoses_table(cohort).to_arrow(),
         **options,
     )
     assert table.column_names == [c.name for c in LATENCY_COLUMNS]
@@ -61,9 +80,9 @@ def _failing(cohort: Cohort, **options: Any) -> set[str]:
     return found
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cohorts(patients(max_episodes=3, therapies=st.sampled_from(THERAPIES)), max_size=5),
+    cohorts(patients(max_episodes=4, therapies=st.sampled_from(THERAPIES)), max_size=5),
     st.sampled_from(INDICES),
     st.lists(st.sampled_from(OUTCOME_KEYS), min_size=1, max_size=3),
     st.sampled_from(["first", "last"]),
@@ -100,6 +119,7 @@ def _patient(
             TherapyEpisode(CATALOGUE.get("natalizumab"), "2010-03"),
         ),
         observations=observations,
+        diagnoses=(Diagnosis(Condition.PSORIASIS),),
         last_follow_up=follow_up,
     )
 
@@ -131,13 +151,15 @@ def test_rows_of_patients_in_any_order_give_the_same_answer() -> None:
     observations = observations_table(cohort).to_arrow()
     expected = episode_latencies(episodes, observations, index="natalizumab")
     assert expected.to_pylist() == episode_latencies(reordered, observations, index="natalizumab").to_pylist()
-    assert sorted(tuple(r.values()) for r in expected.to_pylist()) == sorted(latencies_table(cohort).rows)
+    assert sorted(tuple(r.values()) for r in expected.to_pylist()) == sorted(
+        latencies_table(cohort, index="natalizumab").rows
+    )
 
 
 def test_no_response_and_no_follow_up_is_refused_naming_the_patients() -> None:
     patient = _patient(follow_up=None)
     with pytest.raises(
-        TimelineError, match=r"^1 patient\(s\) without a latency: patient P1: no MS, psoriasis"
+        TimelineError, match=r"^1 patient\(s\) without a latency: patient P1: no psoriasis response"
     ):
         _batch([patient], index="natalizumab")
 
@@ -190,8 +212,12 @@ def test_follow_ups_of_patients_without_episodes_are_skipped() -> None:
     patient = _patient()
     follow_up = follow_up_table([Patient("P0", last_follow_up="2020"), patient]).to_arrow()
     episodes, _ = _tables(patient)
-    table = episode_latencies(episodes, _observations([]), index="natalizumab", follow_up=follow_up)
-    assert sorted(tuple(r.values()) for r in table.to_pylist()) == sorted(latencies_table([patient]).rows)
+    diagnoses = diagnoses_table([patient]).to_arrow()
+    table = episode_latencies(
+        episodes, _observations([]), index="natalizumab", follow_up=follow_up, diagnoses=diagnoses
+    )
+    expected = sorted(latencies_table([patient], index="natalizumab").rows)
+    assert expected == sorted(tuple(r.values()) for r in table.to_pylist())
 
 
 @pytest.mark.parametrize(
@@ -221,7 +247,9 @@ def test_csv_and_pandas_observations_give_the_same_answer(tmp_path: Path) -> Non
         output="pandas",
     )
     assert list(frame.columns) == [c.name for c in LATENCY_COLUMNS]
-    assert sorted(map(tuple, frame.itertuples(index=False))) == sorted(latencies_table(cohort).rows)
+    assert sorted(map(tuple, frame.itertuples(index=False))) == sorted(
+        latencies_table(cohort, index="natalizumab").rows
+    )
 
 
 def test_an_empty_table_gives_no_rows_with_every_column() -> None:

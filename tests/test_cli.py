@@ -173,3 +173,78 @@ def test_command_module_imports_no_scipy() -> None:
     code = "import sys, dmt_timeline.cli; print('scipy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "False" == done.stdout.strip()
+
+
+# -- what to ask of a cohort: index, source, outcomes, grace period --------------------------------
+
+MS_ONLY = {
+    "patients": [
+        {
+            "id": "M1",
+            "episodes": [
+                {"therapy": "GA", "start": "2010-01", "stop": "2012-03"},
+                {"therapy": "ocrelizumab", "start": "2012-04", "stop": "ongoing"},
+            ],
+            "diagnoses": [{"condition": "multiple sclerosis"}],
+            "last_follow_up": "2016-06",
+        }
+    ]
+}
+
+
+def _ms_only(tmp_path: Path) -> Path:
+    path = tmp_path / "ms_only.json"
+    path.write_text(json.dumps(MS_ONLY), encoding="utf-8")
+    return path
+
+
+def test_describe_a_file_asks_no_study_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["describe", str(_ms_only(tmp_path))])
+    out = capsys.readouterr().out
+    assert "natalizumab" not in out
+    assert "latencies" not in out
+
+
+def test_describe_takes_index_source_outcomes_and_grace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _ms_only(tmp_path)
+    args = [
+        "describe",
+        str(path),
+        "--index",
+        "OCR",
+        "--source",
+        "class:glatiramer acetate",
+        "--grace-months",
+        "0",
+    ]
+    assert 0 == main(args)
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert "transitions by kind (0-month grace period):" in lines
+    assert "glatiramer acetate -> first ocrelizumab start, by transfer kind:" in lines
+    assert "latencies after the first ocrelizumab start:" in lines
+    # The cohort names MS only: no psoriasis line.
+    assert ["MS 0 observed, 1 censored"] == [line for line in lines if line.startswith(("MS", "psoriasis"))]
+
+
+def test_describe_refuses_an_unknown_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 1 == main(["describe", str(_ms_only(tmp_path)), "--index", "OCR", "--outcome", "psoraisis"])
+    assert "outcome 'psoraisis' is not one of" in capsys.readouterr().err
+
+
+def test_summary_takes_the_same_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["summary", str(_ms_only(tmp_path)), "--index", "ocrelizumab", "--grace-months", "1"])
+    out = capsys.readouterr().out
+    assert "transitions by kind (1-month grace period):" in out
+    assert "latencies after the first ocrelizumab start:" in out
+
+
+def test_summary_without_options_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["summary"])
+    assert "transitions" not in capsys.readouterr().out
+
+
+def test_plot_response_of_a_file_needs_an_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 1 == main(["plot", "response", str(_ms_only(tmp_path)), "-o", str(tmp_path / "r.svg")])
+    assert "pass --index THERAPY" in capsys.readouterr().err

@@ -54,7 +54,7 @@ BULK: dict[str, Callable[[Cohort], Any]] = {
     "episodes_table": episodes_table,
     "transitions_table": transitions_table,
     "transfers_table": lambda cohort: transfers_table(cohort, "interferon beta-1a", "natalizumab"),
-    "latencies_table": latencies_table,
+    "latencies_table": lambda cohort: latencies_table(cohort, index="natalizumab"),
     "cohort_latencies": lambda cohort: cohort_latencies(cohort, index="natalizumab"),
     "describe": describe,
 }

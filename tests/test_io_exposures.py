@@ -163,7 +163,7 @@ def test_unknown_drugs_are_refused_with_counts() -> None:
         "1,aspirin,2015-01-01,2015-01-01\n1,DMF,2015-01-01,2015-01-01\n2,aspirin,2015-01-01,2015-01-01\n"
     )
 
-    with pytest.raises(UnknownTherapyError, match=r"'aspirin' x2 \(first at row 1\)"):
+    with pytest.raises(UnknownTherapyError, match=r"'aspirin' x2 \(first at row 2\)"):
         build_episodes(read_exposures_rows(_rows(table)))
 
 
@@ -189,7 +189,7 @@ def test_end_before_start_is_refused_with_its_row(tmp_path: Path) -> None:
         read_exposures_csv(path)
 
     [problem] = caught.value.row_problems
-    assert (2, "end_date") == (problem.row, problem.column)
+    assert (3, "end_date") == (problem.row, problem.column)
     assert "end 2015-02-28 is before start 2015-03-01" == problem.message
 
 
@@ -202,7 +202,7 @@ def test_every_row_problem_is_reported() -> None:
     with pytest.raises(TableFormatError) as caught:
         read_exposures_rows(_rows(table))
 
-    expected = [(1, "person_id"), (2, "start_date"), (3, "stop_reason")]
+    expected = [(2, "person_id"), (3, "start_date"), (4, "stop_reason")]
     assert expected == [(p.row, p.column) for p in caught.value.row_problems]
 
 
@@ -263,8 +263,8 @@ BAD_ROWS = (
 def test_bad_rows_are_skipped_on_request_and_reported() -> None:
     read = read_exposures_rows(_rows(BAD_ROWS), skip_bad_rows=True)
 
-    assert [1, 4] == [exposure.row for exposure in read]
-    assert [(2, "start_date"), (3, "drug")] == [(p.row, p.column) for p in read.skipped]
+    assert [2, 5] == [exposure.row for exposure in read]
+    assert [(3, "start_date"), (4, "drug")] == [(p.row, p.column) for p in read.skipped]
 
 
 def test_without_skipping_a_bad_row_refuses_the_table() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,14 @@ from dmt_timeline.errors import CohortFormatError
 from dmt_timeline.io.fhir import (
     ATC_SYSTEM,
     EDSS_EXTENSION,
+    RXNORM_SYSTEM,
     SEQUENCE_EXTENSION,
     SWITCH_REASON_SYSTEM,
     EntryProblem,
     FhirRead,
     cohort_from_fhir,
     cohort_to_fhir,
+    read_fhir,
     read_fhir_bundle,
 )
 from dmt_timeline.model import (
@@ -38,6 +41,7 @@ from dmt_timeline.model import (
     TherapyEpisode,
 )
 from dmt_timeline.strategies import cohorts, patients
+from tests.leaks import assert_own_error
 
 NAT = CATALOGUE.get("natalizumab")
 IFN = CATALOGUE.get("interferon beta")
@@ -105,9 +109,12 @@ def test_subject_is_a_patient_reference() -> None:
     assert {"reference": "Patient/P01"} == _resource(cohort_to_fhir(COHORT), 0)["subject"]
 
 
-def test_medication_carries_the_atc_coding_and_the_name() -> None:
+def test_medication_carries_the_atc_and_rxnorm_codings_and_the_name() -> None:
     expected = {
-        "coding": [{"system": ATC_SYSTEM, "code": "L04AA23", "display": "natalizumab"}],
+        "coding": [
+            {"system": ATC_SYSTEM, "code": "L04AA23", "display": "natalizumab"},
+            {"system": RXNORM_SYSTEM, "code": "354770", "display": "natalizumab"},
+        ],
         "text": "natalizumab",
     }
 
@@ -226,8 +233,8 @@ def test_atc_code_alone_names_the_therapy() -> None:
 # Each changes the first statement (P01's first episode) and gives the one problem it causes.
 BAD_STATEMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (
-        lambda r: r.update(resourceType="Observation"),
-        "entry[0].resource.resourceType: 'Observation' is not 'MedicationStatement'",
+        lambda r: r.update(resourceType=7),
+        "entry[0].resource.resourceType: 7 is not a resource type",
     ),
     (
         lambda r: r.pop("subject"),
@@ -235,26 +242,26 @@ BAD_STATEMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     ),
     (
         lambda r: r.update(medicationCodeableConcept={"coding": [{"system": ATC_SYSTEM, "code": "X99"}]}),
-        "patient P01: entry[0].resource.medicationCodeableConcept.coding[0].code: "
-        "ATC code 'X99' is not in the catalogue",
+        "patient 'P01': entry[0].resource.medicationCodeableConcept: "
+        "medication 'http://www.whocc.no/atc|X99' is not in the catalogue",
     ),
     (
         lambda r: r.update(medicationCodeableConcept={"text": "aspirin"}),
-        "patient P01: entry[0].resource.medicationCodeableConcept.text: "
+        "patient 'P01': entry[0].resource.medicationCodeableConcept: "
         "medication 'aspirin' is not in the catalogue",
     ),
     (
         lambda r: r.update(effectivePeriod={"start": "2005-13"}),
-        "patient P01: entry[0].resource.effectivePeriod.start: partial date '2005-13': "
+        "patient 'P01': entry[0].resource.effectivePeriod.start: partial date '2005-13': "
         "month 13 is not in 1..12",
     ),
     (
         lambda r: r.update(effectivePeriod={"start": "2005-03", "end": "2004"}),
-        "patient P01: entry[0].resource.effectivePeriod.end: stop 2004 is before start 2005-03",
+        "patient 'P01': entry[0].resource.effectivePeriod.end: stop 2004 is before start 2005-03",
     ),
     (
         lambda r: r.update(status="active"),
-        "patient P01: entry[0].resource.status: 'active' contradicts effectivePeriod.end 2007",
+        "patient 'P01': entry[0].resource.status: 'active' contradicts effectivePeriod.end 2007",
     ),
 ]
 BAD_STATEMENT_IDS = [
@@ -278,12 +285,14 @@ def test_bad_entry_is_refused_naming_index_and_field(
 def test_every_problem_is_reported() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert (
-        "patient P01: entry[1].resource.effectivePeriod.start: "
+        "patient 'P01': entry[1].resource.effectivePeriod.start: "
         "partial date '2007-02-30': day 30 is not in 1..28 for 2007-02",
-        "patient P03: entry[3].resource.status: 'intended' is not one of active, completed, stopped, unknown",
+        "patient 'P03': entry[3].resource.status: "
+        "'bogus' is not one of active, completed, entered-in-error, intended, not-taken, on-hold, "
+        "stopped, unknown",
     ) == _problems(bundle)
 
 
@@ -291,7 +300,7 @@ def test_problems_never_echo_a_resource() -> None:
     bundle = _broken(lambda r: r.update(effectivePeriod={"start": {"secret": "name"}}))
 
     assert (
-        "patient P01: entry[0].resource.effectivePeriod.start: an object is not a date such as '2007-03'",
+        "patient 'P01': entry[0].resource.effectivePeriod.start: an object is not a date such as '2007-03'",
     ) == _problems(bundle)
 
 
@@ -300,7 +309,7 @@ def test_reasons_on_an_active_statement_are_refused() -> None:
     _resource(bundle, 1)["statusReason"] = _resource(bundle, 0)["statusReason"]
 
     assert (
-        "patient P01: entry[1].resource.status: "
+        "patient 'P01': entry[1].resource.status: "
         "'active' contradicts statusReason: an ongoing episode has no stop reasons",
     ) == _problems(bundle)
 
@@ -311,7 +320,7 @@ def test_unknown_reason_code_is_refused() -> None:
     )
 
     assert (
-        "patient P01: entry[0].resource.statusReason[0].coding[0].code: "
+        "patient 'P01': entry[0].resource.statusReason[0].coding[0].code: "
         "'bored' is not one of LOE, tlrb, Ps, JCV+, Pregn, other, adverse event, "
         "increased risk of adverse event, disease progression, patient choice, unknown, PML risk",
     ) == _problems(bundle)
@@ -321,7 +330,7 @@ def test_invalid_edss_is_refused() -> None:
     bundle = _broken(lambda r: r.update(extension=[{"url": EDSS_EXTENSION, "valueDecimal": 0.5}]))
 
     assert (
-        "patient P01: entry[0].resource.extension[0].valueDecimal: "
+        "patient 'P01': entry[0].resource.extension[0].valueDecimal: "
         "EDSS 0.5 is not a score: expected 0 or 1.0..10.0 in steps of 0.5",
     ) == _problems(bundle)
 
@@ -336,22 +345,24 @@ def test_invalid_edss_is_refused() -> None:
 def test_status_that_contradicts_a_stop_date_is_refused(status: str, problem: str) -> None:
     bundle = _broken(lambda r: r.update(status=status))
 
-    assert (f"patient P01: entry[0].resource.status: {problem}",) == _problems(bundle)
+    assert (f"patient 'P01': entry[0].resource.status: {problem}",) == _problems(bundle)
 
 
-def test_medication_reference_is_refused() -> None:
-    bundle = _broken(lambda r: r.update(medicationReference={"reference": "Medication/1"}))
+def test_medication_reference_to_nothing_is_refused() -> None:
+    def change(resource: dict[str, Any]) -> None:
+        del resource["medicationCodeableConcept"]
+        resource["medicationReference"] = {"reference": "Medication/1"}
 
     assert (
-        "patient P01: entry[0].resource.medicationReference: "
-        "is not supported: give medicationCodeableConcept",
-    ) == _problems(bundle)
+        "patient 'P01': entry[0].resource.medicationReference.reference: "
+        "'Medication/1' names no Medication in the export",
+    ) == _problems(_broken(change))
 
 
 def test_entry_without_a_resource_is_refused() -> None:
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"fullUrl": "urn:uuid:1"}]}
 
-    assert ("entry[0].resource: expected an object (a MedicationStatement)",) == _problems(bundle)
+    assert ("entry[0].resource: expected an object (a FHIR resource)",) == _problems(bundle)
 
 
 def test_a_document_that_is_not_a_bundle_is_refused() -> None:
@@ -450,7 +461,7 @@ def test_skipped_problem_of_an_unknown_patient_has_no_patient() -> None:
 def test_skipping_reads_the_bundle_as_if_bad_entries_were_absent() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert _episodes(cohort_from_fhir(_without(bundle, 1, 3))) == _episodes(_skipped(bundle).cohort)
 
@@ -458,7 +469,7 @@ def test_skipping_reads_the_bundle_as_if_bad_entries_were_absent() -> None:
 def test_skipped_reports_exactly_the_skipped_entries() -> None:
     bundle = cohort_to_fhir(COHORT)
     _resource(bundle, 1)["effectivePeriod"] = {"start": "2007-02-30", "end": "2001-13"}
-    _resource(bundle, 3)["status"] = "intended"
+    _resource(bundle, 3)["status"] = "bogus"
 
     assert [(1, "P01"), (1, "P01"), (3, "P03")] == [(p.entry, p.patient_id) for p in _skipped(bundle).skipped]
 
@@ -487,7 +498,7 @@ def test_patient_whose_every_statement_is_skipped_is_left_out() -> None:
 def test_patients_keep_the_order_of_their_first_good_statement() -> None:
     bundle = cohort_to_fhir(COHORT)
     bundle["entry"] = [bundle["entry"][i] for i in (0, 2, 1, 3)]
-    _resource(bundle, 0)["status"] = "intended"
+    _resource(bundle, 0)["status"] = "bogus"
 
     assert ("P02", "P01", "P03") == tuple(p.id for p in _skipped(bundle).cohort)
 
@@ -498,7 +509,7 @@ def test_entry_without_a_resource_is_skipped_on_request() -> None:
 
     read = _skipped(bundle)
 
-    assert (_episodes(COHORT), ("entry[0].resource: expected an object (a MedicationStatement)",)) == (
+    assert (_episodes(COHORT), ("entry[0].resource: expected an object (a FHIR resource)",)) == (
         _episodes(read.cohort),
         tuple(str(p) for p in read.skipped),
     )
@@ -533,3 +544,137 @@ def test_read_carries_the_metadata_given() -> None:
     read = read_fhir_bundle(cohort_to_fhir(COHORT), skip_bad_rows=True, metadata=metadata)
 
     assert metadata == read.cohort.metadata
+
+
+# -- hardening (issue 11): JSON types, Unicode, ids, files ------------------------------------
+
+
+@pytest.mark.parametrize("status", [["active"], {"code": "active"}, 1, True, None])
+def test_status_of_another_json_type_is_a_reported_problem(status: object) -> None:
+    read = _skipped(_broken(lambda r: r.update(status=status)))
+
+    assert [(0, "status")] == [(p.entry, p.field) for p in read.skipped]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "value"),
+    [
+        (lambda r: r.update(subject=["Patient/P01"]), "subject", "a list"),
+        (lambda r: r.update(subject={"reference": 7}), "subject.reference", "7"),
+        (
+            lambda r: r.update(medicationCodeableConcept="natalizumab"),
+            "medicationCodeableConcept",
+            "'natalizumab'",
+        ),
+        (
+            lambda r: r["medicationCodeableConcept"].update(coding={}),
+            "medicationCodeableConcept.coding",
+            "an object",
+        ),
+        (lambda r: r["medicationCodeableConcept"].update(text=3.5), "medicationCodeableConcept.text", "3.5"),
+        (lambda r: r.update(effectivePeriod=[]), "effectivePeriod", "a list"),
+        (lambda r: r.update(statusReason="LOE"), "statusReason", "'LOE'"),
+        (lambda r: r.update(statusReason=[[1]]), "statusReason[0]", "a list"),
+        (lambda r: r.update(extension=[None]), "extension[0]", "None"),
+    ],
+    ids=[
+        "subject list",
+        "reference number",
+        "concept text",
+        "coding object",
+        "text number",
+        "period list",
+        "reasons text",
+        "reason list",
+        "extension null",
+    ],
+)
+def test_a_json_type_mismatch_names_entry_field_and_value(
+    change: Callable[[dict[str, Any]], object], field: str, value: str
+) -> None:
+    read = _skipped(_broken(change))
+
+    assert [(0, field)] == [(p.entry, p.field) for p in read.skipped]
+    assert read.skipped[0].message.startswith(value)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r.update(subject={"reference": "Patient/P\ud80001"}),
+        lambda r: r.update(medicationCodeableConcept={"text": "natalizumab\udc00"}),
+        lambda r: (
+            r["medicationCodeableConcept"]["coding"][0].update(code="L04AA23\ud800")
+            if "coding" in r["medicationCodeableConcept"]
+            else r.update(medicationCodeableConcept={"coding": [{"system": ATC_SYSTEM, "code": "\ud800"}]})
+        ),
+    ],
+    ids=["reference", "text", "code"],
+)
+def test_a_lone_surrogate_is_refused_at_the_boundary(change: Callable[[dict[str, Any]], object]) -> None:
+    read = _skipped(_broken(change))
+
+    assert 1 == len(read.skipped)
+    assert "lone surrogate" in read.skipped[0].message
+    str(read.skipped[0]).encode("utf-8")  # the report itself can be written
+
+
+def test_reference_with_spaces_names_the_same_patient() -> None:
+    bundle = cohort_to_fhir(COHORT)
+    _resource(bundle, 1)["subject"] = {"reference": "Patient/ P01 "}
+
+    assert ["P01", "P02", "P03"] == [p.id for p in cohort_from_fhir(bundle)]
+
+
+def test_reference_to_a_blank_id_is_refused() -> None:
+    bundle = _broken(lambda r: r.update(subject={"reference": "Patient/  "}))
+
+    assert ("entry[0].resource.subject.reference: 'Patient/  ' names no patient (patient id is empty)",) == (
+        _problems(bundle)
+    )
+
+
+def test_patient_id_with_a_newline_is_escaped_in_reports() -> None:
+    bundle = _broken(lambda r: r.update(subject={"reference": "Patient/P01\nforged line"}, status=[]))
+
+    (problem,) = _problems(bundle)
+
+    assert "\n" not in problem
+
+
+def test_read_fhir_reads_a_bundle_file(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(cohort_to_fhir(COHORT)), encoding="utf-8")
+
+    assert _episodes(COHORT) == _episodes(read_fhir(path).cohort)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b'{"resourceType": "Bundle", "entry": [', "is not JSON (Expecting value at line 1 column 38)"),
+        (
+            b'{"resourceType": "Bundle", "note": "\xff Jane-Roe-0917"}',
+            "is not UTF-8 (invalid byte at offset 36)",
+        ),
+        (
+            b'{"resourceType": "Bundle", "entry": [], "entry": [{"x": "Jane-Roe-0917"}]}',
+            "is not JSON this reader accepts: an object repeats a key",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "is not JSON this reader accepts: nested too deeply"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "is not JSON this reader accepts: a number too long to read"),
+    ],
+    ids=["truncated", "not utf-8", "duplicate key", "deep", "huge number"],
+)
+def test_a_file_that_is_not_json_is_refused_without_its_content(
+    tmp_path: Path, data: bytes, problem: str
+) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_bytes(data)
+
+    with pytest.raises(CohortFormatError) as info:
+        read_fhir(path)
+
+    assert (f"file 'bundle.json' {problem}",) == info.value.problems
+    assert_own_error(info.value)
+    assert info.value.__context__ is None

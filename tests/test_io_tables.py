@@ -32,7 +32,7 @@ def _tables() -> list[TidyTable]:
         episodes_table(COHORT),
         transitions_table(COHORT),
         transfers_table(COHORT, "interferon beta", "natalizumab"),
-        latencies_table(COHORT),
+        latencies_table(COHORT, index="natalizumab"),
     ]
 
 
@@ -131,7 +131,7 @@ def test_csv_round_trips_the_dicts(tmp_path: Path) -> None:
 def test_pandas_dtypes() -> None:
     pytest.importorskip("pandas")
 
-    frame = latencies_table(COHORT).to_pandas()
+    frame = latencies_table(COHORT, index="natalizumab").to_pandas()
 
     assert 36 == len(frame)
     assert {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from dmt_timeline.io import (
     to_wide_rows,
     write_wide_csv,
 )
+from dmt_timeline.io._cells import CellError, number, whole
 from dmt_timeline.latency import cohort_latencies, latency
 from dmt_timeline.model import NOT_RECORDED, ONGOING, CSFBands, SwitchReason
 from dmt_timeline.strategies import partial_dates
@@ -148,7 +151,7 @@ def test_bad_cell_is_reported_with_row_and_column(
         read_wide_csv(path)
 
     [problem] = caught.value.row_problems
-    assert (2, column) == (problem.row, problem.column)
+    assert (3, column) == (problem.row, problem.column)
     assert message in problem.message
 
 
@@ -159,7 +162,7 @@ def test_errors_do_not_echo_rows(tmp_path: Path) -> None:
         read_wide_csv(path)
 
     assert "direct IFN to Nat" not in str(caught.value)
-    assert "row 1, column dmt2: unknown therapy 'Foo'" in str(caught.value)
+    assert "row 2, column dmt2: unknown therapy 'Foo'" in str(caught.value)
 
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:
@@ -168,7 +171,7 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     with pytest.raises(TableFormatError) as caught:
         read_wide_csv(path)
 
-    assert [(1, "ms_dx"), (1, "dmt2"), (2, "csf")] == [(p.row, p.column) for p in caught.value.row_problems]
+    assert [(2, "ms_dx"), (2, "dmt2"), (3, "csf")] == [(p.row, p.column) for p in caught.value.row_problems]
 
 
 def test_duplicate_patient_ids_are_refused(tmp_path: Path) -> None:
@@ -177,7 +180,7 @@ def test_duplicate_patient_ids_are_refused(tmp_path: Path) -> None:
     with pytest.raises(TableFormatError) as caught:
         read_wide_csv(path)
 
-    assert (RowProblem(2, "id", "patient id P01 repeats row 1"),) == caught.value.row_problems
+    assert (RowProblem(3, "id", "patient id 'P01' repeats row 2"),) == caught.value.row_problems
 
 
 def test_date_after_as_of_is_refused(tmp_path: Path) -> None:
@@ -202,7 +205,7 @@ def test_skip_bad_rows_returns_the_rest_and_a_report(tmp_path: Path) -> None:
     result = read_wide_csv(path, skip_bad_rows=True)
 
     assert ["P02"] == [p.id for p in result.cohort]
-    assert [(1, "dmt1")] == [(p.row, p.column) for p in result.skipped]
+    assert [(2, "dmt1")] == [(p.row, p.column) for p in result.skipped]
 
 
 def test_missing_header_column_is_refused(tmp_path: Path) -> None:
@@ -267,19 +270,31 @@ def test_stop_date_is_read_beside_the_reasons() -> None:
 
 
 def test_blank_stop_date_keeps_the_reason_cell_meaning() -> None:
-    episodes = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED).cohort["P01"].episodes
+    # "NA" says the episode did not stop: ongoing, which the timeline refuses before a later
+    # episode; the reader reports it at the row with the timeline's own message (rule 9).
+    read = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED, skip_bad_rows=True)
 
-    assert [NOT_RECORDED, ONGOING, NOT_RECORDED] == [e.stop for e in episodes]
+    message = (
+        "patient P01: episode IFNb 2009..ongoing is ongoing, yet Nat 2011..not recorded started "
+        "2011: record when it stopped, or accept overlaps with max_overlap_months=None"
+    )
+    assert ((), [(1, "id", message)]) == (
+        read.cohort.patients,
+        [(p.row, p.column, p.message) for p in read.skipped],
+    )
 
 
 def test_latency_is_censored_at_the_last_follow_up_column() -> None:
     row = _followed(last_seen="2015", ms_benefit_months="")
     patient = read_wide_rows([row], FOLLOWED).cohort["P01"]
 
-    ms, psoriasis = cohort_latencies([patient], index="natalizumab")
+    ms, psoriasis = cohort_latencies([patient], index="natalizumab", censor_at="last follow-up")
+    on_natalizumab = cohort_latencies([patient], index="natalizumab", outcomes=["MS"])[0]
 
     # From natalizumab's start in 2011 to follow-up in 2015: 36 to 59 whole months.
     assert (True, MonthRange(36, 59)) == (ms.censored, ms.months)
+    # Its stop is not recorded: it may have stopped any day from its start to follow-up.
+    assert (True, MonthRange(0, 59)) == (on_natalizumab.censored, on_natalizumab.months)
     assert (False, MonthRange(2, 2)) == (psoriasis.censored, psoriasis.months)
 
 
@@ -295,9 +310,9 @@ def test_stop_date_contradicting_ongoing_is_refused() -> None:
 
     assert [
         RowProblem(
-            1,
+            2,
             "dmt2_stop",
-            "patient P01: stop 2010 contradicts dmt2_reason 'NA', which says the episode is ongoing",
+            "patient 'P01': stop 2010 contradicts dmt2_reason 'NA', which says the episode is ongoing",
         )
     ] == problems
     assert "direct IFN to Nat" not in str(problems[0])
@@ -306,7 +321,7 @@ def test_stop_date_contradicting_ongoing_is_refused() -> None:
 def test_stop_date_before_start_is_refused_at_its_column() -> None:
     problems = _problems(_followed(dmt1_stop="2005"))
 
-    assert ["row 1, column dmt1_stop: patient P01: stop 2005 is before start 2007"] == [
+    assert ["row 2, column dmt1_stop: patient 'P01': stop 2005 is before start 2007"] == [
         str(p) for p in problems
     ]
 
@@ -315,14 +330,14 @@ def test_last_follow_up_before_a_start_is_refused_at_its_column() -> None:
     problems = _problems(_followed(last_seen="2010"))
 
     assert [
-        RowProblem(1, "last_seen", "patient P01: episodes[2].start: 2011 is after last_follow_up 2010")
+        RowProblem(2, "last_seen", "patient 'P01': episodes[2].start: 2011 is after last_follow_up 2010")
     ] == problems
 
 
 def test_stop_date_without_therapy_is_reported() -> None:
     row = _followed(dmt3="", dmt3_start="", dmt3_stop="2012", ms_benefit_months="", ps_benefit_months="")
 
-    assert [RowProblem(1, "dmt3_stop", "'2012' is given without a therapy in dmt3")] == _problems(row)
+    assert [RowProblem(2, "dmt3_stop", "'2012' is given without a therapy in dmt3")] == _problems(row)
 
 
 @pytest.mark.parametrize("column", ["last_seen", "dmt2_stop"])
@@ -330,7 +345,7 @@ def test_stop_date_without_therapy_is_reported() -> None:
 def test_bad_date_in_new_columns_is_reported(column: str, value: str, message: str) -> None:
     [problem] = _problems(_followed(id="P00"), _followed(**{column: value}))
 
-    assert (2, column) == (problem.row, problem.column)
+    assert (3, column) == (problem.row, problem.column)
     assert message in problem.message
 
 
@@ -341,7 +356,7 @@ def test_bad_date_in_new_columns_is_skipped_with_skip_bad_rows(column: str) -> N
     result = read_wide_rows(rows, FOLLOWED, skip_bad_rows=True)
 
     assert ["P01"] == [p.id for p in result.cohort]
-    assert [(1, column)] == [(p.row, p.column) for p in result.skipped]
+    assert [(2, column)] == [(p.row, p.column) for p in result.skipped]
 
 
 def test_new_columns_after_as_of_are_refused() -> None:
@@ -351,8 +366,8 @@ def test_new_columns_after_as_of_are_refused() -> None:
         read_wide_rows([row], FOLLOWED, as_of=dt.date(2026, 11, 24))
 
     assert [
-        RowProblem(1, "dmt1_stop", "date '2026-12' is after as_of 2026-11-24"),
-        RowProblem(1, "last_seen", "date '2027' is after as_of 2026-11-24"),
+        RowProblem(2, "dmt1_stop", "date '2026-12' is after as_of 2026-11-24"),
+        RowProblem(2, "last_seen", "date '2027' is after as_of 2026-11-24"),
     ] == list(caught.value.row_problems)
 
 
@@ -379,14 +394,14 @@ def test_table_with_new_columns_round_trips(tmp_path: Path) -> None:
 def test_stop_date_is_not_written_without_a_stop_column() -> None:
     cohort = read_wide_rows([_followed(dmt1_stop="2009-02")], FOLLOWED).cohort
 
-    with pytest.raises(CohortFormatError, match=r"patient P01: episodes\[0\]\.stop: 2009-02 has no column"):
+    with pytest.raises(CohortFormatError, match=r"patient 'P01': episodes\[0\]\.stop: 2009-02 has no column"):
         to_wide_rows(cohort, STUDY_LAYOUT)
 
 
 def test_last_follow_up_is_not_written_without_its_column() -> None:
     cohort = read_wide_rows([_followed(last_seen="2021-06")], FOLLOWED).cohort
 
-    with pytest.raises(CohortFormatError, match=r"patient P01: last_follow_up: 2021-06 has no column"):
+    with pytest.raises(CohortFormatError, match=r"patient 'P01': last_follow_up: 2021-06 has no column"):
         to_wide_rows(cohort, STUDY_LAYOUT)
 
 
@@ -413,3 +428,70 @@ def test_rows_with_new_columns_round_trip(
     )
 
     assert [row] == to_wide_rows(read_wide_rows([row], FOLLOWED).cohort, FOLLOWED)
+
+
+# -- hardening: model errors, numbers and NA tokens --------------------------------------------
+
+
+def test_a_latency_the_model_refuses_is_a_row_problem_and_the_rest_are_read(tmp_path: Path) -> None:
+    rows = (
+        _replace(GOOD, "ms_benefit_months", "5000"),
+        GOOD.replace("P01", "P02"),
+        _replace(GOOD, "csf", "?"),
+    )
+    path = _write(tmp_path, *[r.replace("P01", f"P0{i}") if i != 2 else r for i, r in enumerate(rows, 1)])
+
+    read = read_wide_csv(path, skip_bad_rows=True)
+
+    assert ["P02"] == [p.id for p in read.cohort]
+    assert [
+        RowProblem(
+            2,
+            "ms_benefit_months",
+            "patient 'P01': latency_months 5000 is not a whole number of months in 0..1200",
+        ),
+        RowProblem(4, "csf", "CSF '?' is not one of Pos, Neg, 0 (not done)"),
+    ] == list(read.skipped)
+
+
+@pytest.mark.parametrize("cell", ["1_0", "\u0663.\u0665", "\uff12", "1e0", ".5e1", "+2", "2.", ".5", "NaN"])
+def test_edss_cells_are_ascii_decimal_numerals(cell: str) -> None:
+    row = _followed(baseline_edss=cell)
+
+    [problem] = _problems(row)
+
+    assert "baseline_edss" == problem.column
+    assert "is not a number such as 2 or 3.5 (ASCII digits)" in problem.message
+
+
+_NUMERAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+@given(st.from_regex(_NUMERAL, fullmatch=True))
+def test_a_decimal_numeral_reads_as_the_number_it_writes(cell: str) -> None:
+    assert float(Decimal(cell)) == number(cell, "EDSS")
+
+
+@given(st.text(max_size=12).filter(lambda t: _NUMERAL.fullmatch(t) is None))
+def test_anything_else_is_not_a_number(cell: str) -> None:
+    with pytest.raises(CellError):
+        number(cell, "EDSS")
+    with pytest.raises(CellError):
+        whole(cell, "latency")
+
+
+@pytest.mark.parametrize("cell", ["NA", "N/A", "n / a", " na ", "N A"])
+def test_every_spelling_of_na_means_ongoing(cell: str) -> None:
+    episodes = read_wide_rows([_followed(dmt2_reason=cell)], FOLLOWED).cohort["P01"].episodes
+
+    assert ONGOING == episodes[1].stop
+
+
+@pytest.mark.parametrize("cell", ["LOE, NA", "NA; Ps", "n/a, tlrb"])
+def test_na_beside_a_reason_is_refused(cell: str) -> None:
+    [problem] = _problems(_followed(dmt1_reason=cell))
+
+    assert ("dmt1_reason", f"stop reasons {cell!r} put NA (not stopped) beside a reason") == (
+        problem.column,
+        problem.message,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 import pytest
 import scipy.stats
 
@@ -15,18 +16,23 @@ from dmt_timeline.errors import TimelineError
 from dmt_timeline.latency import (
     Latency,
     cohort_latencies,
+    cohort_outcomes,
     index_episode,
     latency,
     outcome_lag,
     to_censored_data,
 )
 from dmt_timeline.model import (
+    ONGOING,
     Condition,
+    Diagnosis,
     Outcome,
     Patient,
     ResponseObservation,
+    SwitchReason,
     TherapyEpisode,
 )
+from dmt_timeline.timeline import Timeline
 
 NAT = CATALOGUE["natalizumab"]
 MS, PS = Condition.MULTIPLE_SCLEROSIS, Condition.PSORIASIS
@@ -95,14 +101,20 @@ def test_latency_names_its_patient_outcome_and_episode() -> None:
     assert ("P07", "psoriasis", EPISODES[1]) == (found.patient_id, found.outcome, found.episode)
 
 
-def test_no_response_by_last_follow_up_is_censored_at_follow_up() -> None:
-    found = latency(patient(last_follow_up="2010"), "MS", episode=1)
+def test_no_response_is_censored_at_follow_up_when_asked_to_follow_beyond_the_index() -> None:
+    found = latency(patient(last_follow_up="2010"), "MS", episode=1, censor_at="last follow-up")
     # From 2007 to 2010: 2007-12-31..2010-01-01 (24) up to 2007-01-01..2010-12-31 (47).
     assert (MonthRange(24, 47), False, True) == (found.months, found.observed, found.censored)
 
 
+def test_an_index_stop_not_recorded_may_censor_from_its_start_to_follow_up() -> None:
+    # The stop is not recorded: it may be any day from the start to the last follow-up.
+    found = latency(patient(last_follow_up="2010"), "MS", episode=1)
+    assert (MonthRange(0, 47), False) == (found.months, found.observed)
+
+
 def test_censored_latency_says_so() -> None:
-    assert "P07 MS: 24..47 months (censored: no response by last follow-up)" == str(
+    assert "P07 MS: 0..47 months (censored: no response observed)" == str(
         latency(patient(last_follow_up="2010"), "MS", episode=1)
     )
 
@@ -262,3 +274,124 @@ def test_censored_data_with_an_invalid_reading_is_refused() -> None:
 def test_cohort_latencies_refuse_an_unknown_outcome() -> None:
     with pytest.raises(TimelineError, match="outcome 'psoraisis' is not one of"):
         cohort_latencies(load_natalizumab_psoriasis(), index="natalizumab", outcomes=("psoraisis",))
+
+
+# -- censoring follows the index (rule 7) ----------------------------------------------------
+
+OCR = CATALOGUE["ocrelizumab"]
+
+
+def _switched(**follow: str) -> Patient:
+    """The issue's patient: natalizumab from 2012-01, stopped 2012-06 for JCV, then ocrelizumab."""
+    return Patient(
+        "J1",
+        (
+            TherapyEpisode(NAT, "2012-01", stop="2012-06", reasons=(SwitchReason.SAFETY_RISK,)),
+            TherapyEpisode(OCR, "2012-07", stop=ONGOING),
+        ),
+        last_follow_up=follow.get("last_follow_up", "2020-06"),
+    )
+
+
+def test_a_latency_is_censored_when_the_index_treatment_ends() -> None:
+    found = latency(_switched(), "MS", episode=0)
+    # The last natalizumab dose covers its interval (up to 2 months) but ocrelizumab starts in
+    # 2012-07: 2012-01 to 2012-07 is 5 whole months (31 Jan to 1 Jul) up to 6 (1 Jan to 31 Jul).
+    assert (MonthRange(5, 6), False) == (found.months, found.observed)
+
+
+def test_following_beyond_the_index_runs_to_last_follow_up() -> None:
+    found = latency(_switched(), "MS", episode=0, censor_at="last follow-up")
+    assert (MonthRange(100, 101), False) == (found.months, found.observed)
+
+
+def test_a_latency_is_censored_at_the_next_start_when_that_comes_first() -> None:
+    patient = Patient(
+        "J2",
+        (TherapyEpisode(NAT, "2012-01", stop="2012-09"), TherapyEpisode(OCR, "2012-07", stop=ONGOING)),
+        last_follow_up="2020",
+    )
+    assert MonthRange(5, 6) == latency(patient, "MS", episode=0).months
+
+
+def test_a_stop_date_censors_without_a_last_follow_up() -> None:
+    # Stopped in 2012-06; the last dose covers up to 2 months more: censored in 2012-08.
+    patient = Patient("J3", (TherapyEpisode(NAT, "2012-01", stop="2012-06"),))
+    assert MonthRange(6, 7) == latency(patient, "MS", episode=0).months
+
+
+def test_a_continuous_therapy_is_censored_at_its_stop() -> None:
+    patient = Patient("J5", (TherapyEpisode(CATALOGUE["fingolimod"], "2012-01", stop="2012-06"),))
+    assert MonthRange(4, 5) == latency(patient, "MS", episode=0).months
+
+
+def test_alemtuzumab_is_followed_through_its_second_course_and_its_carry_over() -> None:
+    alem = CATALOGUE["alemtuzumab"]
+    patient = Patient(
+        "J6",
+        (
+            TherapyEpisode(alem, "2015-03-02", stop="2015-03-06"),
+            TherapyEpisode(alem, "2016-03-07", stop="2016-03-09"),
+            TherapyEpisode(OCR, "2021-06-01", stop=ONGOING),
+        ),
+        last_follow_up="2022-01-10",
+    )
+    # Not censored five days after the start: 48 months after the second course's last day.
+    found = latency(patient, "MS", episode=0)
+    assert (MonthRange(60, 60), False) == (found.months, found.observed)
+
+
+def test_a_switch_inside_the_carry_over_censors_at_the_switch() -> None:
+    alem = CATALOGUE["alemtuzumab"]
+    patient = Patient(
+        "J7",
+        (
+            TherapyEpisode(alem, "2015-03-02", stop="2015-03-06"),
+            TherapyEpisode(OCR, "2016-09-01", stop=ONGOING),
+        ),
+        last_follow_up="2022",
+    )
+    assert MonthRange(17, 17) == latency(patient, "MS", episode=0).months
+
+
+def test_an_unknown_censoring_rule_is_refused() -> None:
+    with pytest.raises(TimelineError, match="censor_at 'end' is not one of 'index end', 'last follow-up'"):
+        latency(_switched(), "MS", episode=0, censor_at="end")  # type: ignore[arg-type]
+
+
+def test_latency_refuses_what_the_timeline_refuses_with_its_message() -> None:
+    patient = Patient(
+        "J4", (TherapyEpisode(NAT, "2010", stop=ONGOING), TherapyEpisode(OCR, "2012")), last_follow_up="2020"
+    )
+    with pytest.raises(TimelineError) as expected:
+        Timeline.of(patient)
+    with pytest.raises(TimelineError) as actual:
+        latency(patient, "MS", episode=0)
+    assert str(expected.value) == str(actual.value)
+
+
+# -- outcomes come from the cohort, and a comorbidity only from those who have it --------------
+
+
+def test_outcomes_default_to_those_the_cohort_names() -> None:
+    ms_only = Patient("M1", (TherapyEpisode(NAT, "2012-01", stop="2012-06"),), last_follow_up="2014")
+    assert () == cohort_outcomes([ms_only])
+    diagnosed = attrs.evolve(ms_only, diagnoses=(Diagnosis(MS),))
+    assert ("MS",) == cohort_outcomes([diagnosed])
+    assert ["MS"] == [row.outcome for row in cohort_latencies([diagnosed], index="natalizumab")]
+
+
+def test_a_comorbidity_outcome_asks_only_the_patients_diagnosed_with_it() -> None:
+    with_psoriasis = Patient(
+        "S1",
+        (TherapyEpisode(NAT, "2012-01", stop="2012-06"),),
+        diagnoses=(Diagnosis(MS), Diagnosis(PS)),
+        last_follow_up="2014",
+    )
+    without = attrs.evolve(with_psoriasis, id="S2", diagnoses=(Diagnosis(MS),))
+    rows = cohort_latencies([with_psoriasis, without], index="natalizumab", outcomes=["MS", "psoriasis"])
+    assert [("S1", "MS"), ("S1", "psoriasis"), ("S2", "MS")] == [(r.patient_id, r.outcome) for r in rows]
+
+
+def test_the_study_cohort_names_ms_and_psoriasis() -> None:
+    assert ("MS", "psoriasis") == cohort_outcomes(load_natalizumab_psoriasis())

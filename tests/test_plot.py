@@ -169,20 +169,20 @@ def test_class_palette_covers_every_class_with_distinct_colours() -> None:
 
 
 def test_response_curves_draw_one_line_per_outcome() -> None:
-    figure = response_curves(COHORT)
+    figure = response_curves(COHORT, index="natalizumab")
 
     assert 2 == len(_curves(figure))
     assert _non_background(figure) > 1_000
 
 
 def test_response_curves_draw_one_line_per_outcome_and_group() -> None:
-    figure = response_curves(COHORT, group_by="published_group")
+    figure = response_curves(COHORT, index="natalizumab", group_by="published_group")
 
     assert 6 == len(_curves(figure))
 
 
 def test_ms_curve_reaches_one_at_eight_months() -> None:
-    figure = response_curves(COHORT, outcomes=("MS",))
+    figure = response_curves(COHORT, index="natalizumab", outcomes=("MS",))
 
     (curve,) = _curves(figure)
     xs, ys = (np.asarray(v, dtype=float) for v in curve.get_data())
@@ -194,7 +194,7 @@ def test_ms_curve_reaches_one_at_eight_months() -> None:
 
 
 def test_response_curves_treat_no_response_as_censored() -> None:
-    figure = response_curves(_small_cohort(), outcomes=("MS",))
+    figure = response_curves(_small_cohort(), index="natalizumab", outcomes=("MS",))
 
     (curve,) = _curves(figure)
     xs, ys = (np.asarray(v, dtype=float) for v in curve.get_data())
@@ -211,7 +211,7 @@ def test_response_curves_shade_what_partial_dates_leave_open() -> None:
     dated = ResponseObservation(Outcome.MS_ACTIVITY_CEASED, 0, Condition.MULTIPLE_SCLEROSIS, date="2015-05")
     patient = Patient("D", episodes=(TherapyEpisode(nat, "2015-01"),), observations=(dated,))
 
-    figure = response_curves([patient], outcomes=("MS",))
+    figure = response_curves([patient], index="natalizumab", outcomes=("MS",))
 
     assert 1 == len(_collections(figure, "reading-band"))
 
@@ -226,14 +226,40 @@ def test_response_curves_refuse_a_cohort_without_the_index_therapy() -> None:
 
 @pytest.mark.parametrize(("name", "magic"), [("f.png", b"\x89PNG"), ("f.svg", b"<?xml")])
 def test_save_figure_chooses_format_by_extension(tmp_path: Path, name: str, magic: bytes) -> None:
-    path = save_figure(response_curves(COHORT), tmp_path / name)
+    path = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / name)
 
     assert path.read_bytes().startswith(magic)
 
 
+@pytest.mark.parametrize("name", ["f.svg", "f.png"])
+def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, name: str) -> None:
+    figure = swimmer_plot(COHORT)
+    first = save_figure(figure, tmp_path / f"a-{name}").read_bytes()
+    second = save_figure(swimmer_plot(COHORT), tmp_path / f"b-{name}").read_bytes()
+
+    assert first == second
+
+
+def test_save_figure_svg_carries_no_date(tmp_path: Path) -> None:
+    text = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg").read_text(
+        encoding="utf-8"
+    )
+
+    assert "dc:date" not in text
+
+
+def test_save_figure_leaves_global_settings_alone(tmp_path: Path) -> None:
+    import matplotlib as mpl  # noqa: PLC0415 - the test's own import of the rcParams
+
+    before = dict(mpl.rcParams)
+    save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.svg")
+
+    assert before == dict(mpl.rcParams)
+
+
 def test_save_figure_refuses_other_extensions(tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match=r"'\.pdf' is not one of \.png, \.svg"):
-        save_figure(response_curves(COHORT), tmp_path / "f.pdf")
+        save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.pdf")
 
     assert [] == list(tmp_path.iterdir())
 

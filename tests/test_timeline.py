@@ -16,6 +16,7 @@ from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.dates import MonthRange, Order, PartialDate, Truth, whole_months
 from dmt_timeline.errors import TimelineError, UnknownTherapyError
 from dmt_timeline.model import NOT_RECORDED, ONGOING, Patient, StopState, TherapyEpisode
+from dmt_timeline.regimens import REGIMENS, RegimenKind
 from dmt_timeline.strategies import partial_dates, refinements, timelines
 from dmt_timeline.timeline import (
     Change,
@@ -23,6 +24,7 @@ from dmt_timeline.timeline import (
     Timeline,
     Transfer,
     TransferKind,
+    Transition,
     TransitionKind,
     transfer,
 )
@@ -272,11 +274,16 @@ def test_negative_grace_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("second", "change"),
-    [("natalizumab", Change.RESTART), ("fingolimod", Change.SWITCH)],
+    ("first", "second", "change"),
+    [
+        ("glatiramer acetate", "glatiramer acetate", Change.RESTART),
+        ("glatiramer acetate", "fingolimod", Change.SWITCH),
+        # Natalizumab is given every 4 to 6 weeks: 2015 to 2016 may be its next dose.
+        ("natalizumab", "natalizumab", Change.NEXT_DOSE_OR_RESTART),
+    ],
 )
-def test_restart_of_the_same_therapy_is_not_a_switch(second: str, change: Change) -> None:
-    (transition,) = line(ep("Nat", "2012", "2015"), ep(second, "2016")).transitions()
+def test_restart_of_the_same_therapy_is_not_a_switch(first: str, second: str, change: Change) -> None:
+    (transition,) = line(ep(first, "2012", "2015"), ep(second, "2016")).transitions()
     assert change is transition.change
 
 
@@ -547,10 +554,21 @@ def _extreme_readings(timeline: Timeline, index: int) -> list[tuple[dt.date, dt.
     return readings
 
 
-def _kind_of(stop: dt.date, start: dt.date, grace: int) -> TransitionKind:
+def _kind_of(stop: dt.date, start: dt.date, grace: int, scheduled: int | None = None) -> TransitionKind:
+    """The reference definition of a transition's kind on one reading; ``scheduled``, for the
+    next dose or course of a regimen, is its re-dosing interval."""
     if stop > start:
         return OVERLAP
+    if scheduled is not None:
+        return TransitionKind.SCHEDULED if whole_months(stop, start) <= grace + scheduled else LAG
     return DIRECT if whole_months(stop, start) <= grace else LAG
+
+
+def _scheduled(transition: Transition) -> int | None:
+    """The re-dosing interval a same-therapy transition of a regimen is judged with, or None."""
+    regimen = REGIMENS.of(transition.before.therapy)
+    same = transition.before.therapy == transition.after.therapy
+    return regimen.redose if same and regimen.kind is not RegimenKind.CONTINUOUS else None
 
 
 def _refine(data: st.DataObject, episode: TherapyEpisode) -> TherapyEpisode:
@@ -639,14 +657,15 @@ def test_definite_kind_holds_on_every_reading(timeline: Timeline, grace: int, da
         if transition.gap is None or transition.kind is INDETERMINATE:
             continue
         readings = [*_extreme_readings(timeline, i), _reading(data, timeline, i), _reading(data, timeline, i)]
-        assert {transition.kind} == {_kind_of(s, n, grace) for s, n in readings}, transition
+        scheduled = _scheduled(transition)
+        assert {transition.kind} == {_kind_of(s, n, grace, scheduled) for s, n in readings}, transition
 
 
 @given(NEARBY, GRACES)
 def test_indeterminate_kind_has_readings_of_two_kinds(timeline: Timeline, grace: int) -> None:
     for i, transition in enumerate(timeline.transitions(grace_months=grace)):
         if transition.kind is INDETERMINATE:
-            kinds = {_kind_of(s, n, grace) for s, n in _extreme_readings(timeline, i)}
+            kinds = {_kind_of(s, n, grace, _scheduled(transition)) for s, n in _extreme_readings(timeline, i)}
             assert len(kinds) >= 2, transition
 
 
@@ -654,12 +673,14 @@ def test_indeterminate_kind_has_readings_of_two_kinds(timeline: Timeline, grace:
 def test_kind_agrees_with_the_gap_and_the_grace_period(timeline: Timeline, grace: int) -> None:
     for transition in timeline.transitions(grace_months=grace):
         gap = transition.gap
+        allowed = grace + (_scheduled(transition) or 0)
         if gap is None:
             assert OVERLAP is transition.kind
-        elif transition.kind is DIRECT:
+        elif transition.kind in {DIRECT, TransitionKind.SCHEDULED}:
+            assert (transition.kind is DIRECT) == (_scheduled(transition) is None)
             assert gap.low >= 0
-            assert gap.high <= grace
+            assert gap.high <= allowed
         elif transition.kind is LAG:
-            assert gap.low > grace
+            assert gap.low > allowed
         elif transition.kind is OVERLAP:
             assert gap.high <= 0

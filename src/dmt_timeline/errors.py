@@ -74,11 +74,13 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     Every message that names a patient id, a cell or a code goes through this one function.
     """
     text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        head = limit // 2
-        text = f"{text[:head]}...{text[len(text) - (limit - head) :]}"
-        return f"{text!r} ({len(value) if isinstance(value, str) else len(str(value))} characters)"
-    return repr(text)
+    shown = repr(text)
+    quote, body = shown[0], shown[1:-1]
+    if len(body) <= limit:
+        return shown
+    # Elide after escaping, so that escapes (a character may take ten) cannot stretch the bound.
+    head = limit // 2
+    return f"{quote}{body[:head]}...{body[len(body) - (limit - head) :]}{quote} ({len(text)} characters)"
 
 
 def describe_value(value: Any) -> str:

@@ -1,29 +1,51 @@
 """Response latencies: months from the start of an index episode to the first observed response,
-per outcome, with right-censoring at last follow-up; and the lag between two outcomes.
+per outcome, right-censored when the index treatment ends; and the lag between two outcomes.
 
 A latency the data state in whole months is kept as given; one derived from dated observations
 is a :class:`~dmt_timeline.MonthRange` over every reading of the dates.
+
+Censoring (rule 7): with no response observed, a latency is censored at the first of the end of
+the index treatment, the next therapy's start and the last follow-up, over every reading of the
+dates (``censor_at="index end"``, the default): a patient who stopped the index therapy after
+five months is not credited with years of follow-up on it. The index treatment ends at the
+index episode's stop, carried on through its regimen's next doses and planned courses and past
+the last by the dosing interval (interval regimens) or the carry-over (course regimens); see
+:meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`. ``censor_at="last follow-up"``
+follows every patient to the last follow-up whatever they took after the index (an
+intention-to-treat reading).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, _month_range, _whole_months
-from dmt_timeline.errors import TimelineError
+from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
-from dmt_timeline.timeline import Selector, episode_matches, in_order, resolve_selector
+from dmt_timeline.regimens import REGIMENS, Regimens
+from dmt_timeline.timeline import (
+    _LAST_DAY,
+    DEFAULT_MAX_OVERLAP_MONTHS,
+    Selector,
+    Timeline,
+    episode_matches,
+    in_order,
+    resolve_selector,
+)
 
 if TYPE_CHECKING:  # scipy is imported only when a table is handed to it
     from scipy.stats import CensoredData
 
 __all__ = [
+    "CENSOR_AT",
+    "CensorAt",
     "Latency",
     "cohort_latencies",
+    "cohort_outcomes",
     "index_episode",
     "latency",
     "outcome_lag",
@@ -39,7 +61,8 @@ class Latency:
         patient_id: Whose latency it is.
         outcome: The outcome's key: ``"MS"`` or the comorbidity's name (``"psoriasis"``).
         months: The latency, or the follow-up time when censored, over every reading.
-        observed: False when no response was observed by last follow-up (right-censored).
+        observed: False when no response was observed while the patient was followed
+            (right-censored; see ``censor_at`` of :func:`latency`).
         episode: The index episode.
     """
 
@@ -55,7 +78,7 @@ class Latency:
         return not self.observed
 
     def __str__(self) -> str:
-        suffix = "" if self.observed else " (censored: no response by last follow-up)"
+        suffix = "" if self.observed else " (censored: no response observed)"
         return f"{self.patient_id} {self.outcome}: {self.months}{suffix}"
 
 
@@ -65,6 +88,44 @@ _OUTCOME_CONDITIONS = {
     **{c.value: c for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS},
 }
 _OUTCOME_KEYS = tuple(_OUTCOME_CONDITIONS)
+
+CensorAt = Literal["index end", "last follow-up"]
+"""Where a latency with no response is censored: see :data:`CENSOR_AT`."""
+
+CENSOR_AT: Final[tuple[CensorAt, ...]] = ("index end", "last follow-up")
+"""The censoring rules: ``"index end"`` (the default), at the first of the index treatment's end
+(:meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`), the next therapy's start
+and the last follow-up; ``"last follow-up"``, at the last follow-up
+whatever the patient took after the index (intention to treat)."""
+
+
+def _check_censor_at(censor_at: object) -> None:
+    if censor_at not in CENSOR_AT:
+        known = ", ".join(repr(c) for c in CENSOR_AT)
+        raise TimelineError(f"censor_at {quoted(censor_at)} is not one of {known}")
+
+
+def cohort_outcomes(cohort: Cohort | Iterable[Patient]) -> tuple[str, ...]:
+    """The outcome keys a cohort's own data speak of: ``"MS"`` and each comorbidity some patient
+    is diagnosed with or has a response observation of, in :class:`~dmt_timeline.Condition`
+    order (MS first).
+    """
+    seen: set[Condition] = set()
+    for patient in cohort:
+        seen.update(d.condition for d in patient.diagnoses)
+        seen.update(o.condition for o in patient.observations)
+    return tuple(key for key, condition in _OUTCOME_CONDITIONS.items() if condition in seen)
+
+
+def _concerns(patient: Patient, outcome: str) -> bool:
+    """Whether an outcome applies to a patient: MS to everyone; a comorbidity to those
+    diagnosed with it or observed responding in it."""
+    condition = _OUTCOME_CONDITIONS[outcome]
+    if condition is Condition.MULTIPLE_SCLEROSIS:
+        return True
+    return any(d.condition is condition for d in patient.diagnoses) or any(
+        o.condition is condition for o in patient.observations
+    )
 
 
 def index_episode(
@@ -91,16 +152,29 @@ def index_episode(
     return next(i for i, e in enumerate(patient.episodes) if e is chosen)
 
 
-def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
+def latency(
+    patient: Patient,
+    outcome: str,
+    *,
+    episode: int,
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
+) -> Latency:
     """The latency of one outcome after the episode at position ``episode``.
 
     The first response is the earliest over every reading: its range runs from the smallest
-    low to the smallest high of the observations' ranges.
+    low to the smallest high of the observations' ranges (the observations the data attribute
+    to the episode). With none, the latency is censored as ``censor_at`` says (see
+    :data:`CENSOR_AT`), over every reading of the dates; ``regimens`` says how each therapy is
+    given (see :meth:`Timeline.treatment_end <dmt_timeline.Timeline.treatment_end>`).
 
     Raises:
-        TimelineError: naming the patient and the outcome when nothing was observed and there
-            is no last follow-up to censor at, when ``episode`` names none of the patient's
-            episodes, or when ``outcome`` is not an outcome key (``"MS"`` or a comorbidity).
+        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its
+            message; naming the patient and the outcome when nothing was observed and there
+            is nothing to censor at (no stop, no later episode, no last follow-up), when
+            ``episode`` names none of the patient's episodes, or when ``outcome`` is not an
+            outcome key (``"MS"`` or a comorbidity).
     """
     valid = type(episode) is int and 0 <= episode < len(patient.episodes)  # the common case, quickly
     if not valid and (
@@ -113,6 +187,15 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
     if outcome not in _OUTCOME_KEYS:
         known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
         raise TimelineError(f"patient {patient.id}: outcome {outcome!r} is not one of {known}")
+    _check_censor_at(censor_at)
+    timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)  # one answer: rule 9
+    return _latency(patient, outcome, episode, censor_at, timeline, regimens)
+
+
+def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
+    patient: Patient, outcome: str, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+) -> Latency:
+    """:func:`latency` once its arguments are checked, with the patient's checked timeline."""
     index = patient.episodes[episode]
     # The smallest low and the smallest high over the observations' ranges: a stated latency,
     # or months_between(start, date) clamped at zero, worked out on integers.
@@ -134,16 +217,21 @@ def latency(patient: Patient, outcome: str, *, episode: int) -> Latency:
             high = hi if high is None or hi < high else high
     if low is not None and high is not None:
         return Latency(patient.id, outcome, _month_range(low, high), True, index)
+    end_lo, end_hi = _LAST_DAY, _LAST_DAY
+    if censor_at == "index end":
+        # By identity: a duplicated episode is equal to its twin.
+        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
+        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
     follow_up = patient.last_follow_up
-    if follow_up is None:
+    if follow_up is not None:
+        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    if end_hi == _LAST_DAY:
         raise TimelineError(
             f"patient {patient.id}: no {outcome} response observed after {index} and no "
             "last_follow_up to censor at"
         )
     start = index.start
-    months = _month_range(
-        max(_whole_months(start._hi, follow_up._lo), 0), max(_whole_months(start._lo, follow_up._hi), 0)
-    )
+    months = _month_range(max(_whole_months(start._hi, end_lo), 0), max(_whole_months(start._lo, end_hi), 0))
     return Latency(patient.id, outcome, months, False, index)
 
 
@@ -152,26 +240,43 @@ def cohort_latencies(
     cohort: Cohort | Iterable[Patient],
     *,
     index: Selector,
-    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    outcomes: Sequence[str] | None = None,
     initiation: Literal["first", "last"] = "first",
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> tuple[Latency, ...]:
     """Latencies of each outcome after each patient's first (or last) start of ``index``.
 
-    Patients who never started the index therapy are left out. A comorbidity outcome is asked
-    of every patient: one without a response is censored, so pass only the patients who have
-    the comorbidity (for example those with ``patient.diagnosis(Condition.PSORIASIS)``).
+    Patients who never started the index therapy are left out. ``outcomes`` defaults to those
+    the cohort's own data speak of (:func:`cohort_outcomes`). A comorbidity outcome is asked
+    only of the patients it concerns: those diagnosed with the comorbidity or observed
+    responding in it. ``censor_at``: see :data:`CENSOR_AT`; ``regimens``: how each therapy is
+    given, which says when the index treatment ends (see :mod:`dmt_timeline.regimens`).
+
+    Raises:
+        TimelineError: as :func:`latency`, and for an unknown outcome.
     """
-    for outcome in outcomes:
+    patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)  # read twice below
+    chosen = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
+    for outcome in chosen:
         if outcome not in _OUTCOME_CONDITIONS:
             known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-            raise TimelineError(f"outcome {outcome!r} is not one of {known}")
+            raise TimelineError(f"outcome {quoted(outcome)} is not one of {known}")
+    _check_censor_at(censor_at)
     target = resolve_selector(index)  # once, not once per patient
     found: list[Latency] = []
-    for patient in cohort:
+    for patient in patients:
+        # Every patient's history is checked, as every path that classifies does: rule 9.
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
         position = index_episode(patient, target, initiation=initiation)
         if position is None:
             continue
-        found.extend(latency(patient, outcome, episode=position) for outcome in outcomes)
+        found.extend(
+            _latency(patient, outcome, position, censor_at, timeline, regimens)
+            for outcome in chosen
+            if _concerns(patient, outcome)
+        )
     return tuple(found)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from calendar import monthrange
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Literal
 
@@ -27,6 +28,7 @@ from dmt_timeline.dates import (
 )
 from dmt_timeline.errors import TimelineError
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
+from dmt_timeline.regimens import REGIMENS, RegimenKind, Regimens
 
 __all__ = [
     "DEFAULT_GRACE_MONTHS",
@@ -75,8 +77,13 @@ def episode_matches(episode: TherapyEpisode, target: Therapy | TherapyClass) -> 
 
 
 def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
-    """The documented total order of episodes when the source gives no sequence."""
+    """The documented total order of episodes when the source gives no sequence.
+
+    The sequence is the last key: when only some episodes carry one, two episodes equal in all
+    else must still come out in one order, whatever order they were given in.
+    """
     stop = episode.stop
+    sequence = episode.sequence
     stop_key = (1, *_code_key(stop)) if isinstance(stop, PartialDate) else (0, stop.value, 0, 0)
     reasons = episode.reasons
     edss = episode.edss
@@ -86,6 +93,7 @@ def _episode_key(episode: TherapyEpisode) -> tuple[object, ...]:
         stop_key,
         tuple([r.value for r in reasons]) if reasons else (),
         -1.0 if edss is None else edss.score,
+        -1 if sequence is None else sequence,
     )
 
 
@@ -128,19 +136,66 @@ def in_order(items: Sequence[TherapyEpisode], *, by_sequence: bool) -> tuple[The
 
 
 class TransitionKind(enum.Enum):
-    """How one episode gives way to the next, on every reading of the dates."""
+    """How one episode gives way to the next, on every reading of the dates.
+
+    ``SCHEDULED``: the next dose or course of the same regimen came within its dosing or course
+    interval plus the grace period (see :mod:`dmt_timeline.regimens`): one treatment, not a gap.
+    """
 
     DIRECT = "direct switch"
     LAG = "lag gap"
     OVERLAP = "overlap"
     INDETERMINATE = "indeterminate"
+    SCHEDULED = "scheduled"
 
 
 class Change(enum.Enum):
-    """Whether a transition changes therapy or resumes the same one."""
+    """What a transition does to the treatment.
+
+    ``SWITCH`` to another therapy; ``RESTART`` of the same therapy after a gap (or an overlap);
+    ``NEXT_DOSE``: an interval regimen's next infusion or injection on schedule (one treatment);
+    ``NEXT_DOSE_OR_RESTART`` when the dates cannot tell those two apart; ``COURSE``: a planned
+    next course of a course regimen (alemtuzumab's second, cladribine's year 2);
+    ``RETREATMENT``: a course beyond the planned ones; ``SWITCH_OR_RESTART``: a therapy
+    recorded only by its class (``IFNb``) and a product of that class (``Avonex``), which may be
+    the same drug or another.
+    """
 
     SWITCH = "switch"
     RESTART = "restart"
+    NEXT_DOSE = "next dose"
+    NEXT_DOSE_OR_RESTART = "next dose or restart"
+    COURSE = "next course"
+    RETREATMENT = "retreatment"
+    SWITCH_OR_RESTART = "switch or restart"
+
+
+def _class_level(therapy: Therapy) -> bool:
+    """A catalogue entry that names only a class ("interferon beta"), not a product."""
+    return therapy.name == therapy.therapy_class.value
+
+
+def _family(a: Therapy, b: Therapy) -> bool:
+    """A class-level entry and another entry of that class: maybe the same drug."""
+    return a.therapy_class is b.therapy_class and (_class_level(a) or _class_level(b))
+
+
+def _window_truth(gap: MonthRange | None, months: int) -> Truth:
+    """Whether the next start falls within ``months`` after the stop, over every reading."""
+    if gap is None or gap.high < months:
+        return Truth.TRUE
+    if gap.low >= months:
+        return Truth.FALSE
+    return Truth.UNDETERMINED
+
+
+def _inside(gap: MonthRange | None, low: int, high: int) -> Truth:
+    """Whether the gap lies within [low, high] months, over every reading."""
+    if gap is None or gap.high < low or gap.low > high:
+        return Truth.FALSE
+    if low <= gap.low and gap.high <= high:
+        return Truth.TRUE
+    return Truth.UNDETERMINED
 
 
 @attrs.frozen
@@ -154,9 +209,16 @@ class Transition:
             negative months mean overlap. ``None`` when ``before`` is ongoing, so the overlap
             has no known end.
         kind: Direct, lag, overlap, or indeterminate when the readings disagree.
-        change: A switch to another therapy, or a restart of the same one.
+        change: A switch, a restart, a planned next course, a retreatment, or a switch or
+            restart (see :class:`Change`).
         grace_months: The grace period the kind was judged with.
         reason: Why the kind is indeterminate (empty otherwise).
+        effect_window: For a change of therapy, whether the next one started while the
+            previous one's effect may still be present (within its carry-over after the last
+            dose), over every reading; None when no source gives the carry-over.
+        washout: For a change of therapy, whether the gap lies within the washout recommended
+            after the previous one (TRUE), outside it (FALSE: an unplanned interruption or no
+            washout at all), or cannot be told; None when no source recommends one.
     """
 
     before: TherapyEpisode
@@ -166,11 +228,17 @@ class Transition:
     change: Change
     grace_months: int
     reason: str = ""
+    effect_window: Truth | None = None
+    washout: Truth | None = None
 
     def __str__(self) -> str:
         gap = "open-ended overlap" if self.gap is None else f"gap {self.gap}"
-        restart = " (restart)" if self.change is Change.RESTART else ""
-        text = f"{self.before} -> {self.after}: {self.kind.value}{restart}, {gap}"
+        change = "" if self.change is Change.SWITCH else f" ({self.change.value})"
+        text = f"{self.before} -> {self.after}: {self.kind.value}{change}, {gap}"
+        if self.effect_window is Truth.TRUE:
+            text += ", inside the previous therapy's effect window"
+        elif self.effect_window is Truth.UNDETERMINED:
+            text += ", possibly inside the previous therapy's effect window"
         return f"{text} ({self.reason})" if self.reason else text
 
 
@@ -203,13 +271,31 @@ def _classify(
 
 
 def _classify_codes(  # noqa: PLR0917 - called once per transition: positional is the cheaper call
-    stop_lo: int, stop_hi: int, start_lo: int, start_hi: int, grace: int, bounded: bool
+    stop_lo: int,
+    stop_hi: int,
+    start_lo: int,
+    start_hi: int,
+    grace: int,
+    bounded: bool,
+    scheduled: int | None = None,
 ) -> tuple[MonthRange, TransitionKind, str]:
     """Classify the readings (stop day s, next start day n) of a transition, days as day codes.
 
     ``bounded`` says that s <= n on every reading (a stop that is not recorded is bounded by
     the next start), so overlap is impossible and the smallest gap is zero when the ranges meet.
+    ``scheduled``, for the next dose or course of a regimen, is its re-dosing interval in
+    months: a gap within it plus the grace period is ``SCHEDULED`` rather than direct.
     """
+    if scheduled is not None:
+        gap, kind, reason = _classify_codes(stop_lo, stop_hi, start_lo, start_hi, grace + scheduled, bounded)
+        if kind is TransitionKind.DIRECT:
+            return gap, TransitionKind.SCHEDULED, ""
+        if reason:
+            reason = reason.replace(TransitionKind.DIRECT.value, TransitionKind.SCHEDULED.value).replace(
+                f"(grace period {grace + scheduled} months)",
+                f"(re-dosing interval {scheduled} months and grace period {grace} months)",
+            )
+        return gap, kind, reason
     overlap_possible = not bounded and start_lo < stop_hi
     gapless_possible = start_hi >= stop_lo
     # The gap is smallest with s as late and n as early as allowed (zero, among readings with
@@ -265,14 +351,27 @@ def _same_therapy(a: TherapyEpisode, b: TherapyEpisode) -> bool:
 _LAST_DAY: Final = _code(dt.date.max)  # the bound of an open stop with nothing after it
 
 
+def _add_months(code: int, months: int) -> int:
+    """The day code ``months`` calendar months after ``code`` (the day clamped to the month's
+    length); the last day there is stays where it is."""
+    if code == _LAST_DAY:
+        return code
+    ordinal = (code >> 5) + months  # year * 12 + month, with month 1..12
+    year, month = divmod(ordinal - 1, 12)
+    if year > dt.MAXYEAR:
+        return _LAST_DAY
+    day = min(code & 31, monthrange(year, month + 1)[1])
+    return ((year * 12 + month + 1) << 5) | day
+
+
 @attrs.frozen
 class Timeline:
     """One patient's episodes, normalised into one documented order.
 
     The order: when every episode carries a ``sequence`` (the source's own 1st, 2nd, 3rd...),
     by sequence; otherwise by start (earliest day, then latest day, coarser first), then
-    therapy name, stop, reasons and EDSS. The same episodes give the same timeline whatever
-    order they come in, and normalising a timeline again changes nothing.
+    therapy name, stop, reasons, EDSS and sequence (none first). The same episodes give the
+    same timeline whatever order they come in, and normalising a timeline again changes nothing.
 
     Build one with :meth:`of` (from a patient, checked) or :meth:`from_episodes`.
     """
@@ -283,7 +382,7 @@ class Timeline:
     # The transitions last worked out, with the grace period they were judged with: asking for
     # them again must not repeat the work. The timeline is immutable, so they never go stale;
     # not part of its value.
-    _known: tuple[int, tuple[Transition, ...]] | None = attrs.field(
+    _known: tuple[int, Regimens, tuple[Transition, ...]] | None = attrs.field(
         init=False, eq=False, repr=False, default=None
     )
 
@@ -347,7 +446,9 @@ class Timeline:
                 continue
             if max_overlap_months is None or _same_therapy(a, b):
                 continue
-            transition = self._work_out(i, DEFAULT_GRACE_MONTHS) if transitions is None else transitions[i]
+            transition = (
+                self._work_out(i, DEFAULT_GRACE_MONTHS, REGIMENS) if transitions is None else transitions[i]
+            )
             gap = transition.gap
             if gap is None:
                 found.append(
@@ -429,12 +530,76 @@ class Timeline:
             return start_lo, max(start_lo, self.last_follow_up._hi), True
         return start_lo, _LAST_DAY, True
 
-    def _work_out(self, index: int, grace_months: int) -> Transition:
+    def _end_codes(self, index: int, after_months: int = 0) -> tuple[int, int]:
+        """The earliest and latest day (as day codes) the treatment of the episode at position
+        ``index`` can end over every reading: its stop (``after_months`` later, for a dose
+        whose effect outlasts it), or the next episode's start when that comes first.
+
+        An episode that is ongoing, or whose stop is not recorded, with nothing after it and no
+        last follow-up, ends no later than the last day there is (``_LAST_DAY``).
+        """
+        bounds = self._stop_codes(index)
+        lo, hi = (_LAST_DAY, _LAST_DAY) if bounds is None else (bounds[0], bounds[1])
+        if after_months:
+            lo, hi = _add_months(lo, after_months), _add_months(hi, after_months)
+        if index + 1 < len(self.episodes):
+            after = self.episodes[index + 1].start
+            lo, hi = min(lo, after._lo), min(hi, after._hi)
+        return lo, hi
+
+    def treatment_end(self, index: int, *, regimens: Regimens = REGIMENS) -> tuple[int, int]:
+        """The earliest and latest day (day codes) the treatment begun at position ``index``
+        ends, over every reading: it runs on through the regimen's next doses and planned
+        courses (transitions whose change is a next dose or next course; on some readings, a
+        next dose or restart), and past the last one by its dosing interval (interval
+        regimens) or its carry-over (course regimens), unless another episode starts first.
+        """
+        transitions = self.transitions(regimens=regimens)
+        certain = (Change.NEXT_DOSE, Change.COURSE)
+        possible = (*certain, Change.NEXT_DOSE_OR_RESTART)
+        last_lo = last_hi = index
+        while last_lo < len(transitions) and transitions[last_lo].change in certain:
+            last_lo += 1
+        while last_hi < len(transitions) and transitions[last_hi].change in possible:
+            last_hi += 1
+        regimen = regimens.of(self.episodes[index].therapy)
+        if regimen.kind is RegimenKind.COURSES:
+            extra = regimen.redose if regimen.carry_over is None else regimen.carry_over
+        else:
+            extra = regimen.redose  # the last dose covers its interval; 0 when continuous
+        return self._end_codes(last_lo, extra)[0], self._end_codes(last_hi, extra)[1]
+
+    def _course(self, index: int) -> int:
+        """Which course of its therapy the episode at ``index`` is: 1 + the episodes of the
+        same therapy right before it."""
+        number = 1
+        while index - number >= 0 and _same_therapy(self.episodes[index - number], self.episodes[index]):
+            number += 1
+        return number
+
+    def _change(self, index: int, regimens: Regimens) -> tuple[Change, int | None]:
+        """The change at transition ``index``, and the re-dosing interval it is judged with
+        (None unless it is the next dose or course of one regimen)."""
         before, after = self.episodes[index], self.episodes[index + 1]
-        change = Change.RESTART if _same_therapy(before, after) else Change.SWITCH
+        if not _same_therapy(before, after):
+            family = _family(before.therapy, after.therapy)
+            return (Change.SWITCH_OR_RESTART if family else Change.SWITCH), None
+        regimen = regimens.of(before.therapy)
+        scheduled = regimen.redose if regimen.kind is not RegimenKind.CONTINUOUS else None
+        if regimen.kind is RegimenKind.COURSES:
+            planned = regimen.planned_courses.value if regimen.planned_courses is not None else 1
+            course = self._course(index + 1)
+            return (Change.COURSE if course <= planned else Change.RETREATMENT), scheduled
+        return Change.RESTART, scheduled
+
+    def _work_out(self, index: int, grace_months: int, regimens: Regimens) -> Transition:
+        before, after = self.episodes[index], self.episodes[index + 1]
+        change, scheduled = self._change(index, regimens)
         bounds = self._stop_codes(index)
         if bounds is None:
-            return Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months)
+            return self._marked(
+                Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months), regimens
+            )
         stop_lo, stop_hi, bounded = bounds
         start_lo, start_hi = after.start._lo, after.start._hi
         if bounded and stop_lo > start_hi:
@@ -444,17 +609,58 @@ class Timeline:
                 f"{self._name()}episodes {before} (sequence {before.sequence}) and {after} "
                 f"(sequence {after.sequence}): the later in sequence certainly starts first"
             )
-        gap, kind, reason = _classify_codes(stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded)
-        return Transition(before, after, gap, kind, change, grace_months, reason)
+        gap, kind, reason = _classify_codes(
+            stop_lo, stop_hi, start_lo, start_hi, grace_months, bounded, scheduled
+        )
+        if change is Change.RESTART and scheduled is not None:
+            # An interval regimen's next dose on schedule is one treatment, not a restart.
+            if kind is TransitionKind.SCHEDULED:
+                change = Change.NEXT_DOSE
+            elif kind is TransitionKind.INDETERMINATE:
+                least = _whole_months(stop_hi, start_lo) if start_lo > stop_hi else 0
+                if start_hi >= stop_lo and least <= grace_months + scheduled:
+                    change = Change.NEXT_DOSE_OR_RESTART
+        return self._marked(Transition(before, after, gap, kind, change, grace_months, reason), regimens)
 
-    def transitions(self, *, grace_months: int = DEFAULT_GRACE_MONTHS) -> tuple[Transition, ...]:
-        """The transition between each pair of consecutive episodes."""
+    @staticmethod
+    def _marked(transition: Transition, regimens: Regimens) -> Transition:
+        """A change of therapy marked with the previous therapy's effect window and washout."""
+        if transition.change not in (Change.SWITCH, Change.SWITCH_OR_RESTART):
+            return transition
+        regimen = regimens.of(transition.before.therapy)
+        carry, washout = regimen.carry_over, regimen.washout
+        if carry is None and washout is None:
+            return transition
+        gap = transition.gap
+        return attrs.evolve(
+            transition,
+            effect_window=None if carry is None else _window_truth(gap, carry),
+            washout=None if washout is None else _inside(gap, washout.low, washout.high),
+        )
+
+    def transitions(
+        self, *, grace_months: int = DEFAULT_GRACE_MONTHS, regimens: Regimens = REGIMENS
+    ) -> tuple[Transition, ...]:
+        """The transition between each pair of consecutive episodes.
+
+        Args:
+            grace_months: The longest treatment-free gap, in whole months, of a direct switch
+                (and, after a regimen's re-dosing interval, of a scheduled next dose or course).
+            regimens: How each therapy is given and its effect window
+                (:data:`~dmt_timeline.regimens.REGIMENS` by default; pass your own, see
+                :func:`~dmt_timeline.regimens.load_regimens`).
+        """
         known = self._known
-        if known is not None and known[0] == grace_months and type(grace_months) is int:
-            return known[1]
+        if (
+            known is not None
+            and known[0] == grace_months
+            and known[1] is regimens
+            and type(grace_months) is int
+        ):
+            return known[2]
         check_grace_months(grace_months)
-        found = tuple([self._work_out(i, grace_months) for i in range(len(self.episodes) - 1)])
-        object.__setattr__(self, "_known", (grace_months, found))  # a cache, not part of the value
+        found = tuple([self._work_out(i, grace_months, regimens) for i in range(len(self.episodes) - 1)])
+        object.__setattr__(self, "_known", (grace_months, regimens, found))  # a cache, not part of the value
         return found
 
     def treatment_free_intervals(self) -> tuple[TreatmentFreeInterval, ...]:

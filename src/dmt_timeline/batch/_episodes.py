@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-from dmt_timeline.batch._classify import _transition_table, _transitions
+from dmt_timeline.batch._classify import _transition_table, _transitions, therapy_profile
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
     _days,
@@ -23,6 +23,7 @@ from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
 from dmt_timeline.model import StopState
+from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
 _EPISODE_COLUMNS: Final = (
@@ -114,8 +115,10 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
         raise InvalidValueError(f"column stop_latest: stop before start at row(s) {_rows(np, before)}")
     n = len(state)
     sequence = np.zeros(n, dtype=np.int64)
+    own_sequence = np.full(n, -1, dtype=np.int64)  # each row's own sequence, -1 when blank
     if "sequence" in table.column_names:
         sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence")
+        own_sequence = np.where(blank, -1, sequence)
         # The source's order counts only when every episode of the patient carries one.
         missing = np.bincount(person[blank], minlength=len(ids))
         sequence = np.where(missing[person] == 0, sequence, 0)
@@ -138,6 +141,7 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
         "stop_lo": stop_lo,
         "stop_hi": stop_hi,
         "start_prec": start_prec,
+        "stop_prec": stop_prec,
         "keys": (
             sequence,
             start_lo,
@@ -150,16 +154,86 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
             stop_prec,
             reasons,
             edss_rank,
+            own_sequence,  # last, as the timeline's order: a total order when only some have one
         ),
+        "sequence": own_sequence,
     }
 
 
 def _in_timeline_order(np: Any, data: dict[str, Any], part: Any) -> Any:
     """The rows ``part`` of :func:`_read_episodes`' columns in the timeline's order: by
     patient, then (when every episode has one) the source's sequence, then start, therapy name,
-    stop, reasons and EDSS."""
+    stop, reasons, EDSS and the row's own sequence (blank first)."""
     keys = [data["person"][part], *(key[part] for key in data["keys"])]
     return part[np.lexsort(tuple(reversed(keys)))]
+
+
+def _date_text(np: Any, day: int, precision: int) -> str:
+    """A partial date's text, as :class:`~dmt_timeline.PartialDate` writes it."""
+    text = str(np.datetime64(day, "D"))
+    return text[:4] if precision == 0 else text[:7] if precision == 1 else text
+
+
+def _episode_parts(np: Any, data: dict[str, Any], row: int, catalogue: Catalogue) -> tuple[str, str, str]:
+    """A row's therapy label, start and stop, as the timeline's messages write them."""
+    label = catalogue.get(data["names"][int(data["therapy"][row])]).label
+    start = _date_text(np, int(data["start_lo"][row]), int(data["start_prec"][row]))
+    state = int(data["state"][row])
+    if state == 0:
+        stop = _date_text(np, int(data["stop_lo"][row]), int(data["stop_prec"][row]))
+    else:
+        stop = StopState.ONGOING.value if state == 1 else StopState.NOT_RECORDED.value
+    return label, start, stop
+
+
+def _problems(  # noqa: PLR0917 - a private helper of one caller
+    np: Any,
+    data: dict[str, Any],
+    rows: Any,
+    found: dict[str, Any],
+    max_overlap_months: int | None,
+    catalogue: Catalogue,
+) -> list[str]:
+    """What :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses in the rows (in timeline
+    order), one entry per patient with its message word for word."""
+    pair = found["pair"]
+    after = pair + 1
+    start_lo, start_hi = data["start_lo"][rows], data["start_hi"][rows]
+    order_broken = start_lo[pair] > start_hi[after]
+    refused = np.zeros(len(pair), dtype=bool)
+    if max_overlap_months is not None:
+        different = ~found["restart"]
+        refused = ~order_broken & different & (found["ongoing"] | (found["gap_high"] < -max_overlap_months))
+    bad = np.flatnonzero(order_broken | refused)
+    if not len(bad):
+        return []
+    person = data["person"][rows]
+    by_patient: dict[int, list[str]] = {}
+    for k in bad.tolist():
+        a, b = int(rows[pair[k]]), int(rows[after[k]])
+        name = f"patient {data['ids'][int(person[pair[k]])]}: "
+        a_label, a_start, a_stop = _episode_parts(np, data, a, catalogue)
+        b_label, b_start, b_stop = _episode_parts(np, data, b, catalogue)
+        first, second = f"{a_label} {a_start}..{a_stop}", f"{b_label} {b_start}..{b_stop}"
+        if order_broken[k]:
+            sequences = [None if data["sequence"][r] < 0 else int(data["sequence"][r]) for r in (a, b)]
+            text = (
+                f"{name}episodes {first} (sequence {sequences[0]}) and {second} "
+                f"(sequence {sequences[1]}): the later in sequence certainly starts first"
+            )
+        elif found["ongoing"][k]:
+            text = (
+                f"{name}episode {first} is ongoing, yet {second} started {b_start}: "
+                "record when it stopped, or accept overlaps with max_overlap_months=None"
+            )
+        else:
+            text = (
+                f"{name}episodes {first} and {second} overlap by at least {-int(found['gap_high'][k])} "
+                f"months on every reading (stop {a_stop}, start {b_start}); at most "
+                f"{max_overlap_months} is accepted"
+            )
+        by_patient.setdefault(int(person[pair[k]]), []).append(text)
+    return ["; ".join(texts) for texts in by_patient.values()]
 
 
 def episode_transitions(
@@ -168,6 +242,7 @@ def episode_transitions(
     grace_months: int = DEFAULT_GRACE_MONTHS,
     max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
     catalogue: Catalogue = CATALOGUE,
+    regimens: Regimens = REGIMENS,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
     progress: Callable[[int, int], None] | None = None,
@@ -184,10 +259,14 @@ def episode_transitions(
     with 0 when the table has been read, then after each partition of ``partition_size``
     patients.
 
+    ``regimens`` says how each therapy is given (see :mod:`dmt_timeline.regimens`), as
+    :meth:`~dmt_timeline.Timeline.transitions` takes it.
+
     Returns:
         One row per transition: ``patient_id``, ``position``, ``before_therapy``,
         ``after_therapy``, ``kind``, ``change``, ``gap_low``, ``gap_high`` (null when the
-        earlier episode is ongoing), ``grace_months``.
+        earlier episode is ongoing), ``grace_months``, ``effect_window`` and ``washout``
+        (``true``, ``false`` or ``undetermined``; null when no source gives one).
 
     Raises:
         InvalidValueError: naming the column and rows of bounds that are no partial date, a
@@ -207,6 +286,7 @@ def episode_transitions(
     )
     id_array = pa.array(ids, pa.string())
     names = pa.array(data["names"], pa.string())
+    profile = therapy_profile(np, data["names"], catalogue, regimens)
     parts = []
     problems: list[str] = []
     n_patients, done = len(ids), 0
@@ -225,31 +305,50 @@ def episode_transitions(
             stop_hi=stop_hi[rows],
             state=data["state"][rows],
             grace=grace_months,
+            profile=profile,
         )
-        pair = found["pair"]
-        order_broken = start_lo[rows][pair] > start_hi[rows][pair + 1]
-        if found["contradiction"].any() or order_broken.any():
-            bad = np.unique(p[pair[found["contradiction"] | order_broken]])
-            problems.extend(
-                f"patient {ids[i]}: a later episode in sequence certainly starts first" for i in bad.tolist()
-            )
-        if max_overlap_months is not None:
-            different = ~found["restart"]
-            refused = different & (found["ongoing"] | (found["gap_high"] < -max_overlap_months))
-            problems.extend(
-                f"patient {ids[i]}: episodes overlap beyond {max_overlap_months} months "
-                "(or an ongoing episode is followed by another therapy)"
-                for i in np.unique(p[pair[refused & ~order_broken]]).tolist()
-            )
+        problems.extend(_problems(np, data, rows, found, max_overlap_months, catalogue))
         parts.append(_transition_table(pa, id_array, names, p, t, found, grace_months))
         if progress is not None:
             done = min(done + partition_size, n_patients)
             progress(done, n_patients)
+    _raise_problems(problems)
+    return _output(_concat(pa, parts, _EMPTY_TRANSITIONS), output)
+
+
+def _raise_problems(problems: list[str]) -> None:
+    """Refuse the table when some histories cannot be a timeline, each with the timeline's message."""
     if problems:
         shown = "; ".join(problems[:_PROBLEMS_SHOWN])
         more = f"; and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > _PROBLEMS_SHOWN else ""
         raise TimelineError(f"{len(problems)} history(ies) cannot be a timeline: {shown}{more}")
-    return _output(_concat(pa, parts, _EMPTY_TRANSITIONS), output)
+
+
+def _check_histories(
+    data: dict[str, Any], max_overlap_months: int | None, catalogue: Catalogue, partition_size: int
+) -> None:
+    """Refuse, as :func:`episode_transitions` does, the histories :meth:`Timeline.of
+    <dmt_timeline.Timeline.of>` refuses: every path that classifies gives one answer."""
+    np, _, _ = _imports()
+    person = data["person"]
+    profile = therapy_profile(np, data["names"], catalogue)
+    problems: list[str] = []
+    for part in _partitions(np, person, partition_size):
+        rows = _in_timeline_order(np, data, part)
+        found = _transitions(
+            np,
+            person[rows],
+            data["therapy"][rows],
+            start_lo=data["start_lo"][rows],
+            start_hi=data["start_hi"][rows],
+            stop_lo=data["stop_lo"][rows],
+            stop_hi=data["stop_hi"][rows],
+            state=data["state"][rows],
+            grace=DEFAULT_GRACE_MONTHS,  # the refusals do not depend on the grace period
+            profile=profile,
+        )
+        problems.extend(_problems(np, data, rows, found, max_overlap_months, catalogue))
+    _raise_problems(problems)
 
 
 def eras_as_episodes(eras: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from dmt_timeline.batch._classify import _labels, _transition_table, _transitions
+from dmt_timeline.batch._classify import _labels, _transition_table, _transitions, therapy_profile
 from dmt_timeline.batch._columns import _imports
 from dmt_timeline.batch._exposure_table import BATCH_COLUMNS, _Exposures, _read_exposures
 from dmt_timeline.batch._partitions import _order, _partitions
@@ -132,6 +132,7 @@ def exposure_transitions(
     )
     used = np.bincount(therapy[therapy >= 0], minlength=len(names_sorted))
     names = pa.array(names_sorted, pa.string())
+    profile = therapy_profile(np, names_sorted, catalogue)  # how each therapy is given: regimens
     id_array = exposures.ids.cast(pa.string())
     episode_parts, transition_parts = [], []
     n_patients, done = len(exposures.ids), 0
@@ -155,7 +156,14 @@ def exposure_transitions(
         )
         days = {"start_lo": era["start"], "start_hi": era["start"], "stop_lo": era["stop"]}
         found_t = _transitions(
-            np, ep, et, **days, stop_hi=era["stop"], state=np.zeros(len(ep), np.int64), grace=grace_months
+            np,
+            ep,
+            et,
+            **days,
+            stop_hi=era["stop"],
+            state=np.zeros(len(ep), np.int64),
+            grace=grace_months,
+            profile=profile,
         )
         transition_parts.append(_transition_table(pa, id_array, names, ep, et, found_t, grace_months))
         if progress is not None:

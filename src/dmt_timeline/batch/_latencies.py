@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-from dmt_timeline.batch._classify import whole_months_array
+from dmt_timeline.batch._classify import _transitions, therapy_profile, whole_months_array
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
     _imports,
@@ -14,14 +14,16 @@ from dmt_timeline.batch._columns import (
     _whole,
     read_table,
 )
-from dmt_timeline.batch._episodes import _dates, _in_timeline_order, _read_episodes
+from dmt_timeline.batch._episodes import _check_histories, _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError
-from dmt_timeline.latency import _OUTCOME_KEYS
-from dmt_timeline.timeline import Selector
+from dmt_timeline.latency import _OUTCOME_CONDITIONS, _OUTCOME_KEYS, CensorAt, _check_censor_at
+from dmt_timeline.model import Condition
+from dmt_timeline.regimens import REGIMENS, Regimens
+from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
 
 _OBSERVATION_COLUMNS: Final = (
     "patient_id",
@@ -32,6 +34,9 @@ _OBSERVATION_COLUMNS: Final = (
     "latency_months",
 )
 _FOLLOW_UP_COLUMNS: Final = ("patient_id", "last_follow_up_earliest", "last_follow_up_latest")
+_DIAGNOSIS_COLUMNS: Final = ("patient_id", "condition")
+# Each outcome key's condition as a diagnoses table writes it ("multiple sclerosis" for "MS").
+_CONDITION_TEXTS: Final = tuple(_OUTCOME_CONDITIONS[key].value for key in _OUTCOME_KEYS)
 
 
 def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
@@ -115,21 +120,148 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     return known, lo, hi
 
 
-def _index_rows(np: Any, data: dict[str, Any], wanted: Any, initiation: str, partition_size: int) -> Any:
-    """Rows of the index episodes, one per patient who has one, in patient order."""
+def _read_diagnoses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any]:
+    """Which patient (by code) is diagnosed with each outcome's condition (a patient by outcome
+    array), and which outcomes any row of the table names (patients without episodes too)."""
+    diagnosed = np.zeros((len(ids), len(_OUTCOME_KEYS)), dtype=bool)
+    named = np.zeros(len(_OUTCOME_KEYS), dtype=bool)
+    if source is None:
+        return diagnosed, named
+    table = read_table(source, _DIAGNOSIS_COLUMNS)
+    person = _person(np, pa, pc, table, ids)
+    found = pc.index_in(_text(pa, pc, table["condition"]), value_set=pa.array(_CONDITION_TEXTS, pa.string()))
+    code = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
+    if (code < 0).any():
+        known = ", ".join(repr(c.value) for c in Condition)
+        raise InvalidValueError(f"column condition: not one of {known} at row(s) {_rows(np, code < 0)}")
+    named[code] = True
+    keep = person >= 0
+    diagnosed[person[keep], code[keep]] = True
+    return diagnosed, named
+
+
+_CERTAIN: Final = (2, 5)  # next course, next dose: the index treatment goes on (CHANGES codes)
+_POSSIBLE: Final = (2, 5, 6)  # and next dose or restart, on some readings
+
+
+def _run_end(np: Any, going_on: Any) -> Any:
+    """For each position, the first position at or after it whose transition does not go on."""
+    index = np.arange(len(going_on))
+    marker = np.where(going_on, len(going_on), index)
+    return np.minimum.accumulate(marker[::-1])[::-1] if len(going_on) else index
+
+
+def _index_rows(  # noqa: PLR0917 - a private helper of one caller
+    np: Any, data: dict[str, Any], wanted: Any, initiation: str, partition_size: int, profile: dict[str, Any]
+) -> dict[str, Any]:
+    """Rows of the index episodes, one per patient who has one, in patient order; and, for the
+    end of each index treatment, the last row it certainly (and possibly) runs on to through
+    next doses and courses, with the row after each in timeline order (-1 when none)."""
     person = data["person"]
-    chosen = []
+    found: dict[str, list[Any]] = {"rows": [], "last_lo": [], "after_lo": [], "last_hi": [], "after_hi": []}
     for part in _partitions(np, person, partition_size):
-        rows = _in_timeline_order(np, data, part)
-        rows = rows[wanted[data["therapy"][rows]]]
-        p = person[rows]
-        edge = np.ones(len(rows), dtype=bool)
+        ordered = _in_timeline_order(np, data, part)
+        p_all = person[ordered]
+        after = np.full(len(ordered), -1, dtype=np.int64)
+        after[:-1] = np.where(p_all[1:] == p_all[:-1], ordered[1:], -1)
+        steps = _transitions(
+            np,
+            p_all,
+            data["therapy"][ordered],
+            start_lo=data["start_lo"][ordered],
+            start_hi=data["start_hi"][ordered],
+            stop_lo=data["stop_lo"][ordered],
+            stop_hi=data["stop_hi"][ordered],
+            state=data["state"][ordered],
+            grace=DEFAULT_GRACE_MONTHS,
+            profile=profile,
+        )
+        certain = np.zeros(len(ordered), dtype=bool)
+        possible = np.zeros(len(ordered), dtype=bool)
+        certain[steps["pair"]] = np.isin(steps["change"], _CERTAIN)
+        possible[steps["pair"]] = np.isin(steps["change"], _POSSIBLE)
+        end_lo, end_hi = _run_end(np, certain), _run_end(np, possible)
+        keep = np.flatnonzero(wanted[data["therapy"][ordered]])
+        p = p_all[keep]
+        edge = np.ones(len(keep), dtype=bool)
         if initiation == "first":
             edge[1:] = p[1:] != p[:-1]
         else:
             edge[:-1] = p[1:] != p[:-1]
-        chosen.append(rows[edge])
-    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+        at = keep[edge]
+        found["rows"].append(ordered[at])
+        found["last_lo"].append(ordered[end_lo[at]])
+        found["after_lo"].append(after[end_lo[at]])
+        found["last_hi"].append(ordered[end_hi[at]])
+        found["after_hi"].append(after[end_hi[at]])
+    empty = np.zeros(0, dtype=np.int64)
+    return {key: np.concatenate(parts) if parts else empty for key, parts in found.items()}
+
+
+def _add_months(np: Any, days: Any, months: Any, last: Any) -> Any:
+    """Days since 1970-01-01 ``months`` calendar months later (the day clamped to the month's
+    length), as the timeline's ``_add_months``; ``last`` (no bound) stays, and so does a day
+    pushed past the year 9999."""
+    unbounded = days == last
+    day = np.where(unbounded, 0, days).astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    offset = (day - month.astype("datetime64[D]")).astype(np.int64)
+    moved = month + months.astype("timedelta64[M]")
+    length = ((moved + 1).astype("datetime64[D]") - moved.astype("datetime64[D]")).astype(np.int64)
+    shifted = (moved.astype("datetime64[D]") + np.minimum(offset, length - 1)).astype(np.int64)
+    too_late = moved.astype("datetime64[Y]").astype(np.int64) + 1970 > 9999
+    return np.where(unbounded | too_late, last, shifted)
+
+
+def _stop_bounds(  # noqa: PLR0917 - a private helper of one caller
+    np: Any, data: dict[str, Any], rows: Any, after: Any, follow: tuple[Any, Any, Any], last: Any
+) -> tuple[Any, Any, Any, Any]:
+    """Each row's stop bounds (as ``Timeline._stop_codes``) and its next row's start bounds
+    (``last`` when there is none)."""
+    known, follow_hi = follow[0], follow[2].astype(np.int64)
+    state = data["state"][rows]
+    start_lo = data["start_lo"][rows].astype(np.int64)
+    has_next = after >= 0
+    nxt = np.where(has_next, after, 0)
+    next_lo = np.where(has_next, data["start_lo"][nxt].astype(np.int64), last)
+    next_hi = np.where(has_next, data["start_hi"][nxt].astype(np.int64), last)
+    # A stop not recorded lies between the start and the next start (or the last follow-up).
+    open_hi = np.where(has_next, next_hi, np.where(known, follow_hi, last))
+    dated_lo = np.maximum(data["stop_lo"][rows].astype(np.int64), start_lo)
+    dated_hi = data["stop_hi"][rows].astype(np.int64)
+    lo = np.where(state == 0, dated_lo, np.where(state == 1, last, start_lo))
+    hi = np.where(state == 0, dated_hi, np.where(state == 1, last, np.maximum(start_lo, open_hi)))
+    return lo, hi, next_lo, next_hi
+
+
+def _censoring(  # noqa: PLR0917 - a private helper of one caller
+    np: Any,
+    data: dict[str, Any],
+    index: dict[str, Any],
+    follow: tuple[Any, Any, Any],
+    censor_at: str,
+    profile: dict[str, Any],
+) -> tuple[Any, Any, Any]:
+    """The earliest and latest day each index episode's latency is censored at, and whether
+    there is one, as :func:`dmt_timeline.latency` works it out (``Timeline.treatment_end``)."""
+    known = follow[0]
+    follow_lo, follow_hi = follow[1].astype(np.int64), follow[2].astype(np.int64)
+    last = np.int64(np.iinfo(np.int64).max)  # no bound: the last day there is
+    n = len(index["rows"])
+    lo, hi = np.full(n, last, dtype=np.int64), np.full(n, last, dtype=np.int64)
+    if censor_at == "index end":
+        code = data["therapy"][index["rows"]]
+        redose, planned, carry = profile["redose"][code], profile["planned"][code], profile["carry"][code]
+        # Past the last dose by the dosing interval, or by the carry-over after a course regimen.
+        extra = np.where(planned >= 1, np.where(carry >= 0, carry, redose), np.maximum(redose, 0))
+        lo_stop, _, lo_next, _ = _stop_bounds(np, data, index["last_lo"], index["after_lo"], follow, last)
+        _, hi_stop, _, hi_next = _stop_bounds(np, data, index["last_hi"], index["after_hi"], follow, last)
+        lo = np.minimum(_add_months(np, lo_stop, extra, last), lo_next)
+        hi = np.minimum(_add_months(np, hi_stop, extra, last), hi_next)
+    lo = np.where(known, np.minimum(lo, follow_lo), lo)
+    hi = np.where(known, np.minimum(hi, follow_hi), hi)
+    bounded = hi != last
+    return np.where(bounded, lo, 0), np.where(bounded, hi, 0), bounded
 
 
 def _positions(np: Any, person: Any) -> Any:
@@ -141,15 +273,19 @@ def _positions(np: Any, person: Any) -> Any:
     return position
 
 
-def episode_latencies(
+def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by step
     episodes: Any,
     observations: Any,
     *,
     index: Selector,
-    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    outcomes: Sequence[str] | None = None,
     initiation: Literal["first", "last"] = "first",
     follow_up: Any = None,
+    diagnoses: Any = None,
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
     catalogue: Catalogue = CATALOGUE,
+    regimens: Regimens = REGIMENS,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
 ) -> Any:
@@ -160,11 +296,15 @@ def episode_latencies(
     :func:`dmt_timeline.io.tables.observations_table`, its ``episode`` the position of the
     observed episode among the patient's rows of ``episodes`` in their order (0-based, as
     ``episodes_table`` writes it); ``follow_up``, when given, those of
-    :func:`dmt_timeline.io.tables.follow_up_table`. For each patient who started ``index`` (a
-    therapy name or alias, a :class:`~dmt_timeline.Therapy` or a
-    :class:`~dmt_timeline.TherapyClass`; the first or last start in timeline order) and each
-    outcome: the months from that start to the first response observed after it, or censored
-    at the last follow-up.
+    :func:`dmt_timeline.io.tables.follow_up_table`; ``diagnoses``, when given, at least the
+    ``patient_id`` and ``condition`` columns of :func:`dmt_timeline.io.tables.diagnoses_table`.
+    For each patient who started ``index`` (a therapy name or alias, a
+    :class:`~dmt_timeline.Therapy` or a :class:`~dmt_timeline.TherapyClass`; the first or last
+    start in timeline order) and each outcome that concerns the patient (MS, or a comorbidity
+    the patient is diagnosed with or has an observation of): the months from that start to the
+    first response observed after it, or censored as ``censor_at`` says
+    (:data:`dmt_timeline.latency.CENSOR_AT`), the index treatment ending as ``regimens`` says.
+    ``outcomes`` defaults to those the observations and diagnoses name.
 
     Returns:
         The columns of :data:`dmt_timeline.io.tables.LATENCY_COLUMNS`, one row per patient
@@ -173,26 +313,40 @@ def episode_latencies(
     Raises:
         InvalidValueError: as :func:`episode_transitions` for the episodes; naming the column
             and rows of an observation of an unknown patient, outcome or episode, with both or
-            neither of a date and a stated latency, or of bounds that are no partial date, and
-            of a patient's follow-up given twice.
-        TimelineError: for an unknown outcome or initiation; listing the patients with no
-            response observed and no last follow-up to censor at.
+            neither of a date and a stated latency, or of bounds that are no partial date, of
+            a patient's follow-up given twice, and of an unknown condition.
+        TimelineError: for an unknown outcome, initiation or ``censor_at``; listing the
+            histories :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its
+            messages; listing the patients with no response observed and nothing to censor at.
     """
     if initiation not in ("first", "last"):
         raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last'")
-    for outcome in outcomes:
+    for outcome in outcomes or ():
         if outcome not in _OUTCOME_KEYS:
             known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
             raise TimelineError(f"outcome {outcome!r} is not one of {known}")
+    _check_censor_at(censor_at)
     np, pa, pc = _imports()
     data = _read_episodes(episodes, catalogue)
+    _check_histories(data, max_overlap_months, catalogue, partition_size)
     ids = pa.array(data["ids"], pa.string())
     person = data["person"]
     counts = np.bincount(person, minlength=len(ids))
     obs = _read_observations(np, pa, pc, observations, ids=ids, counts=counts)
     has_follow_up, follow_lo, follow_hi = _read_follow_up(np, pa, pc, follow_up, ids)
+    diagnosed, named = _read_diagnoses(np, pa, pc, diagnoses, ids)
+    # Which outcomes each patient has an observation of (of any episode): they concern the patient.
+    seen = np.zeros((len(ids), len(_OUTCOME_KEYS)), dtype=bool)
+    seen[obs["person"], obs["outcome"]] = True
+    if outcomes is None:
+        named[obs["outcome"]] = True
+        outcomes = [key for key, used in zip(_OUTCOME_KEYS, named.tolist(), strict=True) if used]
 
-    rows = _index_rows(np, data, _matching(np, data["names"], index, catalogue), initiation, partition_size)
+    profile = therapy_profile(np, data["names"], catalogue, regimens)
+    found = _index_rows(
+        np, data, _matching(np, data["names"], index, catalogue), initiation, partition_size, profile
+    )
+    rows = found["rows"]
     who = person[rows]
     start_lo, start_hi = data["start_lo"][rows], data["start_hi"][rows]
     slot = np.full(len(ids), -1, dtype=np.int64)  # each patient's index row, by position in rows
@@ -205,16 +359,23 @@ def episode_latencies(
     dated, stated = obs["dated"][at], obs["months"][at]
     low = np.where(dated, np.maximum(whole_months_array(start_hi[k], obs["lo"][at]), 0), stated)
     high = np.where(dated, np.maximum(whole_months_array(start_lo[k], obs["hi"][at]), 0), stated)
-    # Censored at the last follow-up, the same way.
-    censored_low = np.maximum(whole_months_array(start_hi, follow_lo[who]), 0)
-    censored_high = np.maximum(whole_months_array(start_lo, follow_hi[who]), 0)
+    # Censored where the index treatment ends or follow-up does, the same way.
+    end_lo, end_hi, bounded = _censoring(
+        np, data, found, (has_follow_up[who], follow_lo[who], follow_hi[who]), censor_at, profile
+    )
+    censored_low = np.maximum(whole_months_array(start_hi, end_lo), 0)
+    censored_high = np.maximum(whole_months_array(start_lo, end_hi), 0)
 
     n, m = len(rows), len(outcomes)
     months_low = np.zeros((n, m), dtype=np.int64)
     months_high = np.zeros((n, m), dtype=np.int64)
     observed = np.zeros((n, m), dtype=bool)
+    concerns = np.ones((n, m), dtype=bool)
     for j, outcome in enumerate(outcomes):
-        mine = obs["outcome"][at] == _OUTCOME_KEYS.index(outcome)
+        code = _OUTCOME_KEYS.index(outcome)
+        if _OUTCOME_CONDITIONS[outcome] is not Condition.MULTIPLE_SCLEROSIS:
+            concerns[:, j] = seen[who, code] | diagnosed[who, code]
+        mine = obs["outcome"][at] == code
         smallest_low = np.full(n, np.iinfo(np.int64).max)
         smallest_high = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(smallest_low, k[mine], low[mine])
@@ -223,7 +384,7 @@ def episode_latencies(
         months_low[:, j] = np.where(observed[:, j], smallest_low, censored_low)
         months_high[:, j] = np.where(observed[:, j], smallest_high, censored_high)
 
-    missing = ~observed & ~has_follow_up[who][:, None]
+    missing = concerns & ~observed & ~bounded[:, None]
     if missing.any():
         stuck = np.flatnonzero(missing.any(axis=1))
         problems = [
@@ -235,16 +396,18 @@ def episode_latencies(
         more = f"; and {len(stuck) - _PROBLEMS_SHOWN} more" if len(stuck) > _PROBLEMS_SHOWN else ""
         raise TimelineError(f"{len(stuck)} patient(s) without a latency: {'; '.join(problems)}{more}")
 
-    each = np.repeat(rows, m)  # one row per patient and outcome, outcomes in the order given
+    # One row per patient and outcome that concerns them, outcomes in the order given.
+    keep = concerns.reshape(-1)
+    each = np.repeat(rows, m)[keep]
     table = pa.table(
         {
             "patient_id": ids.take(pa.array(person[each], pa.int64())),
             "outcome": pa.array(list(outcomes), pa.string()).take(
-                pa.array(np.tile(np.arange(m), n), pa.int64())
+                pa.array(np.tile(np.arange(m), n)[keep], pa.int64())
             ),
-            "months_low": pa.array(months_low.reshape(-1), pa.int64()),
-            "months_high": pa.array(months_high.reshape(-1), pa.int64()),
-            "observed": pa.array(observed.reshape(-1), pa.bool_()),
+            "months_low": pa.array(months_low.reshape(-1)[keep], pa.int64()),
+            "months_high": pa.array(months_high.reshape(-1)[keep], pa.int64()),
+            "observed": pa.array(observed.reshape(-1)[keep], pa.bool_()),
             "index_therapy": pa.array(data["names"], pa.string()).take(
                 pa.array(data["therapy"][each], pa.int64())
             ),

@@ -59,6 +59,8 @@ _EMPTY_TRANSITIONS: Final = (
     ("gap_low", "int32"),
     ("gap_high", "int32"),
     ("grace_months", "int32"),
+    ("effect_window", "string"),
+    ("washout", "string"),
 )
 
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 
 from dmt_timeline.batch._columns import _imports
-from dmt_timeline.batch._episodes import _in_timeline_order, _read_episodes
+from dmt_timeline.batch._episodes import _check_histories, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._results import _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.dates import Precision
 from dmt_timeline.errors import TimelineError
-from dmt_timeline.timeline import Selector, TransferKind, resolve_selector, therapy_matches
+from dmt_timeline.timeline import (
+    DEFAULT_MAX_OVERLAP_MONTHS,
+    Selector,
+    TransferKind,
+    resolve_selector,
+    therapy_matches,
+)
 
 _KINDS: Final = (TransferKind.NONE, TransferKind.DIRECT, TransferKind.INDIRECT)  # by code
 # Precision codes of _read_episodes (0 year, 1 month, 2 day), as episodes_table writes them.
@@ -31,6 +37,7 @@ def episode_transfers(
     target: Selector,
     *,
     initiation: Literal["first", "last", "each"] = "first",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
     catalogue: Catalogue = CATALOGUE,
     partition_size: int = 250_000,
     output: Literal["arrow", "pandas"] = "arrow",
@@ -51,12 +58,14 @@ def episode_transfers(
 
     Raises:
         InvalidValueError: as :func:`episode_transitions`, for a table that is not one.
-        TimelineError: for an ``initiation`` other than first, last or each.
+        TimelineError: for an ``initiation`` other than first, last or each; listing the
+            histories :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its messages.
     """
     if initiation not in ("first", "last", "each"):
         raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last', 'each'")
     np, pa, pc = _imports()
     data = _read_episodes(source_table, catalogue)
+    _check_histories(data, max_overlap_months, catalogue, partition_size)
     names = data["names"]
     wanted = (_matching(np, names, source, catalogue), _matching(np, names, target, catalogue))
     labels = (pa.array(data["ids"], pa.string()), pa.array(names, pa.string()))

@@ -110,7 +110,11 @@ def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episode
     from dmt_timeline.batch import episode_transfers, eras_as_episodes  # noqa: PLC0415 - the tables extra
 
     source, target = selectors
-    return episode_transfers(eras_as_episodes(episodes), source, target, initiation=initiation)
+    # Eras built from claims may overlap (a switch before the last supply ran out): accepted here,
+    # as exposure_transitions accepts them.
+    return episode_transfers(
+        eras_as_episodes(episodes), source, target, initiation=initiation, max_overlap_months=None
+    )
 
 
 def run(args: argparse.Namespace) -> int:

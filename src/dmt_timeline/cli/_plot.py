@@ -8,13 +8,25 @@ from collections.abc import Callable
 from typing import Any
 
 from dmt_timeline.cli._common import PROG, load
+from dmt_timeline.cli._describe import STUDY_QUESTION, selector
 from dmt_timeline.model import Patient
+from dmt_timeline.timeline import Selector
 
 
 def run(args: argparse.Namespace) -> int:
     from dmt_timeline.plot import figure_format  # noqa: PLC0415 - only when asked
 
     figure_format(args.output)  # refuse a bad extension before drawing anything
+    index: Selector | None = None
+    if args.figure == "response":
+        if args.index is None and args.file is not None:
+            print(
+                f"{PROG}: plot response: pass --index THERAPY, the therapy latencies count from",
+                file=sys.stderr,
+            )
+            return 1
+        # The bundled cohort's index is its study's: natalizumab.
+        index = STUDY_QUESTION.index if args.index is None else selector(args.index)
     cohort = load(args.file)
     group_by: Callable[[Patient], str] | str | None = args.group_by
     if group_by is None and args.file is None and args.figure == "swimmer":
@@ -28,9 +40,8 @@ def run(args: argparse.Namespace) -> int:
         if args.figure == "swimmer":
             figure = swimmer_plot(cohort, group_by=group_by)
         else:
-            figure = response_curves(
-                cohort, index=args.index, outcomes=args.outcome or ("MS", "psoriasis"), group_by=group_by
-            )
+            assert index is not None  # chosen above for the response figure
+            figure = response_curves(cohort, index=index, outcomes=args.outcome, group_by=group_by)
         written = save_figure(figure, args.output)
     except ImportError as exc:
         # dmt_timeline.plot names the extra to install; a missing extra is bad input, not a crash.
@@ -75,11 +86,19 @@ def register(sub: Any) -> None:
         figure_cmd.add_argument("--group-by", metavar="LABEL", help="group by this patient label")
         figure_cmd.set_defaults(handler=run)
     response.add_argument(
-        "--index", default="natalizumab", help="the therapy latencies count from (default: natalizumab)"
+        "--index",
+        metavar="THERAPY",
+        help=(
+            "the therapy latencies count from: a name, alias or code, or class:<name>; needed with a "
+            "cohort file (the bundled cohort: its study's, natalizumab)"
+        ),
     )
     response.add_argument(
         "--outcome",
         action="append",
         metavar="KEY",
-        help="an outcome to draw, MS or a comorbidity's name; repeatable (default: MS and psoriasis)",
+        help=(
+            "an outcome to draw, MS or a comorbidity's name; repeatable (default: those the cohort's "
+            "data name)"
+        ),
     )

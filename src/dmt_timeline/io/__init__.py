@@ -20,11 +20,19 @@ from dmt_timeline.io.exposures import (
     read_exposures_frame,
     read_exposures_rows,
 )
-from dmt_timeline.io.fhir import EntryProblem, FhirRead, cohort_from_fhir, cohort_to_fhir, read_fhir_bundle
+from dmt_timeline.io.fhir import (
+    EntryProblem,
+    FhirRead,
+    cohort_from_fhir,
+    cohort_to_fhir,
+    read_fhir,
+    read_fhir_bundle,
+)
 from dmt_timeline.io.layouts import LongLayout, ReadingOptions, draft_layout, load_layout
 from dmt_timeline.io.long import LongRead, read_long_rows
 from dmt_timeline.io.sources import read_table
 from dmt_timeline.io.tables import (
+    DIAGNOSIS_COLUMNS,
     EPISODE_COLUMNS,
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
@@ -34,6 +42,7 @@ from dmt_timeline.io.tables import (
     Column,
     ColumnType,
     TidyTable,
+    diagnoses_table,
     episodes_table,
     follow_up_table,
     latencies_table,
@@ -57,6 +66,7 @@ from dmt_timeline.io.wide import (
 
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
+    "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
@@ -84,6 +94,7 @@ __all__ = [
     "build_episodes",
     "cohort_from_fhir",
     "cohort_to_fhir",
+    "diagnoses_table",
     "draft_layout",
     "episodes_table",
     "follow_up_table",
@@ -94,6 +105,7 @@ __all__ = [
     "read_exposures_csv",
     "read_exposures_frame",
     "read_exposures_rows",
+    "read_fhir",
     "read_fhir_bundle",
     "read_long_rows",
     "read_stop",

@@ -10,13 +10,11 @@ counts, and skipped only when asked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -24,10 +22,21 @@ import attrs
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.eras import persistence_window
-from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
-from dmt_timeline.io._frames import arrow_records, frame_records
-from dmt_timeline.io.wide import RowProblem, TableFormatError
-from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode, parse_reasons
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError, quoted
+from dmt_timeline.io import _cells
+from dmt_timeline.io._cells import CellError
+from dmt_timeline.io._problems import RowProblem, TableFormatError
+from dmt_timeline.io._table import (
+    HEADER_ROW,
+    SourceRow,
+    arrow_header,
+    arrow_rows,
+    check_header,
+    frame_rows,
+    mapping_rows,
+    open_csv,
+)
+from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode
 
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
@@ -64,7 +73,8 @@ class Exposure:
     ingredient code.
 
     Attributes:
-        row: The table row it came from (1 = first row after the header), for reports.
+        row: The table row it came from, as a spreadsheet numbers it (the header is row 1,
+            the first data row row 2), for reports.
     """
 
     person_id: str
@@ -80,9 +90,9 @@ class Exposure:
 
 
 def _day(text: str) -> dt.date:
-    date = PartialDate.parse(text)
+    date = _cells.date(text)
     if date.day is None:
-        raise InvalidValueError(f"date {text!r} is not a whole date (YYYY-MM-DD)")
+        raise CellError(f"date {quoted(text)} is not a whole date (YYYY-MM-DD)")
     return date.first_day
 
 
@@ -107,67 +117,121 @@ class ExposureRead:
 
 
 def read_exposures_rows(
-    rows: Iterable[Mapping[str, str]],
+    rows: Iterable[Mapping[str, object]],
     columns: ExposureColumns = ExposureColumns(),
     *,
+    header: Sequence[str] | None = None,
     skip_bad_rows: bool = False,
 ) -> ExposureRead:
-    """Read rows of text cells into exposures.
+    """Read rows of cells (column name to cell) into exposures.
 
     A table with a bad row is refused whole, unless ``skip_bad_rows`` is true: then the good
-    rows are read and every problem of the skipped ones is reported in ``skipped``.
+    rows are read and every problem of the skipped ones is reported in ``skipped``. Rows are
+    numbered as in a spreadsheet whose header is row 1: the first row given is row 2. A column
+    a row lacks reads as blank; a ``None`` cell or key (how ``csv.DictReader`` marks a row with
+    fewer or more cells than the header) refuses the row.
+
+    Args:
+        rows: The data rows, first row first.
+        columns: Which column holds what.
+        header: The table's column names, checked when given (the stop-reason column may be
+            absent: then no exposure has stop reasons).
+        skip_bad_rows: Read the good rows and report the others instead of refusing the table.
 
     Raises:
         TableFormatError: listing every problem with its row and column (a blank id, a date
-            that is not YYYY-MM-DD, an end before its start, an unknown stop reason).
+            that is not YYYY-MM-DD, an end before its start, an unknown stop reason); for a
+            header that lacks a column, even with ``skip_bad_rows``.
     """
-    found: list[Exposure] = []
+    if header is not None:
+        _check(header, columns)
+    return _read(mapping_rows(rows, _read_columns(columns)), columns, skip_bad_rows)
+
+
+_WHAT: Final = "exposure table"
+
+
+def _read_columns(columns: ExposureColumns, header: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The columns read; the stop-reason column only when the header has it."""
+    found: tuple[str, ...] = (columns.person_id, columns.drug, columns.start, columns.end)
+    if columns.stop_reason is not None and (header is None or columns.stop_reason in header):
+        found = (*found, columns.stop_reason)
+    return found
+
+
+def _check(header: Sequence[str], columns: ExposureColumns, row: int = HEADER_ROW) -> None:
+    optional = () if columns.stop_reason is None else (columns.stop_reason,)
+    check_header(header, _read_columns(columns, ())[:4], _WHAT, optional=optional, row=row)
+
+
+def _exposure(row: SourceRow, columns: ExposureColumns) -> Exposure | list[RowProblem]:
+    if row.problems:
+        return list(row.problems)  # the row's shape is unsound: its cells are not read
+    number = row.number
     problems: list[RowProblem] = []
-    for number, cells in enumerate(rows, start=1):
-        before = len(problems)
-        person = cells.get(columns.person_id, "").strip()
-        drug = cells.get(columns.drug, "").strip()
-        reasons: tuple[SwitchReason, ...] = ()
-        if columns.stop_reason is not None:
-            try:
-                reasons = parse_reasons(cells.get(columns.stop_reason, "").strip())
-            except DmtTimelineError as exc:
-                problems.append(RowProblem(number, columns.stop_reason, str(exc)))
-        for column, value in ((columns.person_id, person), (columns.drug, drug)):
-            if not value:
-                problems.append(RowProblem(number, column, "is blank"))
-        days: list[dt.date] = []
-        for column in (columns.start, columns.end):
-            try:
-                days.append(_day(cells.get(column, "").strip()))
-            except DmtTimelineError as exc:
-                problems.append(RowProblem(number, column, str(exc)))
-        if len(problems) > before:
+    person = ""
+    try:
+        person = row.patient(columns.person_id)
+    except DmtTimelineError as exc:
+        problems.append(RowProblem(number, columns.person_id, str(exc)))
+    drug = row.text(columns.drug)
+    if not drug:
+        problems.append(RowProblem(number, columns.drug, "drug is blank"))
+    reasons: tuple[SwitchReason, ...] = ()
+    if columns.stop_reason is not None:
+        try:
+            reasons = _cells.reasons(row.text(columns.stop_reason))
+        except DmtTimelineError as exc:
+            problems.append(RowProblem(number, columns.stop_reason, str(exc)))
+    days: list[dt.date] = []
+    for column in (columns.start, columns.end):
+        text = row.text(column)
+        if not text:
+            problems.append(RowProblem(number, column, "date is blank"))
             continue
         try:
-            found.append(Exposure(person, drug, days[0], days[1], reasons, number))
+            days.append(_day(text))
         except DmtTimelineError as exc:
-            problems.append(RowProblem(number, columns.end, str(exc)))
+            problems.append(RowProblem(number, column, str(exc)))
+    if problems:
+        return problems
+    try:
+        return Exposure(person, drug, days[0], days[1], reasons, number)
+    except DmtTimelineError as exc:
+        # Dates only: the model's message names two ISO dates and nothing else.
+        return [RowProblem(number, columns.end, str(exc))]
+
+
+def _read(rows: Iterable[SourceRow], columns: ExposureColumns, skip_bad_rows: bool) -> ExposureRead:
+    found: list[Exposure] = []
+    problems: list[RowProblem] = []
+    for row in rows:
+        exposure = _exposure(row, columns)
+        if isinstance(exposure, Exposure):
+            found.append(exposure)
+        else:
+            problems.extend(exposure)
     if problems and not skip_bad_rows:
-        raise TableFormatError(f"exposure table: {len(problems)} problem(s); nothing was read", problems)
+        raise TableFormatError(f"{_WHAT}: {len(problems)} problem(s); nothing was read", problems)
     return ExposureRead(tuple(found), tuple(problems))
 
 
 def read_exposures_csv(
     path: str | os.PathLike[str], columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
 ) -> ExposureRead:
-    """Read a long CSV of exposures (UTF-8, header row); see :func:`read_exposures_rows`."""
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        return read_exposures_rows(csv.DictReader(handle), columns, skip_bad_rows=skip_bad_rows)
+    """Read a long CSV of exposures (UTF-8, header row); see :func:`read_exposures_rows`.
 
+    Rows are numbered as a spreadsheet shows them: the header is row 1 and a blank line is a
+    row (with nothing to read). A row with more or fewer cells than the header, bytes that are
+    not UTF-8, or a cell too long or spanning lines is reported whole, without its content.
 
-def _cell(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        # pandas Timestamps: a time of day other than midnight is kept so that _day refuses it.
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    Raises:
+        TableFormatError: as :func:`read_exposures_rows`; also for a file with no header row
+            or a header that is not UTF-8, even with ``skip_bad_rows``.
+    """
+    with open_csv(path, _WHAT, lambda header: _read_columns(columns, header)) as table:
+        _check(table.header, columns, table.header_row)
+        return _read(table.rows, columns, skip_bad_rows)
 
 
 def read_exposures_frame(
@@ -175,9 +239,13 @@ def read_exposures_frame(
 ) -> ExposureRead:
     """Read a pandas DataFrame of exposures (dates as text, dates or timestamps).
 
-    Rows are numbered by position from 1, whatever the frame's index.
+    Rows are numbered by position as in the CSV the frame would be (the header is row 1, the
+    frame's first row row 2), whatever the frame's index. Patient ids follow
+    :func:`dmt_timeline.ids.patient_id`: a float id ``1.0`` is patient ``"1"``.
     """
-    return read_exposures_rows(frame_records(frame, _cell), columns, skip_bad_rows=skip_bad_rows)
+    header = [str(c) for c in frame.columns]
+    _check(header, columns)
+    return _read(frame_rows(frame, _read_columns(columns, header)), columns, skip_bad_rows)
 
 
 def read_exposures_arrow(
@@ -185,10 +253,12 @@ def read_exposures_arrow(
 ) -> ExposureRead:
     """Read a pyarrow Table, or a Parquet file at a path, of exposures (dates as text or dates).
 
-    Rows are numbered from 1 in file order. For tables too large for one object per row, see
-    :mod:`dmt_timeline.batch`.
+    Rows are numbered from 2 in file order (the header is row 1). For tables too large for one
+    object per row, see :mod:`dmt_timeline.batch`.
     """
-    return read_exposures_rows(arrow_records(source, _cell), columns, skip_bad_rows=skip_bad_rows)
+    opened, header = arrow_header(source)
+    _check(header, columns)
+    return _read(arrow_rows(opened, header, _read_columns(columns, header)), columns, skip_bad_rows)
 
 
 @attrs.frozen
@@ -224,7 +294,7 @@ def _resolve(
         raise UnknownTherapyError(
             "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
             "or extend the catalogue): "
-            + "; ".join(f"{drug!r} x{n} (first at row {first_row[drug]})" for drug, n in counts)
+            + "; ".join(f"{quoted(drug)} x{n} (first at row {first_row[drug]})" for drug, n in counts)
         )
     return known, counts
 

@@ -3,7 +3,7 @@ follow-ups, one row per item.
 
 Each table is a :class:`TidyTable`: a documented column list (:data:`EPISODE_COLUMNS`,
 :data:`TRANSITION_COLUMNS`, :data:`TRANSFER_COLUMNS`, :data:`LATENCY_COLUMNS`,
-:data:`OBSERVATION_COLUMNS`, :data:`FOLLOW_UP_COLUMNS`) and rows. A
+:data:`OBSERVATION_COLUMNS`, :data:`FOLLOW_UP_COLUMNS`, :data:`DIAGNOSIS_COLUMNS`) and rows. A
 partial date ``x`` becomes three columns, ``x_earliest``, ``x_latest`` (days) and
 ``x_precision`` (``year``/``month``/``day``); a month range ``m`` becomes ``m_low`` and
 ``m_high``. Missing values are ``None``. Tables convert to a list of dicts and CSV with the
@@ -26,11 +26,19 @@ from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.errors import CohortFormatError, quoted
 from dmt_timeline.io._frames import require
-from dmt_timeline.latency import cohort_latencies
+from dmt_timeline.latency import CensorAt, cohort_latencies
 from dmt_timeline.model import Cohort, Patient, StopState
-from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, Selector, Timeline, transfer
+from dmt_timeline.regimens import REGIMENS, Regimens
+from dmt_timeline.timeline import (
+    DEFAULT_GRACE_MONTHS,
+    DEFAULT_MAX_OVERLAP_MONTHS,
+    Selector,
+    Timeline,
+    transfer,
+)
 
 __all__ = [
+    "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
@@ -40,6 +48,7 @@ __all__ = [
     "Column",
     "ColumnType",
     "TidyTable",
+    "diagnoses_table",
     "episodes_table",
     "follow_up_table",
     "latencies_table",
@@ -108,12 +117,20 @@ TRANSITION_COLUMNS: Final = (
     Column("after_therapy", _S, "therapy of the next episode"),
     *_date_columns("before_start", "the earlier episode's start"),
     *_date_columns("after_start", "the next episode's start"),
-    Column("kind", _S, "direct switch, lag gap, overlap or indeterminate"),
-    Column("change", _S, "switch or restart"),
+    Column("kind", _S, "direct switch, lag gap, overlap, scheduled or indeterminate"),
+    Column("change", _S, "switch, restart, next course, retreatment, or switch or restart"),
     Column("gap_low", _I, "fewest whole months between stop and next start (None if open-ended)"),
     Column("gap_high", _I, "most whole months between stop and next start (None if open-ended)"),
     Column("grace_months", _I, "grace period the kind was judged with"),
     Column("reason", _S, "why the kind is indeterminate"),
+    Column(
+        "effect_window", _S, "next therapy started in the previous one's carry-over: true/false/undetermined"
+    ),
+    Column(
+        "washout",
+        _S,
+        "gap inside the washout recommended after the previous therapy: true/false/undetermined",
+    ),
 )
 """Columns of :func:`transitions_table`."""
 
@@ -132,8 +149,8 @@ TRANSFER_COLUMNS: Final = (
 LATENCY_COLUMNS: Final = (
     Column("patient_id", _S, "the patient"),
     Column("outcome", _S, "'MS' or the comorbidity's name"),
-    Column("months_low", _I, "fewest whole months to response (or to last follow-up if censored)"),
-    Column("months_high", _I, "most whole months to response (or to last follow-up if censored)"),
+    Column("months_low", _I, "fewest whole months to response (or to censoring if censored)"),
+    Column("months_high", _I, "most whole months to response (or to censoring if censored)"),
     Column("observed", _B, "False when right-censored"),
     Column("index_therapy", _S, "the index episode's therapy"),
     *_date_columns("index_start", "the index episode's start"),
@@ -149,6 +166,14 @@ OBSERVATION_COLUMNS: Final = (
     Column("grade", _S, "the SGI grade observed, for a comorbidity"),
 )
 """Columns of :func:`observations_table`."""
+
+DIAGNOSIS_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("condition", _S, "the condition: 'multiple sclerosis' or a comorbidity's name"),
+    *_date_columns("date", "the diagnosis (None when unknown)"),
+    Column("csf", _S, "CSF oligoclonal bands, for MS (None when not recorded)"),
+)
+"""Columns of :func:`diagnoses_table`."""
 
 FOLLOW_UP_COLUMNS: Final = (
     Column("patient_id", _S, "the patient"),
@@ -290,13 +315,23 @@ def episodes_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
 
 @collector_paused()  # many small rows without cycles: see dmt_timeline._collector
 def transitions_table(
-    cohort: Cohort | Iterable[Patient], *, grace_months: int = DEFAULT_GRACE_MONTHS
+    cohort: Cohort | Iterable[Patient],
+    *,
+    grace_months: int = DEFAULT_GRACE_MONTHS,
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> TidyTable:
-    """One row per transition between consecutive episodes; see :data:`TRANSITION_COLUMNS`."""
+    """One row per transition between consecutive episodes; see :data:`TRANSITION_COLUMNS`
+    and :meth:`Timeline.transitions <dmt_timeline.Timeline.transitions>` for ``regimens``.
+
+    Raises:
+        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its message.
+    """
     rows = []
     for patient in cohort:
-        timeline = Timeline(patient.episodes, patient.last_follow_up)
-        for position, item in enumerate(timeline.transitions(grace_months=grace_months), start=1):
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+        found = timeline.transitions(grace_months=grace_months, regimens=regimens)
+        for position, item in enumerate(found, start=1):
             rows.append(
                 (
                     patient.id,
@@ -310,6 +345,8 @@ def transitions_table(
                     *_range(item.gap),
                     item.grace_months,
                     item.reason,
+                    None if item.effect_window is None else item.effect_window.value,
+                    None if item.washout is None else item.washout.value,
                 )
             )
     return TidyTable(TRANSITION_COLUMNS, tuple(rows))
@@ -322,13 +359,18 @@ def transfers_table(
     target: Selector,
     *,
     initiation: Literal["first", "last", "each"] = "first",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
 ) -> TidyTable:
     """One row per chosen initiation of ``target`` with how ``source`` reached it; see
     :data:`TRANSFER_COLUMNS`. Patients who never started the target have no row.
+
+    Raises:
+        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its message.
     """
     rows = []
     for patient in cohort:
-        for item in transfer(Timeline(patient.episodes), source, target, initiation=initiation):
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+        for item in transfer(timeline, source, target, initiation=initiation):
             rows.append(
                 (
                     patient.id,
@@ -348,14 +390,26 @@ def transfers_table(
 def latencies_table(
     cohort: Cohort | Iterable[Patient],
     *,
-    index: Selector = "natalizumab",
-    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    index: Selector,
+    outcomes: Sequence[str] | None = None,
     initiation: Literal["first", "last"] = "first",
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
 ) -> TidyTable:
     """One row per patient and outcome after the first (or last) start of ``index``; see
-    :data:`LATENCY_COLUMNS` and :func:`~dmt_timeline.cohort_latencies`.
+    :data:`LATENCY_COLUMNS` and :func:`~dmt_timeline.cohort_latencies` (which says which
+    outcomes, patients and censoring ``outcomes=None`` and ``censor_at`` give).
     """
-    found = cohort_latencies(cohort, index=index, outcomes=outcomes, initiation=initiation)
+    found = cohort_latencies(
+        cohort,
+        index=index,
+        outcomes=outcomes,
+        initiation=initiation,
+        censor_at=censor_at,
+        max_overlap_months=max_overlap_months,
+        regimens=regimens,
+    )
     rows = [
         (
             item.patient_id,
@@ -394,3 +448,19 @@ def follow_up_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
     """One row per patient with the last follow-up; see :data:`FOLLOW_UP_COLUMNS`."""
     rows = [(patient.id, *_date_values(patient.last_follow_up)) for patient in cohort]
     return TidyTable(FOLLOW_UP_COLUMNS, tuple(rows))
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def diagnoses_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
+    """One row per diagnosis; see :data:`DIAGNOSIS_COLUMNS`."""
+    rows = [
+        (
+            patient.id,
+            diagnosis.condition.value,
+            *_date_values(diagnosis.date),
+            diagnosis.csf.value if diagnosis.csf is not None else None,
+        )
+        for patient in cohort
+        for diagnosis in patient.diagnoses
+    ]
+    return TidyTable(DIAGNOSIS_COLUMNS, tuple(rows))

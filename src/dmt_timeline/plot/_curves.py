@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from dmt_timeline.errors import InvalidValueError
-from dmt_timeline.latency import Latency, cohort_latencies, to_censored_data
+from dmt_timeline.latency import CensorAt, Latency, cohort_latencies, cohort_outcomes, to_censored_data
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.plot._extra import _require_matplotlib
 from dmt_timeline.plot._figure import _new_axes
@@ -48,9 +48,10 @@ def _step_at(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
 def response_curves(
     cohort: Cohort | Iterable[Patient],
     *,
-    index: Selector = "natalizumab",
-    outcomes: Sequence[str] = ("MS", "psoriasis"),
+    index: Selector,
+    outcomes: Sequence[str] | None = None,
     group_by: GroupBy = None,
+    censor_at: CensorAt = "index end",
     ax: Axes | None = None,
     figsize: tuple[float, float] = (5.0, 3.5),
 ) -> Figure:
@@ -65,8 +66,12 @@ def response_curves(
     Args:
         cohort: The patients; those who never started ``index`` are left out.
         index: The index therapy (name, alias, :class:`~dmt_timeline.Therapy`) or class.
-        outcomes: Outcome keys, ``"MS"`` or a comorbidity's name.
+        outcomes: Outcome keys, ``"MS"`` or a comorbidity's name; by default those the
+            cohort's own data speak of (:func:`~dmt_timeline.latency.cohort_outcomes`). A
+            comorbidity's curve counts only the patients it concerns.
         group_by: A function of the patient, the name of a patient label, or None.
+        censor_at: Where a latency with no response is censored
+            (:data:`~dmt_timeline.latency.CENSOR_AT`).
         ax: Axes to draw into; a new figure is made when None.
         figsize: Size in inches of a new figure.
 
@@ -81,14 +86,16 @@ def response_curves(
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - optional extra
 
+    patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)  # read more than once
+    chosen = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
     figure, axes = _new_axes(ax, figsize)
-    groups = _groups(cohort, group_by)
+    groups = _groups(patients, group_by)
     longest = 0.0
     drawn = 0
     any_censored = False
     for g, (name, members) in enumerate(groups.items()):
-        rows = cohort_latencies(members, index=index, outcomes=outcomes)
-        for o, outcome in enumerate(outcomes):
+        rows = cohort_latencies(members, index=index, outcomes=chosen, censor_at=censor_at)
+        for o, outcome in enumerate(chosen):
             selected = [r for r in rows if r.outcome == outcome]
             if not selected:
                 continue
@@ -139,7 +146,7 @@ def response_curves(
         fontsize=7,
         frameon=False,
         loc="lower right",
-        title="+ censored (no response by last follow-up)" if any_censored else None,
+        title="+ censored (no response while followed)" if any_censored else None,
         title_fontsize=6.5,
     )
     return figure

@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing
 
 _FORMATS: Final = {".png": "png", ".svg": "svg"}
 
+# SVG files otherwise differ on every run: matplotlib writes the time as ``dc:date`` and salts the
+# ids of clip paths and glyphs at random. A fixed salt and no date make a figure byte-reproducible.
+_SVG_SALT: Final = "dmt-timeline"
+
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure  # noqa: PLC0415 - optional extra
@@ -43,7 +47,10 @@ def figure_format(path: str | Path) -> str:
 
 
 def save_figure(figure: Figure, path: str | Path, *, dpi: int = 300) -> Path:
-    """Save a figure as PNG or SVG, chosen by the file's extension.
+    """Save a figure as PNG or SVG, chosen by the file's extension; the same figure gives the same bytes.
+
+    An SVG carries no date and its ids are salted with a fixed value, so saving a figure twice
+    (or in two runs) writes identical files; matplotlib's global settings are not changed.
 
     Args:
         figure: The figure.
@@ -63,5 +70,12 @@ def save_figure(figure: Figure, path: str | Path, *, dpi: int = 300) -> Path:
 
     if not isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(figure)  # a Figure made without pyplot has no drawing canvas of its own yet
-    figure.savefig(target, format=kind, dpi=dpi)
+    from matplotlib import rc_context  # noqa: PLC0415 - optional extra
+
+    # Set within a context, so the caller's global rcParams are left as they were.
+    with rc_context({"svg.hashsalt": _SVG_SALT}):
+        if kind == "svg":
+            figure.savefig(target, format=kind, dpi=dpi, metadata={"Date": None})
+        else:
+            figure.savefig(target, format=kind, dpi=dpi)
     return target

@@ -33,6 +33,7 @@ from dmt_timeline.strategies._records import (
     diagnoses,
     response_observations,
 )
+from dmt_timeline.strategies._regimens import regimen_timelines
 
 __all__ = [
     "cohort_metadata",
@@ -44,6 +45,7 @@ __all__ = [
     "partial_dates",
     "patients",
     "refinements",
+    "regimen_timelines",
     "response_observations",
     "switch_reasons",
     "therapies",

@@ -15,17 +15,22 @@ with the reading conventions of the bundled study (see :data:`STUDY_LAYOUT`):
 - CSF ``0`` means not done; a blank cell anywhere means unknown;
 - latencies are whole months, tied to the first episode of the layout's index therapy.
 
-Every problem is reported as ``row <n>, column <name>: <problem>`` (rows count from 1, the
-first row after the header); cells are quoted, rows never are.
+Every problem is reported as ``row <n>, column <name>: <problem>``, rows numbered as a
+spreadsheet numbers them (the header is row 1, a blank line is a row). A cell is quoted only
+through :func:`dmt_timeline.errors.quoted` (escaped, at most 40 characters), a row never is:
+a row with more or fewer cells than the header, bytes that are not UTF-8, or a cell too long
+or spanning lines is reported as ``row <n>: <problem>`` and none of its cells is read. A cell
+that holds a number holds ASCII digits (``2``, ``3.5``): ``1_0``, ``1e0`` or other scripts'
+digits are refused.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from dmt_timeline.io._problems import RowProblem, TableFormatError
 from dmt_timeline.io.wide import _layout
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
-from dmt_timeline.io.wide._problems import RowProblem, TableFormatError
 from dmt_timeline.io.wide._reading import WideRead, read_wide_csv, read_wide_frame, read_wide_rows
 from dmt_timeline.io.wide._writing import to_wide_rows, write_wide_csv
 

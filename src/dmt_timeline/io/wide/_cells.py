@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Final
 
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import DmtTimelineError
-from dmt_timeline.io.wide._problems import RowProblem
+from dmt_timeline.errors import DmtTimelineError, quoted
+from dmt_timeline.io import _cells
+from dmt_timeline.io._cells import CellError, is_na
+from dmt_timeline.io._problems import RowProblem
+from dmt_timeline.io._table import SourceRow
 from dmt_timeline.model import EDSS, CSFBands, Modality
 
-_BLANK: Final = frozenset({"", "na", "n/a"})
 _CSF: Final = {
     "pos": CSFBands.POSITIVE,
     "positive": CSFBands.POSITIVE,
@@ -34,35 +36,26 @@ _MODALITY_TEXT: Final = {Modality.TOPICAL: "t", Modality.STEROID: "s"}
 _NONE_TREATMENT: Final = frozenset({"0", "none"})
 
 
-class _CellError(DmtTimelineError, ValueError):
-    """A cell that cannot be read; caught per cell and reported with its row and column."""
-
-
 def _date(text: str, as_of: dt.date | None) -> PartialDate | None:
-    if text.casefold() in _BLANK:
+    if not text or is_na(text):
         return None
-    date = PartialDate.parse(text)
+    date = _cells.date(text)
     if as_of is not None and date.first_day > as_of:
-        raise _CellError(f"date {text!r} is after as_of {as_of.isoformat()}")
+        raise CellError(f"date {quoted(text)} is after as_of {as_of.isoformat()}")
     return date
 
 
 def _edss(text: str) -> EDSS | None:
-    if text.casefold() in _BLANK:
+    if not text or is_na(text):
         return None
-    try:
-        score = float(text)
-    except ValueError:
-        raise _CellError(f"EDSS {text!r} is not a number") from None
-    return EDSS(score)
+    # The number is checked first: the model's message then names only its ASCII digits.
+    return EDSS(_cells.number(text, "EDSS"))
 
 
 def _months(text: str) -> int | None:
-    if text.casefold() in _BLANK:
+    if not text or is_na(text):
         return None
-    if not text.isdecimal() or not text.isascii():
-        raise _CellError(f"latency {text!r} is not a whole number of months")
-    return int(text)
+    return _cells.whole(text, "latency")
 
 
 def _csf(text: str) -> CSFBands | None:
@@ -70,7 +63,7 @@ def _csf(text: str) -> CSFBands | None:
         return None
     found = _CSF.get("".join(text.casefold().split()))
     if found is None:
-        raise _CellError(f"CSF {text!r} is not one of Pos, Neg, 0 (not done)")
+        raise CellError(f"CSF {quoted(text)} is not one of Pos, Neg, 0 (not done)")
     return found
 
 
@@ -82,7 +75,7 @@ def _modalities(text: str) -> tuple[Modality, ...]:
         modality = _MODALITY.get(code.strip().casefold())
         if modality is None:
             known = ", ".join(["t", "s", *(m.value for m in Modality)])
-            raise _CellError(f"treatment code {code.strip()!r} is not one of {known}, 0")
+            raise CellError(f"treatment code {quoted(code.strip())} is not one of {known}, 0")
         if modality not in found:
             found.append(modality)
     return tuple(found)
@@ -97,13 +90,13 @@ def _modalities_text(modalities: Iterable[Modality], *, short: bool) -> str:
 class _Row:
     """One row's cells, collecting problems instead of stopping at the first."""
 
-    def __init__(self, number: int, cells: Mapping[str, str]) -> None:
-        self.number = number
-        self.cells = cells
-        self.problems: list[RowProblem] = []
+    def __init__(self, source: SourceRow) -> None:
+        self.number = source.number
+        self.source = source
+        self.problems: list[RowProblem] = list(source.problems)
 
     def text(self, column: str | None) -> str:
-        return "" if column is None else self.cells.get(column, "").strip()
+        return self.source.text(column)
 
     def read(self, column: str | None, reader: Any, *args: Any) -> Any:
         if column is None:

@@ -7,12 +7,14 @@ from typing import Any, Final
 
 import attrs
 
-from dmt_timeline.errors import CohortFormatError
+from dmt_timeline.errors import CohortFormatError, describe_value
 
 
 def _optional_name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not value):
-        raise CohortFormatError(f"layout {attribute.name} {value!r}: expected a column name or None")
+        raise CohortFormatError(
+            f"layout {attribute.name} {describe_value(value)}: expected a column name or None"
+        )
 
 
 @attrs.frozen

@@ -8,10 +8,13 @@ from typing import Any
 
 import attrs
 
-from dmt_timeline.catalogue import Catalogue
+from dmt_timeline.catalogue import Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import DmtTimelineError
-from dmt_timeline.io.wide._cells import _BLANK, _csf, _date, _edss, _modalities, _months, _Row
+from dmt_timeline.errors import DmtTimelineError, quoted
+from dmt_timeline.io import _cells
+from dmt_timeline.io._cells import CellError, is_na
+from dmt_timeline.io._table import HEADER_ROW
+from dmt_timeline.io.wide._cells import _csf, _date, _edss, _modalities, _months, _Row
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
 from dmt_timeline.model import (
     NOT_RECORDED,
@@ -24,14 +27,42 @@ from dmt_timeline.model import (
     ResponseObservation,
     StopState,
     TherapyEpisode,
-    parse_reasons,
 )
 
 
 def _who(row: _Row, layout: WideLayout) -> str:
-    """``patient <id>: ``, to begin a problem between cells of the row, which names the patient."""
+    """``patient '<id>': ``, to begin a problem between cells of the row, which names the patient."""
     patient_id = row.text(layout.patient_id)
-    return f"patient {patient_id}: " if patient_id else ""
+    return f"patient {quoted(patient_id)}: " if patient_id else ""
+
+
+def _model_message(exc: DmtTimelineError, patient_id: str) -> str:
+    """A model error's message, the patient named as every message names it (quoted)."""
+    # The model begins with the id as it is; quoted() escapes a line break in it.
+    return str(exc).removeprefix(f"patient {patient_id}: ")
+
+
+def _build(row: _Row, layout: WideLayout, column: str | None, factory: Any, *args: Any, **kwargs: Any) -> Any:
+    """``factory(*args, **kwargs)``, or None with the model's refusal reported at ``column``,
+    naming the patient and the cell."""
+    try:
+        return factory(*args, **kwargs)
+    except DmtTimelineError as exc:
+        message = _model_message(exc, row.text(layout.patient_id))
+        row.fail(column or layout.patient_id, f"{_who(row, layout)}{message}")
+        return None
+
+
+def _therapy(text: str, catalogue: Catalogue) -> Therapy:
+    try:
+        return catalogue.get(text)
+    except DmtTimelineError as exc:
+        message = str(exc)
+    if quoted(text) == repr(text):
+        # The catalogue quotes the name with repr(): when that is what quoted() shows, its
+        # message (which suggests close names) is as bounded as ours.
+        raise CellError(message)
+    raise CellError(f"unknown therapy {quoted(text)}")
 
 
 def _reasons_stop(
@@ -40,16 +71,17 @@ def _reasons_stop(
     text = row.text(columns.reasons)
     if columns.reasons is None or not text:
         return NOT_RECORDED, ()
-    if text.casefold() in ("na", "n/a"):
+    if is_na(text):
         return ONGOING, ()
     footnote = dict(layout.footnotes).get(text)
     if footnote is not None:
         labels["table_footnote"] = footnote
     elif text.endswith("*"):
         row.fail(
-            columns.reasons, f"stop reasons {text!r} carry a footnote marker the layout does not declare"
+            columns.reasons,
+            f"stop reasons {quoted(text)} carry a footnote marker the layout does not declare",
         )
-    reasons = row.read(columns.reasons, parse_reasons)
+    reasons = row.read(columns.reasons, _cells.reasons)
     return NOT_RECORDED, tuple(reasons or ())
 
 
@@ -61,7 +93,7 @@ def _stop_date(
         row.fail(
             columns.stop,
             f"{_who(row, layout)}stop {date} contradicts {columns.reasons} "
-            f"{row.text(columns.reasons)!r}, which says the episode is ongoing",
+            f"{quoted(row.text(columns.reasons))}, which says the episode is ongoing",
         )
     return date
 
@@ -75,29 +107,29 @@ def _episodes(
         start_text = row.text(columns.start)
         if not name:
             for other in columns.names[1:]:
-                if row.text(other) and row.text(other).casefold() not in _BLANK:
-                    row.fail(other, f"{row.text(other)!r} is given without a therapy in {columns.therapy}")
+                if row.text(other) and not is_na(row.text(other)):
+                    row.fail(
+                        other, f"{quoted(row.text(other))} is given without a therapy in {columns.therapy}"
+                    )
             continue
-        therapy = row.read(columns.therapy, catalogue.get)
+        therapy = row.read(columns.therapy, _therapy, catalogue)
         start = row.read(columns.start, _date, as_of)
         if start is None and not start_text:
-            row.fail(columns.start, f"therapy {name!r} has no start")
+            row.fail(columns.start, f"therapy {quoted(name)} has no start")
         stop, reasons = _reasons_stop(row, columns, layout, labels)
         stop_date = _stop_date(row, columns, layout, stop, as_of)
         edss = row.read(columns.edss, _edss)
         if therapy is None or start is None:
             continue
-        try:
-            episode = TherapyEpisode(therapy, start, stop, reasons, edss, sequence=number)
-        except DmtTimelineError as exc:
-            row.fail(columns.therapy, str(exc))
+        episode = _build(
+            row, layout, columns.therapy, TherapyEpisode, therapy, start, stop, reasons, edss, sequence=number
+        )
+        if episode is None:
             continue
         if stop_date is not None and columns.stop is not None:
             # Set apart, so that a stop the episode refuses is reported at its own column.
-            try:
-                episode = attrs.evolve(episode, stop=stop_date)
-            except DmtTimelineError as exc:
-                row.fail(columns.stop, f"{_who(row, layout)}{exc}")
+            episode = _build(row, layout, columns.stop, attrs.evolve, episode, stop=stop_date)
+            if episode is None:
                 continue
         episodes.append(episode)
     return episodes
@@ -123,32 +155,44 @@ def _observations(
                 continue
             row.fail(column, f"latency {months} has no {index_therapy.name} episode to count from")
             continue
-        found.append(ResponseObservation(outcome, index, condition, latency_months=months))
+        observation = _build(
+            row, layout, column, ResponseObservation, outcome, index, condition, latency_months=months
+        )
+        if observation is not None:
+            found.append(observation)
     return found
 
 
 def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date | None) -> Patient | None:
-    patient_id = row.text(layout.patient_id)
-    if not patient_id:
-        row.fail(layout.patient_id, "patient id is blank")
-    labels = {"table_row": str(row.number)}
+    if row.problems:
+        return None  # the row's shape is unsound: its cells are not read
+    patient_id = ""
+    try:
+        patient_id = row.source.patient(layout.patient_id)
+    except DmtTimelineError as exc:
+        row.fail(layout.patient_id, str(exc))
+    # The row in the table body (1 = the first row under the header), as the publication counts.
+    labels = {"table_row": str(row.number - HEADER_ROW)}
     group = row.text(layout.group)
     if group:
         labels["published_group"] = group
+    ms_date = row.read(layout.ms_diagnosis, _date, as_of)
+    csf = row.read(layout.csf, _csf)
     diagnoses = [
-        Diagnosis(
-            Condition.MULTIPLE_SCLEROSIS,
-            row.read(layout.ms_diagnosis, _date, as_of),
-            row.read(layout.csf, _csf),
-        )
+        _build(row, layout, layout.ms_diagnosis, Diagnosis, Condition.MULTIPLE_SCLEROSIS, ms_date, csf)
     ]
     if layout.psoriasis_diagnosis is not None:
-        diagnoses.append(Diagnosis(Condition.PSORIASIS, row.read(layout.psoriasis_diagnosis, _date, as_of)))
+        ps_date = row.read(layout.psoriasis_diagnosis, _date, as_of)
+        diagnoses.append(
+            _build(row, layout, layout.psoriasis_diagnosis, Diagnosis, Condition.PSORIASIS, ps_date)
+        )
     treatments = []
     for column, current in ((layout.psoriasis_treatment, False), (layout.current_psoriasis_treatment, True)):
         modalities = row.read(column, _modalities)
         if modalities:
-            treatments.append(ComorbidityTreatment(Condition.PSORIASIS, modalities, current))
+            treatments.append(
+                _build(row, layout, column, ComorbidityTreatment, Condition.PSORIASIS, modalities, current)
+            )
     episodes = _episodes(row, layout, catalogue, as_of, labels)
     observations = _observations(row, layout, catalogue, episodes)
     baseline = row.read(layout.baseline_edss, _edss)
@@ -156,25 +200,24 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
     follow_up = row.read(layout.last_follow_up, _date, as_of)
     if row.problems:
         return None
-    try:
-        patient = Patient(
-            patient_id,
-            episodes=episodes,
-            diagnoses=diagnoses,
-            observations=observations,
-            baseline_edss=baseline,
-            last_edss=last,
-            comorbidity_treatments=treatments,
-            labels=labels,
-        )
-    except DmtTimelineError as exc:
-        row.fail(layout.patient_id, str(exc))
-        return None
-    if follow_up is None or layout.last_follow_up is None:
+    patient: Patient | None = _build(
+        row,
+        layout,
+        None,
+        Patient,
+        patient_id,
+        episodes=episodes,
+        diagnoses=diagnoses,
+        observations=observations,
+        baseline_edss=baseline,
+        last_edss=last,
+        comorbidity_treatments=treatments,
+        labels=labels,
+    )
+    if patient is None or follow_up is None or layout.last_follow_up is None:
         return patient
     # Set apart, so that a follow-up the patient refuses is reported at its own column.
-    try:
-        return attrs.evolve(patient, last_follow_up=follow_up)
-    except DmtTimelineError as exc:
-        row.fail(layout.last_follow_up, str(exc))
-        return None
+    followed: Patient | None = _build(
+        row, layout, layout.last_follow_up, attrs.evolve, patient, last_follow_up=follow_up
+    )
+    return followed

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import CohortFormatError
+from dmt_timeline.errors import CohortFormatError, quoted
 from dmt_timeline.io.wide._cells import _CSF_TEXT, _modalities_text
 from dmt_timeline.io.wide._layout import STUDY_LAYOUT, WideLayout
 from dmt_timeline.model import ONGOING, Cohort, Condition, Outcome, Patient, TherapyEpisode
@@ -34,15 +34,15 @@ def _write_episodes(patient: Patient, layout: WideLayout, cells: dict[str, str])
         range(1, len(layout.therapies) + 1)
     ):
         raise CohortFormatError(
-            f"patient {patient.id}: episodes' sequences do not fit the layout's {len(layout.therapies)} "
-            "therapy columns"
+            f"patient {quoted(patient.id)}: episodes' sequences do not fit the layout's "
+            f"{len(layout.therapies)} therapy columns"
         )
     footnote = patient.label("table_footnote")
     for number, columns in enumerate(layout.therapies, start=1):
         episode = by_number.get(number)
         if episode is None:
             continue
-        where = f"patient {patient.id}: episodes[{patient.episodes.index(episode)}]"
+        where = f"patient {quoted(patient.id)}: episodes[{patient.episodes.index(episode)}]"
         if isinstance(episode.stop, PartialDate) and columns.stop is None:
             raise CohortFormatError(f"{where}.stop: {episode.stop} has no column in a wide table")
         if columns.reasons is None and (episode.reasons or episode.stop is ONGOING):
@@ -64,7 +64,9 @@ def _set(cells: dict[str, str], column: str | None, value: str, *, patient: Pati
     if column is not None:
         cells[column] = value
     elif value:
-        raise CohortFormatError(f"patient {patient.id}: {field}: {value} has no column in this wide layout")
+        raise CohortFormatError(
+            f"patient {quoted(patient.id)}: {field}: {value} has no column in this wide layout"
+        )
 
 
 def to_wide_rows(
@@ -116,7 +118,7 @@ def to_wide_rows(
             )
             if column is None or obs.latency_months is None:
                 raise CohortFormatError(
-                    f"patient {patient.id}: observations[{patient.observations.index(obs)}]: "
+                    f"patient {quoted(patient.id)}: observations[{patient.observations.index(obs)}]: "
                     "only a latency in months has a column in a wide table"
                 )
             cells[column] = str(obs.latency_months)
