@@ -127,7 +127,7 @@ def test_validate_lists_every_problem_with_patient_ids(
     out = capsys.readouterr().out.splitlines()
     assert f"{path}: 3 problems" == out[0]
     # Two that stop the file from being read, and one in a history that could be read.
-    assert ["A1", "A3", "A2"] == [line.split()[2].rstrip(":") for line in out[1:]]
+    assert ["A1", "A3", "A2"] == [line.split()[2].rstrip(":").strip("'") for line in out[1:]]
     assert "EDSS 0.5" in out[1]
     assert "unknown therapy 'Zzz'" in out[2]
     assert "overlap by at least 24 months" in out[3]

@@ -11,6 +11,7 @@ import pytest
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.cli import describe
 from dmt_timeline.datasets import load_natalizumab_psoriasis
+from dmt_timeline.errors import CohortFormatError
 from dmt_timeline.io import episodes_table, latencies_table, transfers_table, transitions_table
 from dmt_timeline.latency import cohort_latencies
 from dmt_timeline.model import Cohort, Patient
@@ -95,3 +96,87 @@ def test_loading_a_cohort_pauses_the_collector_and_restores_it(
     assert len(COHORT) == len(states)
     assert not any(states)
     assert collector == gc.isenabled()
+
+
+class _Node:
+    """An object of the application's, kept alive only by a reference cycle."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_pausing_leaves_the_counters_and_frozen_objects_as_found() -> None:
+    # The older generations' counters move only when a collection runs; pausing never runs one,
+    # and it must not reset any (gc.freeze() zeroed the youngest's).
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    before = gc.get_count()
+    with collector_paused():
+        built: list[list[int]] = [
+            [] for _ in range(100)
+        ]  # what a build allocates counts as any allocation does
+    after = gc.get_count()
+    assert (before[1], before[2]) == (after[1], after[2])
+    assert after[0] >= before[0] + len(built)
+    assert frozen == gc.get_freeze_count()
+
+
+def test_an_application_calling_loads_in_a_loop_still_collects_its_cycles() -> None:
+    # A service that reads (here: refuses) small documents between its own work: the cycles it
+    # makes must still be collected, by collections the collector runs on its own.
+    import weakref  # noqa: PLC0415 - only this test
+
+    collections: list[int] = []
+    freed: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        assert gc.isenabled()
+        for i in range(3000):
+            node = _Node()
+            weakref.finalize(node, freed.append, i)
+            del node
+            with pytest.raises(CohortFormatError):
+                loads(b'{"patients": 1}', Cohort)
+    finally:
+        gc.callbacks.remove(watch)
+    assert collections, "the collector never ran"
+    assert len(freed) > 2000, f"only {len(freed)} of 3000 cycles were collected"
+
+
+def test_loading_a_cohort_runs_no_collection_between_parsing_and_building(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One pause for both: between two, the first allocation would scan the whole document.
+    import orjson  # noqa: PLC0415 - only this test
+
+    from dmt_timeline.serialize import _documents  # noqa: PLC0415 - as above
+    from dmt_timeline.synthetic import synthetic_cohort_document  # noqa: PLC0415 - as above
+
+    data = orjson.dumps(synthetic_cohort_document(300, seed=1))
+    collections: list[int] = []
+    before_building: list[int] = []
+    build = _documents.structure
+
+    def watched(doc: Any, cls: type, **kw: Any) -> Any:
+        before_building.append(len(collections))
+        return build(doc, cls, **kw)
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(_documents, "structure", watched)
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        cohort = loads(data, Cohort)
+    finally:
+        gc.callbacks.remove(watch)
+    assert 300 == len(cohort)
+    assert [0] == before_building

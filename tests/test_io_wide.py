@@ -278,7 +278,7 @@ def test_blank_stop_date_keeps_the_reason_cell_meaning() -> None:
         "patient P01: episode IFNb 2009..ongoing is ongoing, yet Nat 2011..not recorded started "
         "2011: record when it stopped, or accept overlaps with max_overlap_months=None"
     )
-    assert ((), [(1, "id", message)]) == (
+    assert ((), [(2, "id", message)]) == (
         read.cohort.patients,
         [(p.row, p.column, p.message) for p in read.skipped],
     )

@@ -15,6 +15,7 @@ from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidDateError, InvalidValueError
 from dmt_timeline.model import (
     EDSS,
+    MAX_TEXT_LENGTH,
     NOT_RECORDED,
     ONGOING,
     SGI,
@@ -147,6 +148,40 @@ def test_parse_reasons_refuses_an_unknown_code_naming_it(text: str, named: str) 
 def test_parse_reasons_refuses_non_text_naming_it() -> None:
     with pytest.raises(InvalidValueError, match="stop reasons None"):
         parse_reasons(None)  # type: ignore[arg-type]  # the point of the test
+
+
+def test_parse_reasons_takes_linear_time_on_a_long_run_of_footnote_stars() -> None:
+    # \\*+$ retried from every star: 40,000 stars before an "x" took seconds.
+    import time  # noqa: PLC0415 - only this test
+
+    text = "*" * 9_000 + "x"
+    began = time.perf_counter()
+    with pytest.raises(InvalidValueError, match=r"stop reason '\*{9}"):
+        parse_reasons(text)
+    assert time.perf_counter() - began < 0.5
+
+
+def test_parse_reasons_refuses_a_cell_longer_than_the_bound_naming_the_field() -> None:
+    text = "*" * 40_000 + "x"
+    with pytest.raises(InvalidValueError) as caught:
+        parse_reasons(text)
+    assert f"stop reasons: 40001 characters, more than the {MAX_TEXT_LENGTH} a cell may have" == str(
+        caught.value
+    )
+
+
+def test_parse_reasons_at_the_bound_is_read() -> None:
+    assert (SwitchReason.LOSS_OF_EFFECTIVENESS,) == parse_reasons("LOE" + " " * (MAX_TEXT_LENGTH - 4) + "*")
+
+
+@given(st.text(max_size=60))
+def test_parse_reasons_messages_are_bounded_and_one_line(text: str) -> None:
+    try:
+        parse_reasons(text)
+    except InvalidValueError as exc:
+        message = str(exc)
+        assert "\n" not in message
+        assert len(message) < 200
 
 
 @given(st.lists(st.sampled_from(SwitchReason)))
@@ -410,7 +445,7 @@ def test_episodes_become_a_tuple() -> None:
 def test_an_observation_of_a_missing_episode_is_refused(index: int) -> None:
     with pytest.raises(
         InvalidValueError,
-        match=rf"^patient P1: observations\[0\]\.episode: {index} does not name one of the 1 episodes$",
+        match=rf"^patient 'P1': observations\[0\]\.episode: {index} does not name one of the 1 episodes$",
     ):
         Patient("P1", episodes=(episode(),), observations=(ms_latency(index=index),))
 
@@ -418,7 +453,7 @@ def test_an_observation_of_a_missing_episode_is_refused(index: int) -> None:
 def test_an_observation_certainly_before_its_episode_is_refused() -> None:
     with pytest.raises(
         InvalidValueError,
-        match=r"^patient P1: observations\[0\]\.date: 2005 is before its episode's start 2006$",
+        match=r"^patient 'P1': observations\[0\]\.date: 2005 is before its episode's start 2006$",
     ):
         Patient("P1", episodes=(episode("2006"),), observations=(ms_on("2005"),))
 
@@ -430,7 +465,7 @@ def test_an_observation_that_may_follow_its_episode_is_accepted() -> None:
 
 def test_an_observation_after_last_follow_up_is_refused() -> None:
     with pytest.raises(
-        InvalidValueError, match=r"^patient P1: observations\[0\]\.date: 2012 is after last_follow_up 2010$"
+        InvalidValueError, match=r"^patient 'P1': observations\[0\]\.date: 2012 is after last_follow_up 2010$"
     ):
         Patient(
             "P1", episodes=(episode("2006"),), observations=(ms_on("2012"),), last_follow_up=PartialDate(2010)
@@ -439,7 +474,7 @@ def test_an_observation_after_last_follow_up_is_refused() -> None:
 
 def test_an_episode_starting_after_last_follow_up_is_refused() -> None:
     with pytest.raises(
-        InvalidValueError, match=r"^patient P1: episodes\[1\]\.start: 2012 is after last_follow_up 2010$"
+        InvalidValueError, match=r"^patient 'P1': episodes\[1\]\.start: 2012 is after last_follow_up 2010$"
     ):
         Patient("P1", episodes=(episode("2006"), episode("2012")), last_follow_up=PartialDate(2010))
 
@@ -459,7 +494,7 @@ def test_an_episode_starting_in_the_year_of_last_follow_up_is_accepted() -> None
     ],
 )
 def test_patient_refuses_items_of_the_wrong_kind(field: str, item: object, named: str) -> None:
-    with pytest.raises(InvalidValueError, match=f"^patient P1: {re.escape(named)}$"):
+    with pytest.raises(InvalidValueError, match=f"^patient 'P1': {re.escape(named)}$"):
         Patient("P1", **{field: (item,)})  # type: ignore[arg-type]  # the point of the test
 
 
@@ -499,7 +534,9 @@ def test_diagnosis_finds_the_first_of_a_condition() -> None:
 
 
 def test_cohort_refuses_duplicate_ids_naming_the_id() -> None:
-    with pytest.raises(InvalidValueError, match=re.escape("patients[1].id: P1 is not unique in the cohort")):
+    with pytest.raises(
+        InvalidValueError, match=re.escape("patients[1].id: 'P1' is not unique in the cohort")
+    ):
         Cohort((Patient("P1"), Patient("P1")))
 
 

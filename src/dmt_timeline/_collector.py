@@ -15,10 +15,15 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic collector for a bulk build; then restore it as it was.
+    """Pause the cyclic collector for a bulk build; then restore it exactly as it was.
 
-    Nested uses restore it once, at the outermost. On the way out the objects the collector
-    tracks move to its oldest generation (see :func:`_age_young_objects`).
+    Only whether it is enabled changes, and only while paused: its generations, thresholds
+    and counters are left alone, so what was built counts towards the next collections as
+    any allocation does, and a process that calls the library often still collects its own
+    cyclic garbage. (An earlier version moved the new objects to the oldest generation with
+    ``gc.freeze(); gc.unfreeze()``, which also zeroed the youngest generation's counter on
+    every call: a service calling :func:`~dmt_timeline.serialize.loads` in a loop never
+    collected again.) Nested uses restore it once, at the outermost.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -26,18 +31,4 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            _age_young_objects()
             gc.enable()
-
-
-def _age_young_objects() -> None:
-    """Move every object the collector tracks into its oldest generation, without scanning any.
-
-    What was just built would otherwise sit in the youngest generation and be scanned whole by
-    the next collections of each generation. ``freeze`` then ``unfreeze`` is that move, done by
-    splicing lists; it is skipped when the process has frozen objects of its own, which
-    ``unfreeze`` would release.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()

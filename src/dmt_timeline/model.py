@@ -17,7 +17,7 @@ import attrs
 
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.errors import InvalidValueError, describe_value, quoted
 
 if TYPE_CHECKING:  # the reasons module reads its data file and imports this one
     from dmt_timeline.reasons import StopCategory
@@ -26,6 +26,7 @@ __all__ = [
     "EDSS",
     "MAX_LATENCY_MONTHS",
     "MAX_SEQUENCE",
+    "MAX_TEXT_LENGTH",
     "NOT_RECORDED",
     "ONGOING",
     "SGI",
@@ -104,7 +105,13 @@ _REASON_CODES: Final = {
     **{"".join(r.value.split()).casefold(): r for r in SwitchReason},
 }
 _NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
-_FOOTNOTE: Final = re.compile(r"\*+$")
+
+MAX_TEXT_LENGTH: Final = 10_000
+"""The most characters a text value the readers take may have: a stop-reason cell, a JSON text.
+
+No real cell comes near it; anything longer is refused with an error naming the field, so that
+no reader spends more than linear time on a hostile value and no message can grow with it.
+"""
 
 
 def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
@@ -112,24 +119,30 @@ def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
 
     Codes are case-insensitive and separated by commas, semicolons or slashes; a trailing
     footnote marker (``*``) is dropped. ``"NA"`` and a blank cell give no reasons: whether the
-    episode stopped is said by its stop, not by its reasons.
+    episode stopped is said by its stop, not by its reasons. The time taken is linear in the
+    length of ``text``, which is at most :data:`MAX_TEXT_LENGTH` characters.
 
     Raises:
-        InvalidValueError: naming the unknown code.
+        InvalidValueError: naming the unknown code, or for text longer than :data:`MAX_TEXT_LENGTH`.
     """
     if not isinstance(text, str):
-        raise InvalidValueError(f"stop reasons {text!r}: expected text such as 'LOE, Ps'")
+        raise InvalidValueError(f"stop reasons {describe_value(text)}: expected text such as 'LOE, Ps'")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidValueError(
+            f"stop reasons: {len(text)} characters, more than the {MAX_TEXT_LENGTH} a cell may have"
+        )
     if "".join(text.split()).casefold() in _NOT_APPLICABLE:
         return ()  # checked whole first: "/" also separates codes, and would split "n/a"
     reasons: list[SwitchReason] = []
     for raw in re.split(r"[,;/]", text):
-        code = _FOOTNOTE.sub("", "".join(raw.split())).casefold()
+        # rstrip, not a regex such as \*+$: that one is quadratic on a long run of stars.
+        code = "".join(raw.split()).rstrip("*").casefold()
         if not code or code in _NOT_APPLICABLE:
             continue
         reason = _REASON_CODES.get(code)
         if reason is None:
             known = ", ".join(r.value for r in SwitchReason)
-            raise InvalidValueError(f"stop reason {raw.strip()!r} is not one of {known}, NA")
+            raise InvalidValueError(f"stop reason {quoted(raw.strip())} is not one of {known}, NA")
         if reason not in reasons:
             reasons.append(reason)
     return tuple(reasons)
@@ -160,7 +173,9 @@ class EDSS:
             and (value == 0 or (1 <= value <= 10 and float(value * 2).is_integer()))
         )
         if not valid:
-            raise InvalidValueError(f"EDSS {value!r} is not a score: expected 0 or 1.0..10.0 in steps of 0.5")
+            raise InvalidValueError(
+                f"EDSS {describe_value(value)} is not a score: expected 0 or 1.0..10.0 in steps of 0.5"
+            )
         object.__setattr__(self, "score", float(value))
 
     def __str__(self) -> str:
@@ -199,7 +214,7 @@ def _check_type(kind: type | tuple[type, ...], what: str) -> _Validator:
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, kind):
-            raise InvalidValueError(f"{attribute.name} {value!r} is not {what}")
+            raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not {what}")
 
     return check
 
@@ -209,7 +224,7 @@ def _check_optional_type(kind: type, what: str) -> _Validator:
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is not None and not isinstance(value, kind):
-            raise InvalidValueError(f"{attribute.name} {value!r} is not {what}")
+            raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not {what}")
 
     return check
 
@@ -219,10 +234,10 @@ def _check_items(kind: type, what: str) -> _Validator:
         if type(value) is tuple and not value:
             return  # empty, the common case: nothing to check
         if not isinstance(value, tuple):
-            raise InvalidValueError(f"{attribute.name} {value!r} is not a tuple of {what}")
+            raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not a tuple of {what}")
         for i, item in enumerate(value):
             if not isinstance(item, kind):
-                raise InvalidValueError(f"{attribute.name}[{i}] {item!r} is not {what}")
+                raise InvalidValueError(f"{attribute.name}[{i}] {describe_value(item)} is not {what}")
 
     return check
 
@@ -243,7 +258,9 @@ def _optional_positive(_: Any, attribute: attrs.Attribute[Any], value: Any) -> N
     if value is not None and (
         not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SEQUENCE
     ):
-        raise InvalidValueError(f"{attribute.name} {value!r} is not a whole number in 1..{MAX_SEQUENCE}")
+        raise InvalidValueError(
+            f"{attribute.name} {describe_value(value)} is not a whole number in 1..{MAX_SEQUENCE}"
+        )
 
 
 @attrs.frozen
@@ -401,13 +418,14 @@ def _optional_int(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_LATENCY_MONTHS
     ):
         raise InvalidValueError(
-            f"{attribute.name} {value!r} is not a whole number of months in 0..{MAX_LATENCY_MONTHS}"
+            f"{attribute.name} {describe_value(value)} is not a whole number of months "
+            f"in 0..{MAX_LATENCY_MONTHS}"
         )
 
 
 def _index(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValueError(f"{attribute.name} {value!r} is not an index >= 0")
+        raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not an index >= 0")
 
 
 @attrs.frozen
@@ -518,7 +536,7 @@ class Patient:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
-            raise InvalidValueError(f"patient id {self.id!r} must be non-empty text")
+            raise InvalidValueError(f"patient id {describe_value(self.id)} must be non-empty text")
         for field, kind in _PATIENT_ITEMS:
             items = getattr(self, field)
             if type(items) is tuple and not items:
@@ -560,7 +578,7 @@ class Patient:
                 self._fail(f"{field}[{i}]: {type(item).__name__} is not a {kind.__name__}")
 
     def _fail(self, problem: str) -> None:
-        raise InvalidValueError(f"patient {self.id}: {problem}")
+        raise InvalidValueError(f"patient {quoted(self.id)}: {problem}")
 
     def label(self, key: str) -> str | None:
         """The value of one label, or None."""
@@ -593,7 +611,7 @@ class Cohort:
             if not isinstance(patient, Patient):
                 raise InvalidValueError(f"patients[{i}]: {type(patient).__name__} is not a Patient")
             if patient.id in seen:
-                raise InvalidValueError(f"patients[{i}].id: {patient.id} is not unique in the cohort")
+                raise InvalidValueError(f"patients[{i}].id: {quoted(patient.id)} is not unique in the cohort")
             seen.add(patient.id)
 
     def __len__(self) -> int:

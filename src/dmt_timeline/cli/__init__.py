@@ -3,7 +3,9 @@
 Subcommands: ``reproduce`` (the default when none is given), ``validate``, ``describe``,
 ``summary``, ``plot`` (``plot swimmer``, ``plot response``), ``batch``, ``import`` (a CSV or
 Excel table through a layout file into a cohort file) and ``layout draft``. Errors are printed as
-one ``dmt-timeline: <message>`` block on stderr with exit status 1, never as a traceback. The
+one ``dmt-timeline: <message>`` block on stderr with exit status 1, never as a traceback; an
+error that is not the library's own (a fault of the library) is named by its kind only, since
+its message may quote the input. The
 study (and through it scipy), the serializer, matplotlib, numpy, pyarrow and dask are imported
 only by the commands that use them, so the command starts quickly; a missing ``plot``,
 ``tables`` or ``dask`` extra is reported the same way.
@@ -60,6 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`dmt-timeline | head`); quietly stop writing to it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # the last resort: no traceback, no input text
+        # A third-party message may quote a record, and a traceback's frames hold it: show
+        # neither, only the kind of fault. Every known cause is fixed where it arises.
+        print(
+            f"{PROG}: internal error ({type(exc).__name__}); no details are shown, since they may "
+            "quote the input. Please report it with the command that failed.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +26,23 @@ def validate(path: str) -> tuple[int, tuple[str, ...]]:
         CohortFormatError: when the file cannot be read at all (missing, unreadable).
     """
     from dmt_timeline.serialize import load_cohort, structure  # noqa: PLC0415 - cattrs, only when asked
+    from dmt_timeline.serialize._json import parse  # noqa: PLC0415 - as above
 
     problems: list[str] = []
+    patients: list[Patient] = []
+    refusal: CohortFormatError | None = None
     try:
         patients = list(load_cohort(path))
-    except CohortFormatError as exc:
-        if not exc.problems:
-            raise
-        problems.extend(exc.problems)
-        patients = []
+    except CohortFormatError as exc:  # handled below: a chain would carry the document
+        refusal = exc
+    if refusal is not None:
+        if not refusal.problems:
+            raise CohortFormatError(refusal.summary)
+        problems.extend(refusal.problems)
         # The cohort is refused whole; read what patients can be read, to check their histories.
-        try:
-            doc = json.loads(Path(path).read_bytes())
-        except (OSError, ValueError):
-            doc = None
+        doc = None
+        with contextlib.suppress(OSError, DmtTimelineError):  # already among the problems
+            doc = parse(Path(path).read_bytes())
         raw_patients = doc.get("patients") if isinstance(doc, dict) else None
         for raw in raw_patients if isinstance(raw_patients, list) else []:
             try:
@@ -48,15 +51,24 @@ def validate(path: str) -> tuple[int, tuple[str, ...]]:
                 continue  # already among the problems
     for patient in patients:
         problems.extend(Timeline(patient.episodes, patient.last_follow_up, patient.id).problems())
-    return len(patients), tuple(problems)
+    return len(patients), tuple(_one_line(problem) for problem in problems)
+
+
+def _one_line(problem: str) -> str:
+    """A problem as one printable line: a control character in it (a newline in an id that a
+    message did not quote) could otherwise forge lines of the report."""
+    if problem.isprintable():
+        return problem
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in problem)
 
 
 def run(args: argparse.Namespace) -> int:
     count, problems = validate(args.file)
+    name = _one_line(args.file.encode("utf-8", "backslashreplace").decode("utf-8"))
     if not problems:
-        print(f"{args.file}: {count} patients, no problems")
+        print(f"{name}: {count} patients, no problems")
         return 0
-    print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+    print(f"{name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
     print("\n".join(f"  - {problem}" for problem in problems))
     return 1
 

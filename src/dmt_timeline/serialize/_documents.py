@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 import cattrs
 
 from dmt_timeline._collector import collector_paused
-from dmt_timeline.errors import CohortFormatError, DmtTimelineError
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError, quoted
 from dmt_timeline.model import Cohort, CohortMetadata, Patient
 from dmt_timeline.serialize._fast import _FAST, patient_reader
 from dmt_timeline.serialize._hooks import _CONVERTER
-from dmt_timeline.serialize._report import _flatten, _locate, _problems
+from dmt_timeline.serialize._json import parse
+from dmt_timeline.serialize._report import _flatten, _locate, _problems, read_id, unknown_keys
 
 T = TypeVar("T")
 
@@ -29,16 +30,19 @@ def structure(doc: Any, cls: type[T], *, converter: cattrs.Converter | None = No
     conv = converter or _CONVERTER
     if cls is Cohort:
         return _structure_cohort(doc, conv)  # type: ignore[return-value]  # cls is Cohort
+    problems: tuple[str, ...] = ()
+    # No exception is raised inside an except block below: the one caught may hold the input
+    # (a key, a value), and would travel on as the new error's __context__.
     try:
         if conv is _CONVERTER:
             try:
                 return _FAST.structure(doc, cls)
-            except Exception:  # read again below, for the detailed errors
+            except Exception:
                 pass
         return conv.structure(doc, cls)
     except Exception as exc:
         problems = _problems(exc, doc, cls)
-        raise CohortFormatError(f"cannot read a {cls.__name__}", problems) from None
+    raise CohortFormatError(f"cannot read a {cls.__name__}", problems)
 
 
 def _structure_cohort(doc: Any, conv: cattrs.Converter) -> Cohort:
@@ -54,23 +58,14 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
     if not isinstance(doc, Mapping):
         raise CohortFormatError("cannot read a Cohort", ("expected a JSON object",))
     problems: list[str] = []
-    unknown = sorted(set(doc) - {"patients", "metadata"})
-    problems.extend(f"{key}: unknown field" for key in unknown)
+    unknown = set(doc) - {"patients", "metadata"}
+    if unknown:
+        problems.append(unknown_keys(unknown))
     raw_patients = doc.get("patients")
     if not isinstance(raw_patients, list):
         problems.append("patients: expected a list of patients")
         raw_patients = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(raw_patients):
-        patient_id = raw.get("id") if type(raw) is dict or isinstance(raw, Mapping) else None
-        if not isinstance(patient_id, str):
-            continue  # reported when the patient is read; an id that is a list cannot be a key
-        if patient_id in seen:
-            problems.append(
-                f"patient {patient_id}: id: also used by patients[{seen[patient_id]}]; "
-                "ids must be unique in a cohort"
-            )
-        seen.setdefault(patient_id, i)
+    problems.extend(_repeated_ids(raw_patients))
     patients: list[Patient] = []
     structure_patient = conv.get_structure_hook(Patient)
     # One load's reader: dates and reasons are shared across its records, and only its own.
@@ -82,24 +77,22 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
         try:
             patients.append(fast(raw, Patient))
             continue
-        except Exception:  # read again below, for the detailed errors
+        except Exception:
             pass
-        try:
-            patients.append(structure_patient(raw, Patient))
-        except Exception as exc:
-            problems.extend(
-                _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort)
-                for line in _flatten(exc, Patient)
-            )
+        problems.extend(_patient_problems(structure_patient, raw, i, doc, patients))
     metadata_doc = doc.get("metadata", {})
+    failure: BaseException | None = None
     try:
         metadata = conv.structure(metadata_doc, CohortMetadata)
-    except Exception as exc:
+    except Exception as exc:  # reported below, outside the except block
+        failure = exc
+        metadata = CohortMetadata()
+    if failure is not None:
         problems.extend(
             _locate(line.replace(" @ $", " @ $.metadata", 1), doc, Cohort)
-            for line in _flatten(exc, CohortMetadata)
+            for line in _flatten(failure, CohortMetadata)
         )
-        metadata = CohortMetadata()
+        failure = None
     if not problems:
         try:
             return Cohort(tuple(patients), metadata)
@@ -109,6 +102,36 @@ def _structure_cohort_objects(doc: Any, conv: cattrs.Converter) -> Cohort:
         f"cannot read a Cohort: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
         tuple(problems),
     )
+
+
+def _repeated_ids(raw_patients: list[Any]) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_patients):
+        patient_id = read_id(raw.get("id")) if type(raw) is dict or isinstance(raw, Mapping) else None
+        if patient_id is None:
+            continue  # reported when the patient is read; an id that is a list cannot be a key
+        if patient_id in seen:
+            problems.append(
+                f"patient {quoted(patient_id)}: id: also used by patients[{seen[patient_id]}]; "
+                "ids must be unique in a cohort"
+            )
+        seen.setdefault(patient_id, i)
+    return problems
+
+
+def _patient_problems(
+    structure_patient: Any, raw: Any, i: int, doc: Any, patients: list[Patient]
+) -> list[str]:
+    """Read ``raw`` with the detailed converter: appended to ``patients``, or its problems."""
+    try:
+        patients.append(structure_patient(raw, Patient))
+    except Exception as exc:
+        return [
+            _locate(line.replace(" @ $", f" @ $.patients[{i}]", 1), doc, Cohort)
+            for line in _flatten(exc, Patient)
+        ]
+    return []
 
 
 def unstructure(value: Any, *, converter: cattrs.Converter | None = None) -> Any:
@@ -121,53 +144,27 @@ def dumps(value: Any, *, indent: int | None = 2, converter: cattrs.Converter | N
     return json.dumps(unstructure(value, converter=converter), indent=indent, ensure_ascii=False)
 
 
-def _parse(text: str | bytes) -> Any:
-    """Parse JSON with orjson when it is installed (extra ``fast``), else with the standard library.
-
-    orjson accepts a subset of what the standard parser accepts (strict RFC 8259), so any text
-    it refuses is parsed again by ``json``, whose error message is reported. The one difference
-    is an integer beyond 64 bits, which orjson reads as a float; every integer the model holds
-    is bounded far below that, so such a document is refused either way (as a fraction, or as
-    out of range).
-    """
-    try:
-        import orjson  # noqa: PLC0415 - optional; imported on first use
-    except ImportError:
-        return json.loads(text)
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
 def loads(text: str | bytes, cls: type[T], *, converter: cattrs.Converter | None = None) -> T:
     """Read JSON text as a ``cls``.
 
     Every record is validated. While a :class:`~dmt_timeline.Cohort` is read, Python's cyclic
     garbage collector is paused (a cohort is many small objects without cycles, which it would
-    scan over and over) and restored afterwards; the objects it tracks, the new cohort among
-    them, then move to its oldest generation, unless the process has frozen objects of its own
-    (:func:`gc.freeze`).
+    scan over and over) and then restored exactly as it was.
+
+    The text must be JSON (RFC 8259) in UTF-8 when given as bytes. A key given twice in one
+    object, a lone surrogate (``"\\ud800"``, which is not text), a number of more than 4300
+    digits and nesting deeper than the reader can follow are refused, each naming where it is.
 
     Raises:
-        CohortFormatError: when the text is not JSON, or not a valid ``cls``; every problem is listed.
+        CohortFormatError: when the text is not JSON, or not a valid ``cls``; every problem is
+            listed, by position in the text or by path, never quoting the text.
     """
-    try:
-        if cls is Cohort:
-            # The parsed document of a cohort is as many small objects as the cohort itself.
-            with collector_paused():
-                doc = _parse(text)
-        else:
-            doc = _parse(text)
-    except json.JSONDecodeError as exc:
-        raise CohortFormatError(
-            "cannot read JSON", (f"line {exc.lineno} column {exc.colno}: {exc.msg}",)
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise CohortFormatError(
-            "cannot read JSON", (f"byte {exc.start}: not {exc.encoding} text ({exc.reason})",)
-        ) from None
-    return structure(doc, cls, converter=converter)
+    if cls is Cohort:
+        # The parsed document of a cohort is as many small objects as the cohort itself. One
+        # pause for both steps: between two, the collector would scan the whole document.
+        with collector_paused():
+            return structure(parse(text), cls, converter=converter)
+    return structure(parse(text), cls, converter=converter)
 
 
 def save_cohort(
@@ -183,11 +180,17 @@ def load_cohort(path: str | os.PathLike[str], *, converter: cattrs.Converter | N
     Raises:
         CohortFormatError: naming the file and listing every problem.
     """
+    name = os.fspath(path)
+    reason = ""
     try:
         text = Path(path).read_bytes()
     except OSError as exc:
-        raise CohortFormatError(f"cannot read {os.fspath(path)}: {exc.strerror}") from None
+        reason = exc.strerror or type(exc).__name__
+    if reason:
+        raise CohortFormatError(f"cannot read {name}: {reason}")
+    refusal: CohortFormatError | None = None
     try:
         return loads(text, Cohort, converter=converter)
     except CohortFormatError as exc:
-        raise CohortFormatError(f"{os.fspath(path)}: {exc.summary}", exc.problems) from None
+        refusal = exc
+    raise CohortFormatError(f"{name}: {refusal.summary}", refusal.problems)

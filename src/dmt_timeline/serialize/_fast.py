@@ -40,7 +40,7 @@ from dmt_timeline.serialize._hooks import (
     _structure_int,
     _structure_labels,
     _structure_partial_date,
-    _structure_str,
+    _structure_patient_id,
     configure_converter,
 )
 
@@ -185,7 +185,7 @@ def patient_reader(
         last = o.get("last_edss")
         follow_up = o.get("last_follow_up")
         return Patient(
-            _structure_str(o["id"], str),
+            _structure_patient_id(o["id"], str),
             episodes,
             () if diagnoses is _MISSING else structure_diagnoses(diagnoses, diagnoses_type),
             observations,

@@ -6,20 +6,38 @@ library's types and :func:`make_converter` builds a ready one.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, get_origin
 
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.gen import make_dict_structure_fn, override
 from cattrs.preconf.json import configure_converter as configure_json
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import DmtTimelineError, describe_value
-from dmt_timeline.model import EDSS, StopState
+from dmt_timeline.errors import DmtTimelineError, describe_value, quoted
+from dmt_timeline.ids import patient_id
+from dmt_timeline.model import EDSS, MAX_TEXT_LENGTH, Patient, StopState
 
 _LABELS: Final = tuple[tuple[str, str], ...]  # Patient.labels
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_DATE_LENGTH: Final = len("YYYY-MM-DD")
+_NAME_LENGTH: Final = 100  # far beyond any therapy's name; the catalogue's fuzzy match is not linear
+
+
+def _check_text(value: str) -> str:
+    """Text the model may hold: bounded, and encodable (a lone surrogate could not be saved)."""
+    if len(value) > MAX_TEXT_LENGTH:
+        raise DmtTimelineError(
+            f"text of {len(value)} characters: more than the {MAX_TEXT_LENGTH} a value may have"
+        )
+    if not value.isascii() and _SURROGATE.search(value) is not None:
+        raise DmtTimelineError(f"{quoted(value)} holds a lone surrogate, which is not text")
+    return value
 
 
 def _structure_partial_date(value: Any, _: type) -> PartialDate:
@@ -28,6 +46,8 @@ def _structure_partial_date(value: Any, _: type) -> PartialDate:
         return PartialDate(value)
     if not isinstance(value, str):
         raise DmtTimelineError(f"partial date {describe_value(value)}: expected text such as '2007-03'")
+    if len(value) > _DATE_LENGTH:  # refused here, so that no message quotes a long text whole
+        raise DmtTimelineError(f"partial date {quoted(value)}: expected YYYY, YYYY-MM or YYYY-MM-DD")
     return PartialDate.parse(value)
 
 
@@ -45,7 +65,7 @@ def _unstructure_stop(value: PartialDate | StopState) -> str:
 
 def _structure_edss(value: Any, _: type) -> EDSS:
     if isinstance(value, str):
-        raise DmtTimelineError(f"EDSS {value!r} is text: write the score as a number")
+        raise DmtTimelineError(f"EDSS {quoted(value)} is text: write the score as a number")
     if isinstance(value, Mapping | list):
         raise DmtTimelineError(f"EDSS {describe_value(value)}: expected a number")
     return EDSS(value)
@@ -56,6 +76,9 @@ def _structure_labels(value: Any, _: type) -> tuple[tuple[str, str], ...]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise DmtTimelineError("expected an object of text values")
+    for key, text in value.items():
+        _check_text(key)
+        _check_text(text)
     return tuple(sorted(value.items()))
 
 
@@ -75,8 +98,15 @@ def _structure_bool(value: Any, _: type) -> bool:
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
-        return value
+        return _check_text(value)
     raise DmtTimelineError(f"{describe_value(value)} is not text")
+
+
+def _structure_patient_id(value: Any, _: type) -> str:
+    """A patient id in JSON is text, read by the rule every reader shares (:func:`patient_id`)."""
+    if not isinstance(value, str):
+        raise DmtTimelineError(f"patient id {describe_value(value)}: expected text")
+    return patient_id(_check_text(value))
 
 
 def _is_tuple_of_values(cls: Any) -> bool:
@@ -101,6 +131,8 @@ def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
     def structure_therapy(value: Any, _: type) -> Therapy:
         if not isinstance(value, str):
             raise DmtTimelineError(f"therapy {describe_value(value)}: expected a name such as 'natalizumab'")
+        if len(value) > _NAME_LENGTH:
+            raise DmtTimelineError(f"unknown therapy {quoted(value)}")
         therapy = found.get(value)
         if therapy is None:
             therapy = found[value] = catalogue.get(value)
@@ -110,11 +142,13 @@ def _structure_therapy(catalogue: Catalogue) -> Callable[[Any, type], Therapy]:
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
-    try:
-        return cls(value)
-    except ValueError:
+    member = None
+    with contextlib.suppress(ValueError):  # refused below, without Enum's message as a context
+        member = cls(value)
+    if member is None:
         known = ", ".join(repr(member.value) for member in cls)
-        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}") from None
+        raise DmtTimelineError(f"{describe_value(value)} is not one of {known}")
+    return member
 
 
 def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
@@ -137,6 +171,15 @@ def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = C
     converter.register_unstructure_hook(EDSS, lambda edss: edss.score)
     converter.register_structure_hook_func(lambda t: t == _LABELS, _structure_labels)
     converter.register_unstructure_hook_func(lambda t: t == _LABELS, dict)
+    converter.register_structure_hook(
+        Patient,
+        make_dict_structure_fn(
+            Patient,
+            converter,
+            _cattrs_forbid_extra_keys=converter.forbid_extra_keys,
+            id=override(struct_hook=_structure_patient_id),
+        ),
+    )
 
 
 def make_converter(*, catalogue: Catalogue = CATALOGUE) -> cattrs.Converter:
