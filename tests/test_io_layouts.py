@@ -104,6 +104,7 @@ start = "dmt2_start"
         patient_id="id",
         last_edss="final_edss",
         therapies=(TherapyColumns("dmt1", "dmt1_start", "dmt1_reason"), TherapyColumns("dmt2", "dmt2_start")),
+        reading=ReadingOptions(),
     )
     assert expected == parse_layout(text)
 
@@ -121,7 +122,6 @@ start = "dmt2_start"
             "[columns]\npatient_id = 'a'\ntherapy = 'a'\nstart = 's'",
             "columns 'a' are used twice",
         ),
-        ("kind = 'wide'\n[reading]\nday_first = true", "not yet read for wide layouts"),
     ],
 )
 def test_layout_errors_name_the_key(text: str, message: str) -> None:

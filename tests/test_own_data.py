@@ -9,16 +9,19 @@ problem line is checked; the same table as ``.xlsx`` gives the same cohort.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import CohortFormatError
+from dmt_timeline.io.layouts import load_layout
 from dmt_timeline.io.long import LongRead
 from dmt_timeline.io.sources import read_table
-from dmt_timeline.io.wide import TableFormatError
+from dmt_timeline.io.wide import TableFormatError, WideLayout, write_wide_csv
 from dmt_timeline.model import NOT_RECORDED, ONGOING, Patient, SwitchReason, TherapyEpisode
 
 R = SwitchReason
@@ -229,3 +232,104 @@ def test_another_suffix_is_refused(files: tuple[Path, Path], tmp_path: Path) -> 
     path.write_bytes(b"")
     with pytest.raises(CohortFormatError, match=r"chart\.sav: expected a \.csv or \.xlsx file"):
         read_table(path, files[1])
+
+
+WIDE_HEADER = ",".join(
+    [
+        "Patient",
+        "Sex",
+        *(f"DMT {n}{part}" for n in (1, 2, 3) for part in ("", " start", " stop", " reason", " EDSS")),
+    ]
+)
+WIDE_ROWS = [
+    "P01,F,Avonex,03/2007,2010-6,lack of efficacy,2.5,Tysabri,Sep 2010,ongoing,,,,,,,",
+    "P02,M,Copaxone,2008,2011,intolerance,2,Gilenya,2011-03,12/05/2021,patient decision,3"
+    ",Ocrevus,2021-05-12,Current,,",
+    "P03,F,Rebif,2005,2009,Psoriasis,,Tecfidera,2009 Oct,Continuing,,,,,,,",
+    "P04,F,Tysabri,2012-02-14,15/06/2016,PML risk,3,Ocrevus,Jul 2016,to date,,,,,,,",
+    "P05,M,Tecfidera,2014-1,March 2015,GI side effects,,Gilenya,2015-04,Present,,,,,,,",
+    "P06,F,Copaxone,2010,2013,pregnancy,1.5,Copaxone,2015,,,,,,,,",
+    "P07,F,Tysbari,2011,2014,JCV positive,,Ocrevus,2018,ongoing,,,,,,,",
+    "P08,M,Rebif,2009,2012,side effects,3.25,Gilenya,2012,present,,,,,,,",
+    "P09,F,Gilenya,2016,2014,intolerance,,,,,,,,,,,",
+    "P10,M,Avonex,2002 Mar,2004,AE,2,Ocrevus,2018-3,ongoing,,,,,,,",
+]
+WIDE_CHART = "\n".join([WIDE_HEADER, *WIDE_ROWS, ""])
+
+WIDE_LAYOUT = """\
+kind = "wide"
+
+[columns]
+patient_id = "Patient"
+labels = ["Sex"]
+
+[[therapies]]
+therapy = "DMT 1"
+start = "DMT 1 start"
+stop = "DMT 1 stop"
+reasons = "DMT 1 reason"
+edss = "DMT 1 EDSS"
+
+[[therapies]]
+therapy = "DMT 2"
+start = "DMT 2 start"
+stop = "DMT 2 stop"
+reasons = "DMT 2 reason"
+edss = "DMT 2 EDSS"
+
+[[therapies]]
+therapy = "DMT 3"
+start = "DMT 3 start"
+stop = "DMT 3 stop"
+reasons = "DMT 3 reason"
+edss = "DMT 3 EDSS"
+
+[reading]
+day_first = true
+
+[crosswalk.reasons]
+"GI side effects" = "adverse event"
+"""
+
+
+def _histories(patients: Iterable[Patient]) -> list[tuple[str, dict[str, str], list[tuple[object, ...]]]]:
+    """What a chart review says of each patient, whatever the table's shape: labels and episodes."""
+    return [
+        (
+            p.id,
+            {k: v for k, v in p.labels if k != "table_row"},
+            [(e.therapy, e.start, e.stop, e.reasons, e.edss) for e in p.episodes],
+        )
+        for p in patients
+    ]
+
+
+def test_the_wide_form_of_the_chart_review_gives_the_same_patients(tmp_path: Path) -> None:
+    chart, layout = tmp_path / "wide chart.csv", tmp_path / "wide.toml"
+    chart.write_text(WIDE_CHART, encoding="utf-8")
+    layout.write_text(WIDE_LAYOUT, encoding="utf-8")
+    read = read_table(chart, layout, skip_bad_rows=True)
+    assert _histories(EXPECTED) == _histories(read.cohort)
+    assert [
+        "row 8, column DMT 1: unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
+        "row 9, column DMT 1 EDSS: EDSS 3.25 is not a score: expected 0 or 1.0..10.0 in steps of 0.5",
+        "row 10, column DMT 1 stop: patient 'P09': stop 2014 is before start 2016",
+    ] == [str(p) for p in read.skipped]
+
+
+def test_a_wide_layout_writes_its_labels_back(tmp_path: Path) -> None:
+    layout = load_layout_text(WIDE_LAYOUT, tmp_path)
+    assert isinstance(layout, WideLayout)
+    chart = tmp_path / "wide chart.csv"
+    chart.write_text(WIDE_CHART, encoding="utf-8")
+    cohort = read_table(chart, layout, skip_bad_rows=True).cohort
+    path = tmp_path / "out.csv"
+    write_wide_csv(cohort, path, attrs.evolve(layout, reading=None))
+    again = read_table(path, attrs.evolve(layout, reading=None)).cohort
+    assert _histories(EXPECTED) == _histories(again)
+
+
+def load_layout_text(text: str, folder: Path) -> object:
+    path = folder / "layout.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_layout(path)

@@ -151,7 +151,7 @@ def _reading(data: Mapping[str, Any]) -> ReadingOptions:
 
 
 _WIDE_FIELDS: Final = tuple(
-    f.name for f in attrs.fields(WideLayout) if f.name not in ("therapies", "footnotes")
+    f.name for f in attrs.fields(WideLayout) if f.name not in ("therapies", "footnotes", "reading")
 )
 _THERAPY_FIELDS: Final = tuple(f.name for f in attrs.fields(TherapyColumns))
 
@@ -166,7 +166,9 @@ def _wide(data: Mapping[str, Any]) -> WideLayout:
         _unknown_keys("[[therapies]]", therapy, _THERAPY_FIELDS)
     try:
         built = [TherapyColumns(**t) for t in therapies]
-        return WideLayout(therapies=built, footnotes=_table(data, "footnotes"), **columns)
+        return WideLayout(
+            therapies=built, footnotes=_table(data, "footnotes"), reading=_reading(data), **columns
+        )
     except TypeError:
         failed = True
     # Outside the except block: the TypeError's message is Python's, not ours.
@@ -193,10 +195,6 @@ def parse_layout(text: str) -> LongLayout | WideLayout:
     _unknown_keys("file", data, ("kind", "columns", "reading", "crosswalk", "therapies", "footnotes"))
     kind = data.get("kind", "long")
     if kind == "wide":
-        if "reading" in data or "crosswalk" in data:
-            raise CohortFormatError(
-                "layout: [reading] and [crosswalk] are not yet read for wide layouts; use a long layout"
-            )
         return _wide(data)
     if kind != "long":
         raise CohortFormatError(f"layout kind {quoted(kind)}: expected 'long' or 'wide'")

@@ -233,7 +233,7 @@ def read_table(
         metadata=metadata,
     )
     numbers = [n for n, _ in text_rows]
-    problems = [*extra, *(_renumber(p, numbers, first=1) for p in wide.skipped)]
+    problems = [*extra, *(_renumber(p, numbers) for p in wide.skipped)]
     _refuse(path, problems, skip_bad_rows=skip_bad_rows)
     return WideRead(wide.cohort, tuple(problems))
 
