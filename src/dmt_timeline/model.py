@@ -105,6 +105,8 @@ _REASON_CODES: Final = {
     **{"".join(r.value.split()).casefold(): r for r in SwitchReason},
 }
 _NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
+# The codes an error names: the study's, the rest by reference, so that a message stays short.
+_KNOWN_CODES: Final = "LOE, tlrb, Ps, JCV+, Pregn, other, NA or another SwitchReason code"
 
 MAX_TEXT_LENGTH: Final = 10_000
 """The most characters a text value the readers take may have: a stop-reason cell, a JSON text.
@@ -141,8 +143,7 @@ def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
             continue
         reason = _REASON_CODES.get(code)
         if reason is None:
-            known = ", ".join(r.value for r in SwitchReason)
-            raise InvalidValueError(f"stop reason {quoted(raw.strip())} is not one of {known}, NA")
+            raise InvalidValueError(f"stop reason {quoted(raw.strip())} is not one of {_KNOWN_CODES}")
         if reason not in reasons:
             reasons.append(reason)
     return tuple(reasons)
