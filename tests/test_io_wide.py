@@ -275,7 +275,7 @@ def test_blank_stop_date_keeps_the_reason_cell_meaning() -> None:
     read = read_wide_rows([_followed(dmt2_reason="NA")], FOLLOWED, skip_bad_rows=True)
 
     message = (
-        "patient P01: episode IFNb 2009..ongoing is ongoing, yet Nat 2011..not recorded started "
+        "patient 'P01': episode IFNb 2009..ongoing is ongoing, yet Nat 2011..not recorded started "
         "2011: record when it stopped, or accept overlaps with max_overlap_months=None"
     )
     assert ((), [(2, "id", message)]) == (

@@ -121,7 +121,7 @@ def test_censored_latency_says_so() -> None:
 
 def test_no_response_and_no_follow_up_is_refused() -> None:
     message = (
-        "patient P07: no psoriasis response observed after Nat 2007..not recorded "
+        "patient 'P07': no psoriasis response observed after Nat 2007..not recorded "
         "and no last_follow_up to censor at"
     )
     with pytest.raises(TimelineError, match=re.escape(message)):
@@ -131,14 +131,14 @@ def test_no_response_and_no_follow_up_is_refused() -> None:
 @pytest.mark.parametrize("episode", [2, -1])
 def test_episode_outside_the_patient_is_refused(episode: int) -> None:
     with pytest.raises(
-        TimelineError, match=f"patient P07: episode {episode} does not name one of the 2 episodes"
+        TimelineError, match=f"patient 'P07': episode {episode} does not name one of the 2 episodes"
     ):
         latency(patient(stated("MS", 3)), "MS", episode=episode)
 
 
 def test_unknown_outcome_is_refused() -> None:
     with pytest.raises(
-        TimelineError, match="patient P07: outcome 'psoraisis' is not one of 'MS', 'psoriasis'"
+        TimelineError, match="patient 'P07': outcome 'psoraisis' is not one of 'MS', 'psoriasis'"
     ):
         latency(patient(last_follow_up="2010"), "psoraisis", episode=1)
 
@@ -189,7 +189,7 @@ def test_outcome_lag_with_a_censored_latency_is_refused() -> None:
     person = patient(stated("MS", 4), last_follow_up="2010")
     ms, ps = latency(person, "MS", episode=1), latency(person, "psoriasis", episode=1)
     with pytest.raises(
-        TimelineError, match="patient P07: psoriasis latency is censored, so the lag is unknown"
+        TimelineError, match="patient 'P07': psoriasis latency is censored, so the lag is unknown"
     ):
         outcome_lag(ms, ps)
 

@@ -132,7 +132,7 @@ def test_paradigm_counts_from_the_first_natalizumab_start(cohort: Cohort) -> Non
 
 def test_paradigm_needs_natalizumab() -> None:
     patient = Patient("X1", episodes=(TherapyEpisode(CATALOGUE["GA"], "2010"),))
-    with pytest.raises(TimelineError, match="patient X1: never started natalizumab"):
+    with pytest.raises(TimelineError, match="patient 'X1': never started natalizumab"):
         paradigm(patient)
 
 
@@ -273,7 +273,7 @@ def test_comparisons_refuse_a_censored_latency(cohort: Cohort) -> None:
     patient = cohort["P01"]
     censored = attrs.evolve(patient, observations=patient.observations[:1], last_follow_up="2020")
     patients = tuple(censored if p.id == "P01" else p for p in cohort)
-    with pytest.raises(TimelineError, match="patient P01: psoriasis latency is censored"):
+    with pytest.raises(TimelineError, match="patient 'P01': psoriasis latency is censored"):
         comparisons(attrs.evolve(cohort, patients=patients), n_resamples=RESAMPLES)
 
 

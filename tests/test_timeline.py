@@ -355,7 +355,7 @@ def test_duplicated_episodes_keep_their_own_bounds() -> None:
 
 def test_ongoing_episode_followed_by_another_therapy_is_refused() -> None:
     person = patient(ep("Nat", "2006", ONGOING), ep("Fing", "2008"))
-    message = "patient P07: episode Nat 2006..ongoing is ongoing, yet Fing 2008..not recorded started 2008"
+    message = "patient 'P07': episode Nat 2006..ongoing is ongoing, yet Fing 2008..not recorded started 2008"
     with pytest.raises(TimelineError, match=re.escape(message)):
         Timeline.of(person)
 
@@ -363,7 +363,7 @@ def test_ongoing_episode_followed_by_another_therapy_is_refused() -> None:
 def test_certain_large_overlap_is_refused() -> None:
     person = patient(ep("GA", "2009-01-01", "2012-01-01"), ep("Nat", "2010-06"))
     message = (
-        "patient P07: episodes GA 2009-01-01..2012-01-01 and Nat 2010-06..not recorded overlap by at "
+        "patient 'P07': episodes GA 2009-01-01..2012-01-01 and Nat 2010-06..not recorded overlap by at "
         "least 18 months on every reading (stop 2012-01-01, start 2010-06); at most 3 is accepted"
     )
     with pytest.raises(TimelineError, match=re.escape(message)):
@@ -400,7 +400,7 @@ def test_overlapping_restart_of_the_same_therapy_is_accepted() -> None:
 def test_sequence_that_contradicts_certain_dates_is_refused() -> None:
     person = patient(ep("GA", "2010", sequence=1), ep("Nat", "2008", sequence=2))
     message = (
-        "patient P07: episodes GA 2010..not recorded (sequence 1) and Nat 2008..not recorded "
+        "patient 'P07': episodes GA 2010..not recorded (sequence 1) and Nat 2008..not recorded "
         "(sequence 2): the later in sequence certainly starts first"
     )
     with pytest.raises(TimelineError, match=re.escape(message)):

@@ -181,12 +181,12 @@ def latency(
         not isinstance(episode, int) or isinstance(episode, bool) or not 0 <= episode < len(patient.episodes)
     ):
         raise TimelineError(
-            f"patient {patient.id}: episode {episode!r} does not name one of the "
+            f"patient {quoted(patient.id)}: episode {episode!r} does not name one of the "
             f"{len(patient.episodes)} episodes"
         )
     if outcome not in _OUTCOME_KEYS:
         known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-        raise TimelineError(f"patient {patient.id}: outcome {outcome!r} is not one of {known}")
+        raise TimelineError(f"patient {quoted(patient.id)}: outcome {outcome!r} is not one of {known}")
     _check_censor_at(censor_at)
     timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)  # one answer: rule 9
     return _latency(patient, outcome, episode, censor_at, timeline, regimens)
@@ -227,7 +227,7 @@ def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
         end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
     if end_hi == _LAST_DAY:
         raise TimelineError(
-            f"patient {patient.id}: no {outcome} response observed after {index} and no "
+            f"patient {quoted(patient.id)}: no {outcome} response observed after {index} and no "
             "last_follow_up to censor at"
         )
     start = index.start
@@ -294,7 +294,8 @@ def outcome_lag(first: Latency, second: Latency) -> MonthRange:
     for item in (first, second):
         if item.censored:
             raise TimelineError(
-                f"patient {item.patient_id}: {item.outcome} latency is censored, so the lag is unknown"
+                f"patient {quoted(item.patient_id)}: {item.outcome} latency is censored, "
+                "so the lag is unknown"
             )
     return first.months - second.months
 

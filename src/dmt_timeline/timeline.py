@@ -26,7 +26,7 @@ from dmt_timeline.dates import (
     _month_range,
     _whole_months,
 )
-from dmt_timeline.errors import TimelineError
+from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.model import ONGOING, Patient, TherapyEpisode
 from dmt_timeline.regimens import REGIMENS, RegimenKind, Regimens
 
@@ -419,7 +419,7 @@ class Timeline:
         return len(self.episodes)
 
     def _name(self) -> str:
-        return f"patient {self.patient_id}: " if self.patient_id else ""
+        return f"patient {quoted(self.patient_id)}: " if self.patient_id else ""
 
     def problems(self, *, max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS) -> tuple[str, ...]:
         """Every reason this history cannot be a timeline, one line each (empty when it can)."""

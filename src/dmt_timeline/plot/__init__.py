@@ -13,6 +13,7 @@ from dmt_timeline.plot import _groups
 from dmt_timeline.plot._curves import response_curves
 from dmt_timeline.plot._figure import figure_format, save_figure
 from dmt_timeline.plot._style import CLASS_COLOURS
+from dmt_timeline.plot._survival import survival_curves
 from dmt_timeline.plot._swimmer import swimmer_plot
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "figure_format",
     "response_curves",
     "save_figure",
+    "survival_curves",
     "swimmer_plot",
 ]
 

@@ -39,8 +39,8 @@ def _who(row: _Row, layout: WideLayout) -> str:
 
 def _model_message(exc: DmtTimelineError, patient_id: str) -> str:
     """A model error's message, the patient named as every message names it (quoted)."""
-    # The model begins with the id as it is; quoted() escapes a line break in it.
-    return str(exc).removeprefix(f"patient {patient_id}: ")
+    # The model and the timeline name the patient as every message does; the row adds it again.
+    return str(exc).removeprefix(f"patient {quoted(patient_id)}: ")
 
 
 def _build(row: _Row, layout: WideLayout, column: str | None, factory: Any, *args: Any, **kwargs: Any) -> Any:

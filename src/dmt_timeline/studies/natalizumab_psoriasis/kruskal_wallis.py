@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
-from dmt_timeline.errors import TimelineError
+from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.latency import Latency, outcome_lag
 from dmt_timeline.model import Cohort
 from dmt_timeline.studies.natalizumab_psoriasis.paradigms import PARADIGMS
@@ -28,12 +28,12 @@ def _whole_months(item: Latency) -> int:
     """A latency the comparisons can use: observed and decided to the month."""
     if item.censored:
         raise TimelineError(
-            f"patient {item.patient_id}: {item.outcome} latency is censored; "
+            f"patient {quoted(item.patient_id)}: {item.outcome} latency is censored; "
             "the study's comparisons need observed latencies"
         )
     if not item.months.is_exact:
         raise TimelineError(
-            f"patient {item.patient_id}: {item.outcome} latency is {item.months}; "
+            f"patient {quoted(item.patient_id)}: {item.outcome} latency is {item.months}; "
             "the study's comparisons need whole months"
         )
     return item.months.low
@@ -42,7 +42,9 @@ def _whole_months(item: Latency) -> int:
 def _lag(row: _Row) -> int:
     lag = outcome_lag(row.ms, row.psoriasis)
     if not lag.is_exact:
-        raise TimelineError(f"patient {row.patient.id}: lag is {lag}; the comparison needs whole months")
+        raise TimelineError(
+            f"patient {quoted(row.patient.id)}: lag is {lag}; the comparison needs whole months"
+        )
     return lag.low
 
 

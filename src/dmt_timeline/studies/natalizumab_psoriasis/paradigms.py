@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass
-from dmt_timeline.errors import TimelineError
+from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.model import Patient
 from dmt_timeline.timeline import Timeline, Transfer, TransferKind, transfer
 
@@ -28,7 +28,9 @@ _IFN: Final = TherapyClass.INTERFERON_BETA
 def _first_natalizumab_transfer(timeline: Timeline) -> Transfer:
     found = transfer(timeline, _IFN, _NATALIZUMAB, initiation="first")
     if not found:
-        raise TimelineError(f"patient {timeline.patient_id}: never started natalizumab, so has no paradigm")
+        raise TimelineError(
+            f"patient {quoted(timeline.patient_id)}: never started natalizumab, so has no paradigm"
+        )
     return found[0]
 
 

@@ -1,0 +1,24 @@
+"""Cohort analyses over tidy tables, written once for every scale.
+
+Each analysis reads the columns of a tidy table (:func:`dmt_timeline.io.tables.episodes_table`
+and its siblings, or a batch-engine table with the same columns, as pandas, pyarrow, Parquet
+or CSV), so one function serves a :class:`~dmt_timeline.Cohort` (through its tables) and a
+registry-scale table alike.
+
+- :func:`persistence`: time on each therapy until discontinuation, right-censored at the data
+  cut or last follow-up, with Kaplan-Meier estimates where the dates give exact times and the
+  Turnbull estimate where they give ranges; discontinuation by stop reason as competing risks.
+
+numpy and pyarrow are the extra ``tables``.
+"""
+
+from __future__ import annotations
+
+from dmt_timeline.analyses.persistence import (
+    COURSE_COLUMNS,
+    Persistence,
+    PersistenceGroup,
+    persistence,
+)
+
+__all__ = ["COURSE_COLUMNS", "Persistence", "PersistenceGroup", "persistence"]
