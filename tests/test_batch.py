@@ -212,7 +212,7 @@ def test_histories_that_overlap_too_long_are_refused() -> None:
         "stop_earliest": [dt.date(2013, 1, 1), None],
         "stop_latest": [dt.date(2013, 1, 1), None],
     }
-    with pytest.raises(TimelineError, match="patient P1"):
+    with pytest.raises(TimelineError, match="patient 'P1'"):
         episode_transitions(pa.table(rows))
 
 

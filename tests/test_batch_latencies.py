@@ -16,6 +16,7 @@ from dmt_timeline.batch._latencies import episode_latencies
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.errors import InvalidValueError, TimelineError
+from dmt_timeline.errors import quoted as _named
 from dmt_timeline.io.tables import (
     FOLLOW_UP_COLUMNS,
     LATENCY_COLUMNS,
@@ -103,10 +104,10 @@ def test_episode_latencies_agree_with_the_object_model(
         _batch(cohort, partition_size=partition_size, **options)
     message = str(from_batch.value)
     assert message.startswith(f"{len(failing)} patient(s) without a latency")
-    named = {p.id for p in cohort if f"patient {p.id}: " in message}
+    named = {p.id for p in cohort if f"patient {_named(p.id)}: " in message}
     assert failing <= named
-    assert f"patient {next(iter(failing & named))}: " in message
-    assert any(f"patient {i}: " in str(from_objects.value) for i in failing)
+    assert f"patient {_named(next(iter(failing & named)))}: " in message
+    assert any(f"patient {_named(i)}: " in str(from_objects.value) for i in failing)
 
 
 def _patient(
@@ -159,7 +160,7 @@ def test_rows_of_patients_in_any_order_give_the_same_answer() -> None:
 def test_no_response_and_no_follow_up_is_refused_naming_the_patients() -> None:
     patient = _patient(follow_up=None)
     with pytest.raises(
-        TimelineError, match=r"^1 patient\(s\) without a latency: patient P1: no psoriasis response"
+        TimelineError, match=r"^1 patient\(s\) without a latency: patient 'P1': no psoriasis response"
     ):
         _batch([patient], index="natalizumab")
 

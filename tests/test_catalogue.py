@@ -234,7 +234,7 @@ def test_a_catalogue_is_built_from_therapies() -> None:
     [
         (C.ANTI_CD20, {"ocrelizumab", "ofatumumab", "ublituximab", "rituximab"}),
         (C.S1P_MODULATOR, {"fingolimod", "siponimod", "ozanimod", "ponesimod"}),
-        (C.FUMARATE, {"dimethyl fumarate", "diroximel fumarate"}),
+        (C.FUMARATE, {"dimethyl fumarate", "diroximel fumarate", "monomethyl fumarate"}),
         (
             C.INTERFERON_BETA,
             {"interferon beta", "interferon beta-1a", "interferon beta-1b", "peginterferon beta-1a"},
@@ -261,7 +261,17 @@ def test_therapy_refuses_empty_names_naming_the_value(field: str, value: object)
 
 
 def test_therapy_names_are_name_label_codes_and_aliases() -> None:
-    expected = ("natalizumab", "Nat", "L04AA23", "354770", "NTZ", "Tysabri", "Tyruko", "L04AG03")
+    expected = (
+        "natalizumab",
+        "Nat",
+        "L04AA23",
+        "354770",
+        "NTZ",
+        "Tysabri",
+        "Tyruko",
+        "L04AG03",
+        "natalizumab-sztn",
+    )
     assert expected == CATALOGUE["natalizumab"].names
 
 

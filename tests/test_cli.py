@@ -248,3 +248,22 @@ def test_summary_without_options_is_unchanged(capsys: pytest.CaptureFixture[str]
 def test_plot_response_of_a_file_needs_an_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 1 == main(["plot", "response", str(_ms_only(tmp_path)), "-o", str(tmp_path / "r.svg")])
     assert "pass --index THERAPY" in capsys.readouterr().err
+
+
+_FHIR = Path(__file__).parent / "data" / "fhir"
+
+
+def test_summary_reads_a_fhir_export(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 0 == main(["summary", f"fhir:{_FHIR / 'ms' / 'export.ndjson'}"])
+    out = capsys.readouterr().out
+    assert out.startswith("2 patients, 2 therapy episodes")
+    assert "dimethyl fumarate" in out
+    assert "ofatumumab" in out
+
+
+def test_a_fhir_export_counts_the_medications_it_skips(capsys: pytest.CaptureFixture[str]) -> None:
+    # A Synthea bulk export: none of its seven medication orders is an MS therapy.
+    assert 0 == main(["describe", f"fhir:{_FHIR / 'synthea-bulk'}"])
+    captured = capsys.readouterr()
+    assert "dmt-timeline: skipped 7 FHIR entries of medications not in the catalogue\n" == captured.err
+    assert captured.out.startswith("2 patients, 0 therapy episodes")

@@ -6,23 +6,32 @@ your own entries with :meth:`Catalogue.extend`, which returns a new catalogue.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
+import os
+import tomllib
 from collections.abc import Iterable, Iterator
-from typing import Final
+from importlib import resources
+from pathlib import Path
+from typing import Final, TypeVar
 
 import attrs
 
-from dmt_timeline.errors import InvalidValueError, UnknownTherapyError
+from dmt_timeline.errors import InvalidValueError, UnknownTherapyError, quoted
 
 __all__ = [
     "CATALOGUE",
     "Catalogue",
+    "Code",
     "MarketStatus",
     "Route",
     "Therapy",
     "TherapyClass",
+    "load_catalogue",
 ]
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 
 class TherapyClass(enum.Enum):
@@ -68,6 +77,25 @@ def _nonempty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise InvalidValueError(f"therapy {attribute.name} {value!r} must be non-empty text")
 
 
+@attrs.frozen
+class Code:
+    """One code of a therapy in a coding system, with where it comes from.
+
+    Attributes:
+        system: ``"ATC"``, ``"RxNorm"`` or ``"SNOMED CT"``.
+        code: The code, e.g. ``"L04AA23"``.
+        source: Where it was taken from (index, release, table).
+        note: Why this code was chosen where sources disagree, if they do.
+        confirmed: False for a code that no public list could confirm (kept, not looked up).
+    """
+
+    system: str
+    code: str
+    source: str
+    note: str = ""
+    confirmed: bool = attrs.field(default=True, kw_only=True)
+
+
 @attrs.frozen(repr=False)
 class Therapy:
     """One DMT product family.
@@ -83,6 +111,7 @@ class Therapy:
         dosing_interval_days: For infusion and course therapies, the usual interval between
             doses; exposure-to-episode building uses it as the persistence window.
         rxnorm: RxNorm ingredient code (RxCUI), where known.
+        codes: Every code the catalogue holds for it, each with its source.
     """
 
     name: str = attrs.field(validator=_nonempty)
@@ -94,6 +123,7 @@ class Therapy:
     status: MarketStatus = MarketStatus.APPROVED
     dosing_interval_days: int | None = None
     rxnorm: str | None = None
+    codes: tuple[Code, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -166,6 +196,15 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.therapies)
 
+    def by_code(self, system: str, code: str) -> Therapy | None:
+        """The therapy holding ``code`` in ``system`` (``"ATC"``, ``"RxNorm"``, ``"SNOMED CT"``),
+        confirmed codes only; None when no therapy holds it."""
+        for therapy in self.therapies:
+            for held in therapy.codes:
+                if held.confirmed and held.system == system and held.code == code:
+                    return therapy
+        return None
+
     def of_class(self, therapy_class: TherapyClass) -> tuple[Therapy, ...]:
         """Every therapy of one mechanism class."""
         return tuple(t for t in self.therapies if t.therapy_class is therapy_class)
@@ -178,209 +217,129 @@ class Catalogue:
         return Catalogue((*self.therapies, *added))
 
 
-_SC, _IM, _IV, _PO = Route.SUBCUTANEOUS, Route.INTRAMUSCULAR, Route.INTRAVENOUS, Route.ORAL
-_C = TherapyClass
-
-# ATC codes are those of the WHO index before its 2024 revision, which moved several MS
-# agents out of L04AA into new groups (S1P modulators to L04AE, monoclonal antibodies to
-# L04AG, teriflunomide to L04AK); both spellings appear in real data, so the newer codes
-# that we are sure of are kept as aliases. Ublituximab had no code before 2024, so its
-# 2024 code is its main one. Rituximab keeps its pre-2022 code L01XC02; its code since
-# the 2022 revision, L01FA01, is an alias.
-#
-# RxNorm codes are ingredient RxCUIs (term type IN), kept only where a public code list and an
-# independent recollection agree; the others (interferons, glatiramer, diroximel fumarate,
-# ponesimod, ublituximab, daclizumab) stay unset until checked against RxNav.
-CATALOGUE: Final = Catalogue(
-    (
-        Therapy(
-            "interferon beta",
-            "IFNb",
-            _C.INTERFERON_BETA,
-            None,
-            (_SC, _IM),
-            ("IFN", "IFN-b", "IFN beta", "IFNB", "interferon-beta", "beta interferon"),
-        ),
-        Therapy(
-            "interferon beta-1a",
-            "IFNb-1a",
-            _C.INTERFERON_BETA,
-            "L03AB07",
-            (_IM, _SC),
-            ("IFNb1a", "Avonex", "Rebif"),
-        ),
-        Therapy(
-            "interferon beta-1b",
-            "IFNb-1b",
-            _C.INTERFERON_BETA,
-            "L03AB08",
-            (_SC,),
-            ("IFNb1b", "Betaseron", "Betaferon", "Extavia"),
-        ),
-        Therapy(
-            "peginterferon beta-1a",
-            "pegIFN",
-            _C.INTERFERON_BETA,
-            "L03AB13",
-            (_SC, _IM),
-            ("pegIFNb", "Plegridy"),
-        ),
-        Therapy(
-            "glatiramer acetate",
-            "GA",
-            _C.GLATIRAMER_ACETATE,
-            "L03AX13",
-            (_SC,),
-            ("glatiramer", "Copaxone", "Glatopa", "GLAT"),
-        ),
-        Therapy(
-            "teriflunomide",
-            "TFL",
-            _C.PYRIMIDINE_SYNTHESIS_INHIBITOR,
-            "L04AA31",
-            (_PO,),
-            ("TERI", "Aubagio", "L04AK02"),
-            rxnorm="1310520",
-        ),
-        Therapy(
-            "dimethyl fumarate",
-            "DMF",
-            _C.FUMARATE,
-            "L04AX07",
-            (_PO,),
-            ("Tecfidera", "BG-12"),
-            rxnorm="1373478",
-        ),
-        Therapy(
-            "diroximel fumarate",
-            "DRF",
-            _C.FUMARATE,
-            "L04AX09",
-            (_PO,),
-            ("Vumerity",),
-        ),
-        Therapy(
-            "fingolimod",
-            "Fing",
-            _C.S1P_MODULATOR,
-            "L04AA27",
-            (_PO,),
-            ("FTY720", "FTY", "Gilenya", "L04AE01"),
-            rxnorm="1012892",
-        ),
-        Therapy(
-            "siponimod",
-            "Sipo",
-            _C.S1P_MODULATOR,
-            "L04AA42",
-            (_PO,),
-            ("Mayzent", "L04AE03"),
-            rxnorm="2121085",
-        ),
-        Therapy(
-            "ozanimod",
-            "Oza",
-            _C.S1P_MODULATOR,
-            "L04AA38",
-            (_PO,),
-            ("Zeposia", "L04AE02"),
-            rxnorm="2288236",
-        ),
-        Therapy(
-            "ponesimod",
-            "Pone",
-            _C.S1P_MODULATOR,
-            "L04AA50",
-            (_PO,),
-            ("Ponvory", "L04AE04"),
-        ),
-        Therapy(
-            "cladribine",
-            "Clad",
-            _C.PURINE_ANALOGUE,
-            "L04AA40",
-            (_PO,),
-            ("CLAD", "Mavenclad"),
-            dosing_interval_days=365,
-            rxnorm="44157",
-        ),
-        Therapy(
-            "natalizumab",
-            "Nat",
-            _C.ANTI_ALPHA4_INTEGRIN,
-            "L04AA23",
-            (_IV, _SC),
-            ("NTZ", "Tysabri", "Tyruko", "L04AG03"),
-            dosing_interval_days=28,
-            rxnorm="354770",
-        ),
-        Therapy(
-            "alemtuzumab",
-            "Alem",
-            _C.ANTI_CD52,
-            "L04AA34",
-            (_IV,),
-            ("ALZ", "Lemtrada", "L04AG06"),
-            dosing_interval_days=365,
-            rxnorm="117055",
-        ),
-        Therapy(
-            "ocrelizumab",
-            "OCR",
-            _C.ANTI_CD20,
-            "L04AA36",
-            (_IV, _SC),
-            ("Ocrevus", "L04AG08"),
-            dosing_interval_days=182,
-            rxnorm="1876366",
-        ),
-        Therapy(
-            "ofatumumab",
-            "OFA",
-            _C.ANTI_CD20,
-            "L04AA52",
-            (_SC,),
-            ("Kesimpta", "L04AG12"),
-            dosing_interval_days=28,
-            rxnorm="712566",
-        ),
-        Therapy(
-            "ublituximab",
-            "UBL",
-            _C.ANTI_CD20,
-            "L04AG14",
-            (_IV,),
-            ("Briumvi",),
-            dosing_interval_days=182,
-        ),
-        Therapy(
-            "rituximab",
-            "RTX",
-            _C.ANTI_CD20,
-            "L01XC02",
-            (_IV,),
-            ("Rituxan", "MabThera", "L01FA01"),
-            MarketStatus.OFF_LABEL,
-            dosing_interval_days=182,
-            rxnorm="121191",
-        ),
-        Therapy(
-            "mitoxantrone",
-            "MITO",
-            _C.ANTHRACENEDIONE,
-            "L01DB07",
-            (_IV,),
-            ("Novantrone", "MX"),
-            rxnorm="7005",
-        ),
-        Therapy(
-            "daclizumab",
-            "DAC",
-            _C.ANTI_CD25,
-            "L04AC01",
-            (_SC,),
-            ("Zinbryta",),
-            MarketStatus.WITHDRAWN,
-        ),
-    )
+_SYSTEMS: Final = ("ATC", "RxNorm", "SNOMED CT")
+_FIELDS: Final = frozenset(
+    {
+        "name",
+        "label",
+        "class",
+        "routes",
+        "aliases",
+        "status",
+        "dosing_interval_days",
+        "atc",
+        "rxnorm",
+        "codes",
+    }
 )
+
+
+def _problem(entry: int, name: object, text: str) -> InvalidValueError:
+    return InvalidValueError(f"therapy catalogue: entry {entry} ({quoted(name)}): {text}")
+
+
+def _code(entry: int, name: object, field: str, value: object, system: str | None) -> Code:
+    if not isinstance(value, dict):
+        raise _problem(entry, name, f"{field} must be a table with code and source")
+    unknown = set(value) - {"system", "code", "source", "note", "confirmed"}
+    if unknown:
+        raise _problem(entry, name, f"{field} has unknown key(s) {', '.join(sorted(map(quoted, unknown)))}")
+    system = value.get("system", system)
+    code, source, note = value.get("code"), value.get("source"), value.get("note", "")
+    confirmed = value.get("confirmed", True)
+    if system not in _SYSTEMS:
+        raise _problem(entry, name, f"{field}: system {quoted(system)} is not one of {', '.join(_SYSTEMS)}")
+    for key, text in (("code", code), ("source", source)):
+        if not isinstance(text, str) or not text.strip():
+            raise _problem(entry, name, f"{field}: {key} must be non-empty text")
+    if not isinstance(note, str) or not isinstance(confirmed, bool):
+        raise _problem(entry, name, f"{field}: note must be text and confirmed true or false")
+    assert isinstance(code, str)
+    assert isinstance(source, str)
+    assert isinstance(system, str)
+    return Code(system, code, source, note, confirmed=confirmed)
+
+
+def _texts(entry: int, name: object, field: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _problem(entry, name, f"{field} must be a list of text")
+    return tuple(value)
+
+
+def _enum(entry: int, name: object, field: str, kind: type[_E], value: object) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in kind)
+        raise _problem(entry, name, f"{field} {quoted(value)} is not one of {allowed}") from None
+
+
+def _therapy(entry: int, record: object) -> Therapy:
+    if not isinstance(record, dict):
+        raise _problem(entry, None, "must be a table")
+    name = record.get("name")
+    unknown = set(record) - _FIELDS
+    if unknown:
+        raise _problem(entry, name, f"unknown field(s) {', '.join(sorted(map(quoted, unknown)))}")
+    for field in ("name", "label", "class", "routes"):
+        if field not in record:
+            raise _problem(entry, name, f"{field} is missing")
+    atc = _code(entry, name, "atc", record["atc"], "ATC") if "atc" in record else None
+    rxnorm = _code(entry, name, "rxnorm", record["rxnorm"], "RxNorm") if "rxnorm" in record else None
+    extra = record.get("codes", [])
+    if not isinstance(extra, list):
+        raise _problem(entry, name, "codes must be a list of tables")
+    codes = tuple(c for c in (atc, rxnorm) if c is not None) + tuple(
+        _code(entry, name, f"codes[{i}]", c, None) for i, c in enumerate(extra)
+    )
+    routes = _texts(entry, name, "routes", record["routes"])
+    if not isinstance(name, str):
+        raise _problem(entry, name, "name must be text")
+    interval = record.get("dosing_interval_days")
+    if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool) or interval < 1):
+        raise _problem(entry, name, "dosing_interval_days must be a whole number of days, at least 1")
+    try:
+        return Therapy(
+            name,
+            record["label"],
+            _enum(entry, name, "class", TherapyClass, record["class"]),
+            atc.code if atc else None,
+            tuple(_enum(entry, name, "routes", Route, r) for r in routes),
+            _texts(entry, name, "aliases", record.get("aliases", [])),
+            _enum(entry, name, "status", MarketStatus, record.get("status", "approved")),
+            interval,
+            rxnorm.code if rxnorm and rxnorm.confirmed else None,
+            codes,
+        )
+    except InvalidValueError as exc:
+        raise _problem(entry, name, str(exc)) from None
+
+
+def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
+    """A catalogue read from a TOML file of ``[[therapy]]`` tables (the shipped one by default).
+
+    The file's schema is described at the top of ``dmt_timeline/data/therapies.toml``; an
+    ingredient RxCUI that is not ``confirmed`` is kept among the codes but not looked up.
+
+    Raises:
+        InvalidValueError: naming the entry and field of the first problem, or a name clash.
+    """
+    if path is None:
+        text = resources.files("dmt_timeline").joinpath("data/therapies.toml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    document: dict[str, object] | None = None
+    # Refused below, outside the handler, so that no exception chain holds the file's text.
+    with contextlib.suppress(tomllib.TOMLDecodeError):
+        document = tomllib.loads(text)
+    if document is None:
+        raise InvalidValueError("therapy catalogue: not valid TOML")
+    records = document.get("therapy")
+    if not isinstance(records, list) or set(document) != {"therapy"}:
+        raise InvalidValueError("therapy catalogue: expected only [[therapy]] tables")
+    return Catalogue(tuple(_therapy(i, r) for i, r in enumerate(records, start=1)))
+
+
+CATALOGUE: Final = load_catalogue()
+"""The shipped catalogue: ``dmt_timeline/data/therapies.toml``, a reviewed data file whose
+comments give each code's source and the choices made where sources disagree."""

@@ -29,10 +29,10 @@ from typing import Final
 
 from dmt_timeline.batch import _classify, _exposure_table
 from dmt_timeline.batch._classify import classify_arrays, whole_months_array
-from dmt_timeline.batch._columns import read_table
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._latencies import episode_latencies
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
 from dmt_timeline.batch._transfers import episode_transfers

@@ -1,23 +1,32 @@
-"""Reading tables into integer columns, with numpy and pyarrow imported on use.
+"""Columns into integer arrays, with numpy and pyarrow imported on use.
 
-A table from pyarrow, pandas, Parquet or CSV; dates as days since 1970-01-01; text as codes
-into its sorted distinct values; problems named by column and row.
+Dates as days since 1970-01-01; text as codes into its sorted distinct values; problems named
+by column and row, never by a cell's text.
+
+Every column is checked against the types it may have before any value is read, and every
+error of pyarrow or numpy that could quote a cell is replaced here by the library's own,
+raised outside the ``except`` block so that no exception chain keeps the cell.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+import contextlib
+import functools
+from collections.abc import Callable
+from typing import Any, Final
 
+from dmt_timeline.dates import MAX_YEAR, MIN_YEAR
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.io._frames import TABLES_EXTRA
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-
 _PROBLEMS_SHOWN: Final = 10
+
+# What a column may hold, by kind; the messages say it in these words.
+TEXT: Final = "text"
+ID: Final = "text or whole numbers"
+DATE: Final = "dates (date32, date64, a timestamp at midnight without a time zone, or YYYY-MM-DD text)"
+WHOLE: Final = "whole numbers (integers, or text of ASCII digits)"
+NUMBER: Final = "numbers (integers, floats, or text of ASCII decimal numerals)"
 
 
 def _imports() -> tuple[Any, Any, Any]:
@@ -30,62 +39,127 @@ def _imports() -> tuple[Any, Any, Any]:
     return np, pa, pc
 
 
-def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()) -> pa.Table:
-    """A pyarrow Table from a pyarrow Table, a pandas DataFrame, or a Parquet or CSV path.
+@functools.cache
+def _whitespace() -> str:
+    """The characters :meth:`str.strip` strips, so that Arrow trims text as Python does."""
+    return "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
-    ``names`` must be present; from Parquet only ``names`` and ``optional`` are read.
 
-    CSV text is read as text (no type guessing); dates are parsed later, strictly.
+def _trim(pc: Any, column: Any) -> Any:
+    return pc.utf8_trim(column, characters=_whitespace())
+
+
+# -- types ------------------------------------------------------------------------------------
+
+
+def _type_name(pa: Any, kind: Any) -> str:
+    """A type as a message names it: nested types by their kind only."""
+    if pa.types.is_dictionary(kind):
+        return f"dictionary of {_type_name(pa, kind.value_type)}"
+    return str(kind).split("<", 1)[0]
+
+
+def _is_text(pa: Any, kind: Any) -> bool:
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_string_view(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_binary_view(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def _is_integer(pa: Any, kind: Any) -> bool:
+    return bool(pa.types.is_integer(kind))
+
+
+def _accepts_numbers(pa: Any, kind: Any) -> bool:
+    return _is_text(pa, kind) or _is_integer(pa, kind) or bool(pa.types.is_floating(kind))
+
+
+def _accepts_dates(pa: Any, kind: Any) -> bool:
+    return _is_text(pa, kind) or bool(
+        pa.types.is_date(kind) or (pa.types.is_timestamp(kind) and kind.tz is None)
+    )
+
+
+_ACCEPTS: Final[dict[str, Callable[[Any, Any], bool]]] = {
+    TEXT: _is_text,
+    ID: _accepts_numbers,
+    DATE: _accepts_dates,
+    WHOLE: _accepts_numbers,
+    NUMBER: _accepts_numbers,
+}
+
+
+def check_schema(table: Any, kinds: dict[str, str]) -> None:
+    """Refuse, naming every such column, columns of ``kinds`` whose type is not of their kind.
+
+    A dictionary-encoded column is judged by its values' type; absent columns are not checked
+    here (:func:`read_table` names the required ones).
     """
     _, pa, _ = _imports()
-    if isinstance(source, pa.Table):
-        table = source
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        if path.suffix.lower() == ".csv":
-            import pyarrow.csv as pacsv  # noqa: PLC0415
-
-            header = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows_after_names=0)).schema
-            types = {name: pa.string() for name in header.names}
-            table = pacsv.read_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-            )
-        else:
-            import pyarrow.parquet as pq  # noqa: PLC0415
-
-            present = set(pq.read_schema(path).names)
-            wanted = None if names is None else [n for n in (*names, *optional) if n in present]
-            table = pq.read_table(path, columns=wanted)
-    elif hasattr(source, "to_arrow") and not hasattr(source, "iloc"):
-        table = source.to_arrow()
-    else:
-        table = pa.Table.from_pandas(source, preserve_index=False)
-    if names is not None:
-        missing = [n for n in names if n not in table.column_names]
-        if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
-    return table
+    problems = []
+    for name, kind in kinds.items():
+        held = table.column_names.count(name)
+        if held > 1:
+            problems.append(f"table: column(s) {name} given more than once")
+        if held != 1:
+            continue
+        found = table.schema.field(name).type
+        values = found.value_type if pa.types.is_dictionary(found) else found
+        if not _ACCEPTS[kind](pa, values):
+            problems.append(f"column {name}: expected {kind}, found {_type_name(pa, found)}")
+    if problems:
+        raise InvalidValueError("; ".join(problems))
 
 
-def _whole(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
-    """A column of whole numbers (integers, or text of them, as CSV gives) as int64 with nulls
-    as 0, and where it is null."""
-    null = np.asarray(pc.is_null(column).to_numpy(False), dtype=bool)
-    try:
-        values = pc.fill_null(pc.cast(column, pa.int64()), 0)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise InvalidValueError(f"column {name}: not a whole number") from None
-    return np.asarray(values.to_numpy(False), dtype=np.int64), null
+def _plain(pa: Any, pc: Any, column: Any) -> Any:
+    """The column without its dictionary encoding or view layout, one chunk at most."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    # Views have few kernels (no take, no filter): the plain layout instead.
+    if pa.types.is_string_view(column.type):
+        column = column.cast(pa.string())
+    elif pa.types.is_binary_view(column.type):
+        column = column.cast(pa.binary())
+    return column
 
 
-def _numbers(np: Any, pa: Any, pc: Any, column: Any, name: str, *, missing: float) -> Any:
-    """A column of numbers (or text of them, as CSV gives) as float64, nulls as ``missing``."""
-    try:
-        values = pc.fill_null(pc.cast(column, pa.float64()), missing)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise InvalidValueError(f"column {name}: not a number") from None
-    return np.asarray(values.to_numpy(False), dtype=np.float64)
+def _utf8(column: Any, name: str) -> Any:
+    """Text of a binary (or null) column, refusing bytes that are not UTF-8 by row."""
+    np, pa, pc = _imports()
+    column = _plain(pa, pc, column)
+    if pa.types.is_null(column.type):
+        return pa.nulls(len(column), pa.string())
+    if not (pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)):
+        return column
+    target = pa.large_string() if pa.types.is_large_binary(column.type) else pa.string()
+    converted = None
+    with contextlib.suppress(pa.ArrowException, ValueError):  # not UTF-8: found by row below
+        converted = column.cast(target)
+    if converted is not None:
+        return converted
+    bad = np.zeros(len(column), dtype=bool)
+    for i, value in enumerate(column.to_pylist()):
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:  # UnicodeDecodeError.object holds the whole cell: not kept
+                bad[i] = True
+    raise _RowError(f"column {name}: text that is not UTF-8 at row(s) {{rows}}", bad)
+
+
+def _text(pa: Any, pc: Any, column: Any, name: str = "text") -> Any:
+    """A text column (text, dictionary-encoded text, UTF-8 binary) as trimmed plain text."""
+    return _trim(pc, _utf8(column, name))
+
+
+# -- values -----------------------------------------------------------------------------------
 
 
 def _rows(np: Any, mask: Any) -> str:
@@ -108,43 +182,156 @@ class _RowError(InvalidValueError):
         )
 
 
+def _mask(np: Any, pc: Any, condition: Any) -> Any:
+    """A boolean Arrow array as numpy, null read as False."""
+    return np.asarray(pc.fill_null(condition, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _whole(
+    np: Any, pa: Any, pc: Any, column: Any, name: str, *, low: int = 0, high: int = 2**31 - 1, what: str = ""
+) -> Any:
+    """A column of whole numbers in ``low..high`` (integers, integral floats, or text of ASCII
+    digits, as CSV gives) as int64 with nulls as 0, and where it is null."""
+    column = _plain(pa, pc, column)
+    null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if _is_text(pa, column.type):
+        text = _text(pa, pc, column, name)
+        # Up to 18 digits fits int64; longer is outside any range asked for here.
+        digits = _mask(np, pc, pc.match_substring_regex(text, r"^-?[0-9]{1,18}$"))
+        values = np.zeros(len(text), dtype=np.int64)
+        if digits.any():
+            values[digits] = np.asarray(pc.cast(text.filter(pa.array(digits)), pa.int64()).to_numpy(False))
+        outside = ~null & (~digits | (values < low) | (values > high))
+    elif pa.types.is_floating(column.type):
+        raw = np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False), dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            fits = np.isfinite(raw) & (raw == np.floor(raw)) & (raw >= low) & (raw <= high)
+        values = np.where(fits, raw, 0).astype(np.int64)
+        outside = ~null & ~fits
+    else:
+        raw = np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False))
+        fits = (raw >= low) & (raw <= high)
+        values = np.where(fits, raw, 0).astype(np.int64)
+        outside = ~null & ~fits
+    if outside.any():
+        raise _RowError(
+            f"column {name}: not a whole number{what} in {low}..{high} at row(s) {{rows}}", outside
+        )
+    return np.where(null, 0, values), null
+
+
+def _numbers(np: Any, pa: Any, pc: Any, column: Any, name: str, *, missing: float) -> Any:
+    """A column of numbers (or text of ASCII decimal numerals, as CSV gives) as float64, nulls
+    as ``missing``."""
+    column = _plain(pa, pc, column)
+    null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if _is_text(pa, column.type):
+        text = _text(pa, pc, column, name)
+        numeral = _mask(np, pc, pc.match_substring_regex(text, r"^[0-9]{1,6}(\.[0-9]{1,6})?$"))
+        values = np.zeros(len(text), dtype=np.float64)
+        if numeral.any():
+            values[numeral] = np.asarray(
+                pc.cast(text.filter(pa.array(numeral)), pa.float64()).to_numpy(False)
+            )
+        bad = ~null & ~numeral
+        if bad.any():
+            raise InvalidValueError(
+                f"column {name}: not a number (ASCII decimal digits) at row(s) {_rows(np, bad)}"
+            )
+    else:
+        # Through numpy: Arrow's cast quotes an integer it cannot hold exactly.
+        values = np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False)).astype(np.float64)
+    return np.where(null, missing, values)
+
+
+_DAY_MS: Final = 86_400_000
+_PER_DAY: Final = {"s": 86_400, "ms": _DAY_MS, "us": _DAY_MS * 1000, "ns": _DAY_MS * 1_000_000}
+
+
+@functools.cache
+def _day_limits() -> tuple[int, int]:
+    """The first and last day of the years the object model accepts, as days since 1970-01-01."""
+    import datetime as dt  # noqa: PLC0415 - only here
+
+    epoch = dt.date(1970, 1, 1).toordinal()
+    return dt.date(MIN_YEAR, 1, 1).toordinal() - epoch, dt.date(MAX_YEAR, 12, 31).toordinal() - epoch
+
+
+def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str) -> Any:
+    """Days of ISO text dates (checked: shape, calendar, years), -1 where null; int64."""
+    null = np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    shaped = _mask(np, pc, pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+    bad = ~null & ~shaped
+    if bad.any():
+        raise _RowError(f"column {name}: not a whole date (YYYY-MM-DD) at row(s) {{rows}}", bad)
+    filled = pc.fill_null(text, "1970-01-01")
+    parts = [
+        np.asarray(pc.cast(pc.utf8_slice_codeunits(filled, a, b), pa.int64()).to_numpy(False))
+        for a, b in ((0, 4), (5, 7), (8, 10))
+    ]
+    year, month, day = parts
+    outside = ~null & ((year < MIN_YEAR) | (year > MAX_YEAR))
+    if outside.any():
+        raise _RowError(f"column {name}: year outside {MIN_YEAR}..{MAX_YEAR} at row(s) {{rows}}", outside)
+    month_ok = (month >= 1) & (month <= 12)
+    months = (np.where(null | ~month_ok, 1970, year) - 1970) * 12 + np.where(month_ok, month, 1) - 1
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(np.int64)
+    exists = month_ok & (day >= 1) & (day <= length)
+    missing = ~null & ~exists
+    if missing.any():
+        raise _RowError(
+            f"column {name}: a date that does not exist (such as 02-30) at row(s) {{rows}}", missing
+        )
+    days = first.astype(np.int64) + np.where(exists, day - 1, 0)
+    return np.where(null, -1, days)
+
+
 def _days(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
-    """Days since 1970-01-01 as int32, from date, timestamp or ISO text columns."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        text = pc.utf8_trim_whitespace(column)
-        bad = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"), True))
-        if pc.any(bad).as_py():
-            mask = np.asarray(bad.to_numpy(False), dtype=bool)
-            raise _RowError(f"column {name}: not a whole date (YYYY-MM-DD) at row(s) {{rows}}", mask)
-        try:
-            column = pc.cast(text, pa.date32())
-        except pa.ArrowInvalid:
-            raise InvalidValueError(f"column {name}: a date that does not exist (such as 02-30)") from None
-    elif pa.types.is_timestamp(column.type):
-        floor = pc.floor_temporal(column, unit="day")
-        if not pc.all(pc.equal(floor, column)).as_py():
-            raise InvalidValueError(f"column {name}: a time of day other than midnight")
-        column = pc.cast(column, pa.date32())
-    elif not pa.types.is_date32(column.type):
-        column = pc.cast(column, pa.date32())
-    if column.null_count:
-        mask = np.asarray(pc.is_null(column).to_numpy(False), dtype=bool)
-        raise _RowError(f"column {name}: blank at row(s) {{rows}}", mask)
-    return np.asarray(pc.cast(column, pa.int32()).to_numpy(False), dtype=np.int32)
+    """Days since 1970-01-01 as int32, from date, timestamp (at midnight) or ISO text columns,
+    in the years the object model accepts (:data:`dmt_timeline.dates.MIN_YEAR` to ``MAX_YEAR``)."""
+    column = _plain(pa, pc, column)
+    if not _ACCEPTS[DATE](pa, column.type):
+        raise InvalidValueError(f"column {name}: expected {DATE}, found {_type_name(pa, column.type)}")
+    null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if _is_text(pa, column.type):
+        days = _text_days(np, pa, pc, _text(pa, pc, column, name), name)
+    else:
+        if pa.types.is_date32(column.type):
+            raw, per_day = pc.fill_null(column.cast(pa.int32()), 0), 1
+        elif pa.types.is_date64(column.type):
+            raw, per_day = pc.fill_null(column.cast(pa.int64()), 0), _DAY_MS
+        else:
+            raw, per_day = pc.fill_null(column.cast(pa.int64()), 0), _PER_DAY[column.type.unit]
+        ticks = np.asarray(raw.to_numpy(zero_copy_only=False), dtype=np.int64)
+        days = ticks // per_day
+        if per_day > 1:
+            timed = ~null & (ticks % per_day != 0)
+            if timed.any():
+                raise _RowError(f"column {name}: a time of day other than midnight at row(s) {{rows}}", timed)
+        low, high = _day_limits()
+        outside = ~null & ((days < low) | (days > high))
+        if outside.any():
+            raise _RowError(f"column {name}: year outside {MIN_YEAR}..{MAX_YEAR} at row(s) {{rows}}", outside)
+    if null.any():
+        raise _RowError(f"column {name}: blank at row(s) {{rows}}", null)
+    return days.astype(np.int32)
 
 
-def _text(pa: Any, pc: Any, column: Any) -> Any:
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        column = pc.cast(column, pa.string())
-    return pc.utf8_trim_whitespace(column)
+# -- codes ------------------------------------------------------------------------------------
 
 
 def _encode(np: Any, pa: Any, pc: Any, column: Any) -> tuple[Any, list[Any]]:
-    """Codes into the sorted distinct values (so that code order is value order)."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
+    """Codes into the sorted distinct values (so that code order is value order); a null is
+    a last value, None."""
+    encoded = pc.dictionary_encode(column)
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
     values = encoded.dictionary
     order = np.asarray(pc.sort_indices(values).to_numpy(False), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int32)  # int32 codes: half the memory of int64
+    rank = np.empty(len(order) + 1, dtype=np.int32)  # int32 codes: half the memory of int64
     rank[order] = np.arange(len(order), dtype=np.int32)
-    codes = rank[np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(False))]
-    return codes, values.take(pa.array(order)).to_pylist()
+    rank[-1] = len(order)
+    codes = rank[np.asarray(pc.fill_null(encoded.indices, len(order)).to_numpy(False), dtype=np.int64)]
+    texts = values.take(pa.array(order, pa.int64())).to_pylist()
+    return codes, ([*texts, None] if encoded.null_count else texts)

@@ -8,21 +8,31 @@ from typing import Any, Final, Literal
 from dmt_timeline.batch._classify import _transition_table, _transitions, therapy_profile
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
+    DATE,
+    ID,
+    NUMBER,
+    TEXT,
+    WHOLE,
     _days,
     _encode,
     _imports,
+    _mask,
     _numbers,
+    _plain,
     _RowError,
     _rows,
     _text,
     _whole,
-    read_table,
+    check_schema,
 )
+from dmt_timeline.batch._exposure_table import _reason_codes, reason_problem
 from dmt_timeline.batch._partitions import _partitions
+from dmt_timeline.batch._patient_ids import _ids
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
-from dmt_timeline.errors import InvalidValueError, TimelineError
-from dmt_timeline.model import StopState
+from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted
+from dmt_timeline.model import EDSS, MAX_SEQUENCE, StopState
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
@@ -36,6 +46,18 @@ _EPISODE_COLUMNS: Final = (
     "stop_latest",
 )
 _STATES: Final = {"date": 0, StopState.ONGOING.value: 1, StopState.NOT_RECORDED.value: 2}
+_EPISODE_KINDS: Final = {
+    "patient_id": ID,
+    "therapy": TEXT,
+    "start_earliest": DATE,
+    "start_latest": DATE,
+    "stop_state": TEXT,
+    "stop_earliest": DATE,
+    "stop_latest": DATE,
+    "sequence": WHOLE,
+    "reasons": TEXT,
+    "edss": NUMBER,
+}
 
 
 def _precision(np: Any, lo: Any, hi: Any, name: str) -> Any:
@@ -76,35 +98,58 @@ def _dates(np: Any, pa: Any, pc: Any, table: Any, *, name: str, dated: Any) -> t
     hi = np.zeros(len(dated), dtype=np.int64)
     precision = np.zeros(len(dated), dtype=np.int64)
     if dated.any():
-        rows = table.filter(pa.array(dated))
+        keep = pa.array(dated)
         for bound, column in ((lo, f"{name}_earliest"), (hi, f"{name}_latest")):
+            problem = None
             try:
-                bound[dated] = _days(np, pa, pc, rows[column], column)
+                bound[dated] = _days(np, pa, pc, _plain(pa, pc, table[column]).filter(keep), column)
             except _RowError as error:
                 mask = np.zeros(len(dated), dtype=bool)
                 mask[dated] = error.mask
-                raise InvalidValueError(error.template.format(rows=_rows(np, mask))) from None
+                problem = InvalidValueError(error.template.format(rows=_rows(np, mask)))
+            if problem is not None:
+                raise problem
         # Undated rows read as one day (day 0), so only dated rows can be named here.
         precision = np.where(dated, _precision(np, lo, hi, name), 0)
     return lo, hi, precision
+
+
+def _therapy_codes(np: Any, pa: Any, pc: Any, column: Any, catalogue: Catalogue) -> tuple[Any, list[str]]:
+    """Each row's therapy as a code into the sorted catalogue names it resolves to, and those names."""
+    therapy_text = _text(pa, pc, column, "therapy")
+    blank = _mask(np, pc, pc.or_kleene(pc.is_null(therapy_text), pc.equal(therapy_text, "")))
+    if blank.any():
+        raise InvalidValueError(f"column therapy: blank at row(s) {_rows(np, blank)}")
+    therapy_code, therapy_texts = _encode(np, pa, pc, therapy_text)
+    unknown = [i for i, name in enumerate(therapy_texts) if name not in catalogue]
+    if unknown:
+        rows = np.isin(therapy_code, np.array(unknown, dtype=np.int32))
+        more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+        raise UnknownTherapyError(
+            f"column therapy: unknown therapy {quoted(therapy_texts[unknown[0]])}{more} at row(s) "
+            f"{_rows(np, rows)}"
+        )
+    names_sorted = sorted({catalogue.get(str(name)).name for name in therapy_texts})
+    name_code = {name: i for i, name in enumerate(names_sorted)}
+    therapy = np.array([name_code[catalogue.get(str(n)).name] for n in therapy_texts] or [0])[therapy_code]
+    return therapy, names_sorted
 
 
 def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
     np, pa, pc = _imports()
     table = read_table(source, _EPISODE_COLUMNS)
-    person, ids = _encode(np, pa, pc, _text(pa, pc, table["patient_id"]))
-    therapy_code, therapy_texts = _encode(np, pa, pc, _text(pa, pc, table["therapy"]))
-    names_sorted = sorted({catalogue.get(str(name)).name for name in therapy_texts})
-    name_code = {name: i for i, name in enumerate(names_sorted)}
-    therapy = np.array([name_code[catalogue.get(str(n)).name] for n in therapy_texts] or [0])[therapy_code]
-    state_text = _text(pa, pc, table["stop_state"]).to_pylist()
-    unknown_states = sorted({s for s in state_text if s not in _STATES}, key=str)
-    if unknown_states:
+    check_schema(table, _EPISODE_KINDS)
+    person, ids = _ids(np, pa, pc, table["patient_id"], "patient_id")
+    therapy, names_sorted = _therapy_codes(np, pa, pc, table["therapy"], catalogue)
+    state_code, state_texts = _encode(np, pa, pc, _text(pa, pc, table["stop_state"], "stop_state"))
+    known = np.array([_STATES.get(s, -1) if s is not None else -1 for s in state_texts] or [0], np.int64)
+    state = known[state_code]
+    if (state < 0).any():
         raise InvalidValueError(
-            f"column stop_state: {unknown_states[0]!r} is not one of 'date', 'ongoing', 'not recorded'"
+            "column stop_state: not one of 'date', 'ongoing', 'not recorded' at row(s) "
+            f"{_rows(np, state < 0)}"
         )
-    state = np.array([_STATES[s] for s in state_text], dtype=np.int64)
     start_lo = _days(np, pa, pc, table["start_earliest"], "start_earliest")
     start_hi = _days(np, pa, pc, table["start_latest"], "start_latest")
     start_prec = _precision(np, start_lo, start_hi, "start")
@@ -117,17 +162,24 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     sequence = np.zeros(n, dtype=np.int64)
     own_sequence = np.full(n, -1, dtype=np.int64)  # each row's own sequence, -1 when blank
     if "sequence" in table.column_names:
-        sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence")
+        sequence, blank = _whole(np, pa, pc, table["sequence"], "sequence", low=1, high=MAX_SEQUENCE)
         own_sequence = np.where(blank, -1, sequence)
         # The source's order counts only when every episode of the patient carries one.
         missing = np.bincount(person[blank], minlength=len(ids))
         sequence = np.where(missing[person] == 0, sequence, 0)
     reasons = np.zeros(n, dtype=np.int64)
     if "reasons" in table.column_names:
-        reasons, _ = _encode(np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"]), ""))
+        reasons, reason_texts = _encode(
+            np, pa, pc, pc.fill_null(_text(pa, pc, table["reasons"], "reasons"), "")
+        )
+        _, bad = _reason_codes(reason_texts)
+        if bad:
+            rows = np.isin(reasons, np.array(bad, dtype=np.int32))
+            raise InvalidValueError(f"{reason_problem('reasons')} at row(s) {_rows(np, rows)}")
     edss = np.full(n, -1.0)
     if "edss" in table.column_names:
         edss = _numbers(np, pa, pc, table["edss"], "edss", missing=-1.0)
+        _check_edss(np, edss)
     stop_code = np.where(dated, 2, np.where(state == 2, 0, 1))  # not recorded < ongoing < a date
     edss_rank = np.unique(edss, return_inverse=True)[1].reshape(-1)
     return {
@@ -158,6 +210,22 @@ def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
         ),
         "sequence": own_sequence,
     }
+
+
+def _check_edss(np: Any, edss: Any) -> None:
+    """Refuse by row EDSS values the object model refuses (``edss`` is -1 where blank)."""
+    refused = []
+    for value in np.unique(edss).tolist():
+        if value != -1.0:
+            try:
+                EDSS(value)
+            except InvalidValueError:  # EDSS's own rule, so that both paths refuse the same scores
+                refused.append(value)
+    if refused:
+        rows = np.isin(edss, np.array(refused)) | np.isnan(edss)
+        raise InvalidValueError(
+            f"column edss: not a score (0 or 1.0..10.0 in steps of 0.5) at row(s) {_rows(np, rows)}"
+        )
 
 
 def _in_timeline_order(np: Any, data: dict[str, Any], part: Any) -> Any:
@@ -211,7 +279,7 @@ def _problems(  # noqa: PLR0917 - a private helper of one caller
     by_patient: dict[int, list[str]] = {}
     for k in bad.tolist():
         a, b = int(rows[pair[k]]), int(rows[after[k]])
-        name = f"patient {data['ids'][int(person[pair[k]])]}: "
+        name = f"patient {quoted(data['ids'][int(person[pair[k]])].as_py())}: "
         a_label, a_start, a_stop = _episode_parts(np, data, a, catalogue)
         b_label, b_start, b_stop = _episode_parts(np, data, b, catalogue)
         first, second = f"{a_label} {a_start}..{a_stop}", f"{b_label} {b_start}..{b_stop}"
@@ -269,8 +337,12 @@ def episode_transitions(
         (``true``, ``false`` or ``undetermined``; null when no source gives one).
 
     Raises:
-        InvalidValueError: naming the column and rows of bounds that are no partial date, a
-            stop certainly before its start, an unknown stop state or therapy.
+        InvalidValueError: naming the column and its expected type when a column's type is not
+            one it may have (checked first); naming the column and rows of bounds that are no
+            partial date or outside the object model's years, a stop certainly before its
+            start, an unknown stop state, a blank therapy, stop reasons, an EDSS or a sequence
+            the object model refuses.
+        UnknownTherapyError: naming a therapy the catalogue does not know, with its rows.
         TimelineError: listing the patients whose history cannot be a timeline (as
             :meth:`~dmt_timeline.Timeline.of`), unless ``max_overlap_months`` is None.
     """
@@ -284,7 +356,7 @@ def episode_transitions(
         data["stop_lo"],
         data["stop_hi"],
     )
-    id_array = pa.array(ids, pa.string())
+    id_array = ids
     names = pa.array(data["names"], pa.string())
     profile = therapy_profile(np, data["names"], catalogue, regimens)
     parts = []

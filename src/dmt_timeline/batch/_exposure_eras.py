@@ -15,8 +15,8 @@ from dmt_timeline.batch._exposure_table import BATCH_COLUMNS, _Exposures, _read_
 from dmt_timeline.batch._partitions import _order, _partitions
 from dmt_timeline.batch._results import _EMPTY_EPISODES, _EMPTY_TRANSITIONS, BatchResult, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
-from dmt_timeline.eras import persistence_window
-from dmt_timeline.errors import UnknownTherapyError
+from dmt_timeline.eras import EraMode, check_windows, era_mode, persistence_window
+from dmt_timeline.errors import UnknownTherapyError, quoted
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, ExposureColumns
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, check_grace_months
 
@@ -34,11 +34,16 @@ def _therapies(
             if count:
                 unknown.append((str(drug), int(count)))
     if unknown and not skip_unknown:
-        raise UnknownTherapyError(
-            "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
-            "or extend the catalogue): " + "; ".join(f"{drug!r} x{n}" for drug, n in sorted(unknown))
-        )
+        raise unknown_drugs(unknown)
     return found, tuple(sorted(unknown))
+
+
+def unknown_drugs(unknown: list[tuple[str, int]]) -> UnknownTherapyError:
+    """The error for exposures of drugs the catalogue does not know, each with its count."""
+    return UnknownTherapyError(
+        "exposures of drugs the catalogue does not know (pass skip_unknown=True to skip them, "
+        "or extend the catalogue): " + "; ".join(f"{quoted(drug)} x{n}" for drug, n in sorted(unknown))
+    )
 
 
 def _eras(exposures: _Exposures, rows: Any, therapy: Any, window_of: Any) -> dict[str, Any]:
@@ -69,6 +74,15 @@ def _eras(exposures: _Exposures, rows: Any, therapy: Any, window_of: Any) -> dic
     at_stop = np.flatnonzero(e == era_stop[era])
     last = at_stop[np.r_[era[at_stop][1:] != era[at_stop][:-1], True]] if len(at_stop) else at_stop
     counts = np.diff(np.r_[first, len(p)])
+    # OMOP gap_days: the era's length minus its sub-exposures' lengths, where a sub-exposure
+    # joins exposures that overlap or touch (start on or before the latest end so far).
+    sub = group.copy()
+    if len(p) > 1:
+        sub[1:] |= s[1:] > running[:-1]
+    sub_first = np.flatnonzero(sub)
+    sub_stop = np.maximum.reduceat(e, sub_first) if len(sub_first) else e[:0]
+    exposed = np.bincount(era[sub_first], weights=sub_stop - s[sub_first], minlength=len(first))
+    gaps = (era_stop - s[first]) - exposed.astype(np.int64)
     order = _order(np, p[first], s[first], t[first])
     return {
         "person": p[first][order],
@@ -77,7 +91,11 @@ def _eras(exposures: _Exposures, rows: Any, therapy: Any, window_of: Any) -> dic
         "stop": era_stop[order],
         "reason": r[last][order],
         "exposures": counts[order],
+        "gap_days": gaps[order],
     }
+
+
+_mode_of = era_mode  # exposure_transitions has a parameter of that name
 
 
 def exposure_transitions(
@@ -88,6 +106,7 @@ def exposure_transitions(
     persistence_days: int = DEFAULT_PERSISTENCE_DAYS,
     windows: Mapping[str, int] | None = None,
     skip_unknown: bool = False,
+    era_mode: EraMode | str = EraMode.CATALOGUE,
     grace_months: int = DEFAULT_GRACE_MONTHS,
     partition_size: int = 50_000,
     output: Literal["arrow", "pandas"] = "arrow",
@@ -105,6 +124,9 @@ def exposure_transitions(
         windows: Per-therapy windows in days, overriding the default and the catalogue's
             ``dosing_interval_days``.
         skip_unknown: Skip drugs the catalogue does not know, reporting them in ``unknown``.
+        era_mode: ``"catalogue"`` (default: windows widened to the catalogue's dosing
+            intervals) or ``"omop"`` (one window for every drug: OMOP's ``drug_era``); see
+            :mod:`dmt_timeline.eras`.
         grace_months: The grace period of a direct switch.
         partition_size: How many patients are processed at once (bounds the memory used).
         output: ``"arrow"`` (pyarrow Tables) or ``"pandas"`` (DataFrames).
@@ -112,12 +134,19 @@ def exposure_transitions(
             table has been read, then after each partition of patients.
 
     Raises:
-        InvalidValueError: naming the column and rows of blank ids or drugs, dates that are
-            not whole dates, ends before starts, unknown stop reasons.
+        InvalidValueError: naming the column and its expected type when a column's type is not
+            one it may have (checked first); naming the column and rows of blank ids or
+            drugs, ids that are not text or whole numbers (read by the rule of
+            :func:`dmt_timeline.ids.patient_id`), dates that are not whole dates or outside the
+            object model's years, ends before starts, unknown stop reasons; naming the rows of
+            a CSV file with more or fewer cells than its header, or the line of text that is
+            not UTF-8. No message quotes a cell.
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
     """
     np, pa, _ = _imports()
     check_grace_months(grace_months)
+    mode = _mode_of(era_mode)
+    check_windows(mode, windows)
     exposures = _read_exposures(source, columns)
     counts = np.bincount(exposures.drug, minlength=len(exposures.drugs))
     found, unknown = _therapies(exposures.drugs, catalogue, counts, skip_unknown=skip_unknown)
@@ -128,7 +157,7 @@ def exposure_transitions(
     overrides = {catalogue.get(name): days for name, days in (windows or {}).items()}
     by_name = {t.name: t for t in found if t is not None}
     window_of = np.array(
-        [persistence_window(by_name[n], persistence_days, overrides) for n in names_sorted] or [0]
+        [persistence_window(by_name[n], persistence_days, overrides, mode) for n in names_sorted] or [0]
     )
     used = np.bincount(therapy[therapy >= 0], minlength=len(names_sorted))
     names = pa.array(names_sorted, pa.string())
@@ -151,6 +180,7 @@ def exposure_transitions(
                     "stop": pa.array(era["stop"].astype(np.int32), pa.int32()).cast(pa.date32()),
                     "reasons": _labels(pa, era["reason"], exposures.reason_values),
                     "exposures": pa.array(era["exposures"].astype(np.int32)),
+                    "gap_days": pa.array(era["gap_days"].astype(np.int32)),
                 }
             )
         )

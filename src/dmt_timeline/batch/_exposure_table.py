@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
-from dmt_timeline.batch._columns import _days, _imports, _RowError, _rows, _text, read_table
-from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.batch._columns import DATE, ID, TEXT, _days, _imports, _RowError, _rows, _text, check_schema
+from dmt_timeline.batch._patient_ids import _ids
+from dmt_timeline.batch._reading import read_table
+from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.exposures import ExposureColumns
-from dmt_timeline.model import parse_reasons
+from dmt_timeline.model import SwitchReason, parse_reasons
 
 BATCH_COLUMNS: Final = ExposureColumns(start="start", end="end", stop_reason="reason")
 # Documented where dmt_timeline.batch re-exports it (Sphinx reads doc-comments there).
 
+REASON_CELL_LIMIT: Final = 200
+"""The longest stop-reason cell read: longer text is no list of codes."""
 
-def _reason_codes(texts: list[Any]) -> list[str]:
-    out = []
-    for text in texts:
-        try:
-            out.append(";".join(r.value for r in parse_reasons(text or "")))
-        except InvalidValueError as exc:
-            raise InvalidValueError(f"column reason: {exc}") from None
-    return out
+
+def _reason_codes(texts: list[str]) -> tuple[list[str], list[int]]:
+    """Each distinct reason cell as its codes joined by ``;`` (as :func:`parse_reasons` reads
+    them), and the positions of the cells that are no reasons."""
+    out, bad = [], []
+    for i, text in enumerate(texts):
+        codes = ""
+        if len(text) > REASON_CELL_LIMIT:
+            bad.append(i)
+        else:
+            try:
+                codes = ";".join(r.value for r in parse_reasons(text))
+            except InvalidValueError:  # its message quotes the cell: named by row instead
+                bad.append(i)
+        out.append(codes)
+    return out, bad
+
+
+def reason_problem(name: str) -> str:
+    """The message for cells that are no stop reasons, before their rows."""
+    known = ", ".join(r.value for r in SwitchReason)
+    return (
+        f"column {name}: not stop reasons (codes among {known}, NA, separated by commas; at most "
+        f"{REASON_CELL_LIMIT} characters)"
+    )
 
 
 @attrs.frozen
@@ -44,38 +66,9 @@ class _Exposures:
 _BATCH_ROWS: Final = 1 << 18
 
 
-def _ids(np: Any, pa: Any, pc: Any, column: Any, name: str) -> tuple[Any, Any]:
-    """Codes of a text column into its sorted distinct (trimmed) values; blanks refused.
-
-    A dictionary-encoded column (Parquet read with ``read_dictionary``) is trimmed and
-    sorted through its dictionary, without decoding one text per row.
-    """
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(_text(pa, pc, column))
-    column = column.unify_dictionaries() if hasattr(column, "unify_dictionaries") else column
-    combined = column.combine_chunks() if hasattr(column, "combine_chunks") else column
-    trimmed = pc.dictionary_encode(_text(pa, pc, combined.dictionary))
-    values = trimmed.dictionary
-    order = np.asarray(pc.sort_indices(values).to_numpy(False), dtype=np.int64)
-    rank = np.empty(len(order) + 1, dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    rank[-1] = -1  # null
-    to_rank = rank[np.asarray(trimmed.indices.to_numpy(False), dtype=np.int64)]
-    indices = np.asarray(pc.fill_null(combined.indices, -1).to_numpy(False), dtype=np.int64)
-    codes = np.where(indices < 0, -1, to_rank[indices]).astype(np.int32)
-    sorted_values = values.take(pa.array(order))  # an Arrow array: no Python text per patient
-    blank = codes < 0
-    empty = pc.index(sorted_values, "").as_py()
-    if empty >= 0:
-        blank |= codes == empty
-    if blank.any():
-        raise InvalidValueError(f"column {name}: blank at row(s) {_rows(np, blank)}")
-    return codes, sorted_values
-
-
-def _codes(np: Any, pa: Any, pc: Any, column: Any, index: dict[str, int]) -> Any:
+def _codes(np: Any, pa: Any, pc: Any, column: Any, *, index: dict[str, int], name: str) -> Any:
     """Codes of a text column into ``index`` (distinct raw texts, grown as met); null is ""."""
-    encoded = pc.dictionary_encode(pc.fill_null(_text(pa, pc, column), ""))
+    encoded = pc.dictionary_encode(pc.fill_null(_text(pa, pc, column, name), ""))
     if hasattr(encoded, "combine_chunks"):
         encoded = encoded.combine_chunks()
     mapping = np.array([index.setdefault(v, len(index)) for v in encoded.dictionary.to_pylist()] or [0])
@@ -87,27 +80,69 @@ def _open_exposures(source: Any, columns: ExposureColumns) -> tuple[Any, int, An
     batches of the other columns, and which of them are present."""
     wanted = (columns.person_id, columns.drug, columns.start, columns.end)
     optional = (columns.stop_reason,) if columns.stop_reason else ()
+    _, pa, _ = _imports()
     path = Path(source) if isinstance(source, str | os.PathLike) else None
     if path is not None and path.suffix.lower() != ".csv":
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         # Buffered reads without pre-buffering: column chunks are streamed, not loaded whole.
         options = {"buffer_size": 1 << 20, "pre_buffer": False}
-        file = pq.ParquetFile(path, read_dictionary=[columns.person_id], **options)
-        present = file.schema_arrow.names
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file", str(path))
+        opened = None
+        with contextlib.suppress(pa.ArrowException, ValueError, UnicodeError):  # damaged: quote nothing
+            opened = pq.ParquetFile(path, **options)
+        if opened is None:
+            raise InvalidValueError(f"{quoted(path.name)}: cannot be read as a Parquet table")
+        schema = opened.schema_arrow
+        present = schema.names
         missing = [n for n in wanted if n not in present]
         if missing:
             raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+        check_schema(schema.empty_table(), _kinds(columns))
+        if pa.types.is_string(schema.field(columns.person_id).type):
+            opened = pq.ParquetFile(path, read_dictionary=[columns.person_id], **options)
         rest = [n for n in (*wanted[1:], *optional) if n in present]
-        ids_column = file.read(columns=[columns.person_id], use_threads=False)
-        n_rows = file.metadata.num_rows
-        batches = file.iter_batches(batch_size=_BATCH_ROWS, columns=rest)
+        ids_column = _guarded(path, lambda: opened.read(columns=[columns.person_id], use_threads=False))
+        n_rows = opened.metadata.num_rows
+        batches = _guarded_batches(path, opened.iter_batches(batch_size=_BATCH_ROWS, columns=rest))
     else:
         table = read_table(source, wanted, optional)
+        check_schema(table, _kinds(columns))
         rest = [n for n in (*wanted[1:], *optional) if n in table.column_names]
         ids_column, n_rows = table.select([columns.person_id]), table.num_rows
         batches = table.select(rest).to_batches(max_chunksize=_BATCH_ROWS)
     return ids_column, n_rows, batches, rest
+
+
+def _kinds(columns: ExposureColumns) -> dict[str, str]:
+    kinds = {columns.person_id: ID, columns.drug: TEXT, columns.start: DATE, columns.end: DATE}
+    if columns.stop_reason:
+        kinds[columns.stop_reason] = TEXT
+    return kinds
+
+
+def _guarded(path: Path, read: Any) -> Any:
+    """``read()``, a damaged Parquet file refused by name (pyarrow's message is not passed on)."""
+    _, pa, _ = _imports()
+    found, failed = None, False
+    try:
+        found = read()
+    except (pa.ArrowException, ValueError, UnicodeError, EOFError):
+        failed = True
+    if failed:
+        raise InvalidValueError(f"{quoted(path.name)}: cannot be read as a Parquet table")
+    return found
+
+
+def _guarded_batches(path: Path, batches: Any) -> Any:
+    iterator = iter(batches)
+    done = object()
+    while True:
+        batch = _guarded(path, lambda: next(iterator, done))
+        if batch is done:
+            return
+        yield batch
 
 
 def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
@@ -128,14 +163,19 @@ def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
     for batch in batches:
         size = batch.num_rows
         where = slice(offset, offset + size)
+        problem = None
         try:
-            drug[where] = _codes(np, pa, pc, batch[columns.drug], drug_index)
+            drug[where] = _codes(np, pa, pc, batch[columns.drug], index=drug_index, name=columns.drug)
             start[where] = _days(np, pa, pc, batch[columns.start], columns.start)
             end[where] = _days(np, pa, pc, batch[columns.end], columns.end)
+            if reason_column is not None:
+                reason[where] = _codes(
+                    np, pa, pc, batch[reason_column], index=reason_index, name=reason_column
+                )
         except _RowError as exc:
-            raise exc.at(offset) from None
-        if reason_column is not None:
-            reason[where] = _codes(np, pa, pc, batch[reason_column], reason_index)
+            problem = exc.at(offset)
+        if problem is not None:
+            raise problem
         offset += size
     if "" in drug_index:
         blank = drug == drug_index[""]
@@ -144,7 +184,10 @@ def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
     if backwards.any():
         raise InvalidValueError(f"column {columns.end}: end before start at row(s) {_rows(np, backwards)}")
     # Different cells may read as the same reasons ("LOE" and "loe"; "" and "NA").
-    codes = _reason_codes(list(reason_index))
+    codes, bad = _reason_codes(list(reason_index))
+    if bad:
+        rows = np.isin(reason, np.array(bad, dtype=np.int32))
+        raise InvalidValueError(f"{reason_problem(str(reason_column))} at row(s) {_rows(np, rows)}")
     distinct = sorted(set(codes))
     reason = np.array([distinct.index(c) for c in codes], dtype=np.int32)[reason]
     # Parquet decoding leaves freed pages in Arrow's allocator; hand them back before the

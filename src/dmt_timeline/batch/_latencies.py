@@ -8,20 +8,26 @@ from typing import Any, Final, Literal
 from dmt_timeline.batch._classify import _transitions, therapy_profile, whole_months_array
 from dmt_timeline.batch._columns import (
     _PROBLEMS_SHOWN,
+    DATE,
+    ID,
+    TEXT,
+    WHOLE,
     _imports,
     _rows,
     _text,
     _whole,
-    read_table,
+    check_schema,
 )
 from dmt_timeline.batch._episodes import _check_histories, _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
+from dmt_timeline.batch._patient_ids import _id_codes
+from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
-from dmt_timeline.errors import InvalidValueError, TimelineError
+from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
 from dmt_timeline.latency import _OUTCOME_CONDITIONS, _OUTCOME_KEYS, CensorAt, _check_censor_at
-from dmt_timeline.model import Condition
+from dmt_timeline.model import MAX_LATENCY_MONTHS, Condition
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
 
@@ -37,18 +43,28 @@ _FOLLOW_UP_COLUMNS: Final = ("patient_id", "last_follow_up_earliest", "last_foll
 _DIAGNOSIS_COLUMNS: Final = ("patient_id", "condition")
 # Each outcome key's condition as a diagnoses table writes it ("multiple sclerosis" for "MS").
 _CONDITION_TEXTS: Final = tuple(_OUTCOME_CONDITIONS[key].value for key in _OUTCOME_KEYS)
+_OBSERVATION_KINDS: Final = {
+    "patient_id": ID,
+    "episode": WHOLE,
+    "outcome": TEXT,
+    "date_earliest": DATE,
+    "date_latest": DATE,
+    "latency_months": WHOLE,
+}
+_FOLLOW_UP_KINDS: Final = {"patient_id": ID, "last_follow_up_earliest": DATE, "last_follow_up_latest": DATE}
 
 
 def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
-    """Codes of a ``patient_id`` column into the episodes' sorted ids (-1 for an unknown id)."""
-    found = pc.index_in(_text(pa, pc, table["patient_id"]), value_set=ids)
-    return np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
+    """Codes of a ``patient_id`` column into the episodes' sorted ids (-1 for an unknown id),
+    read by the rule of :func:`dmt_timeline.ids.patient_id` as the episodes' are."""
+    return _id_codes(np, pa, pc, table["patient_id"], name="patient_id", ids=ids)
 
 
 def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any) -> dict[str, Any]:
     """An observations table as integer columns: the patient's code, the episode's position,
     the outcome's code into ``_OUTCOME_KEYS``, the date's bounds or the stated latency."""
     table = read_table(source, _OBSERVATION_COLUMNS)
+    check_schema(table, _OBSERVATION_KINDS)
     person = _person(np, pa, pc, table, ids)
     if (person < 0).any():
         raise InvalidValueError(
@@ -61,14 +77,16 @@ def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, coun
         raise InvalidValueError(
             f"column episode: not one of the patient's episodes (0-based) at row(s) {_rows(np, outside)}"
         )
-    outcome = pc.index_in(_text(pa, pc, table["outcome"]), value_set=pa.array(_OUTCOME_KEYS, pa.string()))
+    outcome = pc.index_in(
+        _text(pa, pc, table["outcome"], "outcome"), value_set=pa.array(_OUTCOME_KEYS, pa.string())
+    )
     outcome_code = np.asarray(pc.fill_null(outcome, -1).to_numpy(False), dtype=np.int64)
     if (outcome_code < 0).any():
         known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
         raise InvalidValueError(f"column outcome: not one of {known} at row(s) {_rows(np, outcome_code < 0)}")
-    months, no_months = _whole(np, pa, pc, table["latency_months"], "latency_months")
-    if (months < 0).any():
-        raise InvalidValueError(f"column latency_months: negative at row(s) {_rows(np, months < 0)}")
+    months, no_months = _whole(
+        np, pa, pc, table["latency_months"], "latency_months", high=MAX_LATENCY_MONTHS, what=" of months"
+    )
     no_lo = np.asarray(pc.is_null(table["date_earliest"]).to_numpy(False), dtype=bool)
     no_hi = np.asarray(pc.is_null(table["date_latest"]).to_numpy(False), dtype=bool)
     if (no_lo != no_hi).any():
@@ -104,6 +122,7 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     if source is None:
         return known, lo, hi
     table = read_table(source, _FOLLOW_UP_COLUMNS)
+    check_schema(table, _FOLLOW_UP_KINDS)
     person = _person(np, pa, pc, table, ids)  # patients without episodes have no latency: skipped
     dated = ~np.asarray(pc.is_null(table["last_follow_up_earliest"]).to_numpy(False), dtype=bool)
     day_lo, day_hi, _ = _dates(np, pa, pc, table, name="last_follow_up", dated=dated)
@@ -329,7 +348,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     np, pa, pc = _imports()
     data = _read_episodes(episodes, catalogue)
     _check_histories(data, max_overlap_months, catalogue, partition_size)
-    ids = pa.array(data["ids"], pa.string())
+    ids = data["ids"]
     person = data["person"]
     counts = np.bincount(person, minlength=len(ids))
     obs = _read_observations(np, pa, pc, observations, ids=ids, counts=counts)
@@ -388,7 +407,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     if missing.any():
         stuck = np.flatnonzero(missing.any(axis=1))
         problems = [
-            f"patient {ids[int(who[i])].as_py()}: no "
+            f"patient {quoted(ids[int(who[i])].as_py())}: no "
             + ", ".join(outcomes[j] for j in np.flatnonzero(missing[i]).tolist())
             + " response observed after the index episode and no last_follow_up to censor at"
             for i in stuck[:_PROBLEMS_SHOWN].tolist()

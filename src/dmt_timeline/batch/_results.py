@@ -15,7 +15,8 @@ class BatchResult:
 
     Attributes:
         episodes: One row per era: ``patient_id``, ``line`` (1 = first), ``therapy``,
-            ``start``, ``stop`` (``date32``), ``reasons`` (codes joined by ``;``), ``exposures``.
+            ``start``, ``stop`` (``date32``), ``reasons`` (codes joined by ``;``), ``exposures``
+            (OMOP ``drug_exposure_count``) and ``gap_days`` (OMOP's, see :mod:`dmt_timeline.eras`).
         transitions: One row per pair of consecutive eras: ``patient_id``, ``position``,
             ``before_therapy``, ``after_therapy``, ``kind``, ``change``, ``gap_low``,
             ``gap_high``, ``grace_months``.
@@ -48,6 +49,7 @@ _EMPTY_EPISODES: Final = (
     ("stop", "date32"),
     ("reasons", "string"),
     ("exposures", "int32"),
+    ("gap_days", "int32"),
 )
 _EMPTY_TRANSITIONS: Final = (
     ("patient_id", "string"),

@@ -68,7 +68,7 @@ def episode_transfers(
     _check_histories(data, max_overlap_months, catalogue, partition_size)
     names = data["names"]
     wanted = (_matching(np, names, source, catalogue), _matching(np, names, target, catalogue))
-    labels = (pa.array(data["ids"], pa.string()), pa.array(names, pa.string()))
+    labels = (data["ids"], pa.array(names, pa.string()))
     person = data["person"]
     targets_of = np.bincount(person[wanted[1][data["therapy"]]], minlength=len(data["ids"]))  # per patient
     parts = [

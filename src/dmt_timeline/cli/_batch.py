@@ -4,6 +4,7 @@ scale, with progress on stderr."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
 from dmt_timeline.cli._common import DASK_EXTRA, PROG, TABLES_EXTRA, non_negative, positive
-from dmt_timeline.errors import DmtTimelineError, UnknownTherapyError
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
 
 PROGRESS_SECONDS: float = 5.0
 """The least time between two progress lines (the first and the last always show)."""
@@ -70,13 +71,65 @@ def _write(table: Any, path: Path, fmt: str) -> None:
         pq.write_table(table, path)
 
 
+def _write_all(tables: dict[str, Any], out: Path, fmt: str) -> list[Path]:
+    """Write every table under a temporary name in ``out``, then rename them all into place.
+
+    An interrupted or failed run leaves the folder as it was (no half-written file under a
+    final name, no new table beside an old one); a final name that is a link is replaced,
+    never written through; a transfers table of an earlier run is removed when none is
+    written now. What is replaced or removed is said on stderr.
+    """
+    ext = "csv" if fmt == "csv" else "parquet"
+    out.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, table in tables.items():
+            # mkstemp creates the file itself (O_EXCL): nothing existing is opened or followed.
+            handle, made = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=f".{ext}.partial")
+            os.close(handle)
+            os.chmod(made, 0o666 & ~umask)  # mkstemp's 0600 would hide the outputs from the group
+            staged.append((Path(made), out / f"{name}.{ext}"))
+            _write(table, Path(made), fmt)
+        for _, final in staged:
+            if final.is_dir() and not final.is_symlink():
+                raise IsADirectoryError(21, "is a folder", str(final))
+        stale = out / f"transfers.{ext}"
+        if (
+            "transfers" not in tables
+            and os.path.lexists(stale)
+            and not (stale.is_dir() and not stale.is_symlink())
+        ):
+            stale.unlink()
+            print(f"{PROG}: removed {stale} (an earlier run's; no --transfers this time)", file=sys.stderr)
+        for temporary, final in staged:
+            replaced = os.path.lexists(final)
+            os.replace(temporary, final)  # replaces a link itself, not its target
+            if replaced:
+                print(f"{PROG}: replaced {final}", file=sys.stderr)
+        written = [final for _, final in staged]
+        staged = []
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    return written
+
+
 def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[str, Any]) -> Any:
     from dmt_timeline.batch import (  # noqa: PLC0415 - the tables extra, only when asked
+        BATCH_COLUMNS,
         dask_exposure_transitions,
         exposure_transitions,
         partition_by_patient,
     )
 
+    if args.omop is not None:
+        from dmt_timeline.io.omop import read_omop  # noqa: PLC0415 - the omop extra, only when asked
+
+        read = read_omop(args.omop, schema=args.omop_schema, end_date_rule=args.end_date_rule)
+        progress.say(f"read {read.exposures.num_rows} MS drug exposures from the CDM")
+        return read.transitions(progress=progress, **options)
     if args.workers == 1:
         return exposure_transitions(args.exposures, progress=progress, **options)
     try:
@@ -87,11 +140,26 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         files = partition_by_patient(args.exposures, folder, partitions=4 * args.workers)
         progress.say(f"partitioned by patient into {len(files)} Parquet files")
         cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is not fully typed
-            n_workers=args.workers, threads_per_worker=1, dashboard_address=None, silence_logs=40
+            # ":0": any free port, so that another cluster on the machine (8787) is no clash.
+            n_workers=args.workers,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=40,
         )
+        problem = None
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             progress.say(f"running {len(files)} tasks on {args.workers} local Dask workers")
-            return dask_exposure_transitions(folder, client=client, **options)
+            try:
+                return dask_exposure_transitions(folder, client=client, **options)
+            except InvalidValueError as exc:  # the library's own: named by its row in a part file
+                problem = exc
+    # Name the problem by its row in the table given, not in a temporary part file: the
+    # single-process reader finds it there (only now, so a good table is read once).
+    from dmt_timeline.batch._exposure_table import _read_exposures  # noqa: PLC0415
+
+    _read_exposures(args.exposures, BATCH_COLUMNS)
+    assert problem is not None  # the cluster returned otherwise
+    raise problem
 
 
 def _selector(text: str) -> Therapy | TherapyClass:
@@ -117,18 +185,34 @@ def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episode
     )
 
 
+def _refusal(args: argparse.Namespace) -> tuple[int, str] | None:
+    """The exit status and message for arguments that cannot run together, or None."""
+    if (args.exposures is None) == (args.omop is None):
+        return 2, "batch: give an EXPOSURES file or --omop CDM, one of the two"
+    if args.omop is not None and args.workers != 1:
+        return 2, "batch: --omop runs in the database and one process; drop --workers"
+    if args.omop is None and not Path(args.exposures).is_file():
+        return 1, f"{args.exposures}: no such file"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    source = Path(args.exposures)
-    if not source.is_file():
-        print(f"{PROG}: {source}: no such file", file=sys.stderr)
-        return 1
+    refused = _refusal(args)
+    if refused is not None:
+        print(f"{PROG}: {refused[1]}", file=sys.stderr)
+        return refused[0]
+    source = Path(args.exposures or ".")
     fmt = args.format
-    ext = "csv" if fmt == "csv" else "parquet"
     out = Path(args.output)
     progress = _Progress(quiet=args.quiet)
-    options: dict[str, Any] = {"partition_size": args.chunk_size, "skip_unknown": args.skip_unknown}
+    options: dict[str, Any] = {
+        "partition_size": args.chunk_size,
+        "skip_unknown": args.skip_unknown,
+        "era_mode": args.era_mode,
+    }
     if args.window_days is not None:
         options["persistence_days"] = args.window_days
+    unreadable = False
     try:
         # Read first: an unknown therapy stops the run before the table is read.
         selectors = None if args.transfers is None else [_selector(text) for text in args.transfers]
@@ -136,21 +220,24 @@ def run(args: argparse.Namespace) -> int:
         tables = {"episodes": result.episodes, "transitions": result.transitions}
         if selectors is not None:
             tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
-        out.mkdir(parents=True, exist_ok=True)
-        written = [out / f"{name}.{ext}" for name in tables]
-        for table, path in zip(tables.values(), written, strict=True):
-            _write(table, path, fmt)
+        written = _write_all(tables, out, fmt)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; the output folder is as it was", file=sys.stderr)
+        return 130
     except ImportError as exc:
         text = str(exc)
         print(f"{PROG}: {text if 'pip install' in text else f'{text}: {TABLES_EXTRA}'}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{PROG}: {exc.strerror or exc}: {exc.filename or out}", file=sys.stderr)
+        print(f"{PROG}: {exc.strerror or 'cannot read or write'}: {exc.filename or out}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # Arrow's ArrowInvalid: not a Parquet or CSV file it can read
+    except (ValueError, TypeError, ArithmeticError, IndexError) as exc:
         if isinstance(exc, DmtTimelineError):
             raise
-        print(f"{PROG}: {source}: cannot read as a {_ext_of(source)} table: {exc}", file=sys.stderr)
+        # Not the library's own: its text may quote a cell, so it is not printed.
+        unreadable = True
+    if unreadable:
+        print(f"{PROG}: {source}: cannot read as a {_ext_of(source)} table", file=sys.stderr)
         return 1
     kinds = Counter(result.transitions["kind"].to_pylist())
     patients = progress.total
@@ -184,6 +271,12 @@ counts of episodes and of transitions by kind. --quiet silences them; errors sti
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
 processes; progress then reports these stages, not patients.
+
+outputs: every table is written under a temporary name in OUTDIR and renamed into place once
+all are written, so a failed or interrupted run (Ctrl-C exits with status 130) leaves OUTDIR
+as it was. Files replaced are named on stderr; an output name that is a link is replaced,
+not written through; a transfers file of an earlier run is removed (and said) when
+--transfers is not given. Problems in the table are named by column and row, never quoted.
 """
 
 
@@ -202,7 +295,26 @@ def register(sub: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("exposures", metavar="EXPOSURES", help="a Parquet or CSV file of exposures")
+    command.add_argument(
+        "exposures", metavar="EXPOSURES", nargs="?", help="a Parquet or CSV file of exposures (or use --omop)"
+    )
+    command.add_argument(
+        "--omop",
+        metavar="CDM",
+        help=(
+            "read an OMOP CDM instead: a DuckDB file (duckdb:PATH or PATH) or a postgresql:// URL "
+            "(needs the omop extra)"
+        ),
+    )
+    command.add_argument(
+        "--omop-schema", metavar="NAME", help="with --omop, the CDM's schema (default: current)"
+    )
+    command.add_argument(
+        "--end-date-rule",
+        choices=("ohdsi-drug-era", "cdm-etl"),
+        default="ohdsi-drug-era",
+        help="with --omop, how a blank drug_exposure_end_date is read (default: ohdsi-drug-era)",
+    )
     command.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the folder to write into")
     command.add_argument(
         "--window-days",
@@ -210,7 +322,16 @@ def register(sub: Any) -> None:
         metavar="N",
         help=(
             "persistence window in days (default: 30); a therapy's dosing interval in the catalogue "
-            "wins when longer"
+            "wins when longer (except with --era-mode omop)"
+        ),
+    )
+    command.add_argument(
+        "--era-mode",
+        choices=("catalogue", "omop"),
+        default="catalogue",
+        help=(
+            "catalogue (default): windows widened to each therapy's dosing interval; "
+            "omop: one window for every drug, giving OMOP's drug_era"
         ),
     )
     command.add_argument(

@@ -12,7 +12,7 @@ import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
-from dmt_timeline.cli._common import load, non_negative
+from dmt_timeline.cli._common import SOURCES_HELP, load, non_negative
 from dmt_timeline.errors import TimelineError, UnknownTherapyError, quoted
 from dmt_timeline.latency import _OUTCOME_KEYS, Latency, _concerns, cohort_outcomes, index_episode, latency
 from dmt_timeline.model import Cohort
@@ -218,6 +218,6 @@ def register(sub: Any) -> None:
         "describe",
         help="episodes, transitions, transfers and latencies of a cohort (the bundled cohort by default)",
     )
-    command.add_argument("file", nargs="?", help="a cohort JSON file")
+    command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
     add_question_options(command)
     command.set_defaults(handler=run)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from dmt_timeline.cli._common import PROG, load
+from dmt_timeline.cli._common import PROG, SOURCES_HELP, load
 from dmt_timeline.cli._describe import STUDY_QUESTION, selector
 from dmt_timeline.model import Patient
 from dmt_timeline.timeline import Selector
@@ -79,7 +79,7 @@ def register(sub: Any) -> None:
         description="Time-to-response curves, one per outcome (and per group with --group-by).",
     )
     for figure_cmd in (swimmer, response):
-        figure_cmd.add_argument("file", nargs="?", help="a cohort JSON file (default: the bundled cohort)")
+        figure_cmd.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
         figure_cmd.add_argument(
             "-o", "--output", required=True, metavar="PATH", help="where to write: a .png or .svg file"
         )

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from dmt_timeline.cli._common import load, positive
+from dmt_timeline.cli._common import SOURCES_HELP, load, positive
 
 _EPILOG = """\
 exit status:
@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("file", nargs="?", help="a cohort JSON file (default: the bundled cohort)")
+    command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
     command.add_argument("--json", action="store_true", help="print the report as JSON")
     command.add_argument(
         "--resamples", type=positive, default=9999, help="permutation resamples (default: 9999)"

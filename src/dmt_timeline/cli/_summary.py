@@ -6,7 +6,7 @@ import argparse
 from collections import Counter
 from typing import Any
 
-from dmt_timeline.cli._common import load
+from dmt_timeline.cli._common import SOURCES_HELP, load
 from dmt_timeline.cli._describe import Question, add_question_options, latency_lines, question_of
 from dmt_timeline.model import Cohort
 from dmt_timeline.timeline import Timeline, check_grace_months
@@ -54,6 +54,6 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``summary`` command to the subparsers ``sub``."""
     command = sub.add_parser("summary", help="summarise a cohort file (the bundled cohort by default)")
-    command.add_argument("file", nargs="?", help="a cohort JSON file")
+    command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
     add_question_options(command, source=False)
     command.set_defaults(handler=run)

@@ -21,7 +21,8 @@ import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.eras import persistence_window
+from dmt_timeline.eras import Era, EraMode, check_windows, persistence_window
+from dmt_timeline.eras import era_mode as _era_mode  # build_episodes has a parameter of that name
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError, quoted
 from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError
@@ -270,11 +271,16 @@ class EpisodeBuild:
         unknown: Drugs the catalogue does not know, with how many exposures each had
             (skipped; only ever non-empty with ``skip_unknown=True``).
         windows: The persistence window used for each therapy, in days.
+        eras: One record per episode, in the cohort's order (patients by id, episodes in
+            start order), with its exposure count and OMOP ``gap_days``.
+        mode: The era mode the episodes were built in.
     """
 
     cohort: Cohort
     unknown: tuple[tuple[str, int], ...] = ()
     windows: tuple[tuple[str, int], ...] = ()
+    eras: tuple[Era, ...] = ()
+    mode: EraMode = EraMode.CATALOGUE
 
 
 def _resolve(
@@ -306,6 +312,7 @@ def build_episodes(
     persistence_days: int = DEFAULT_PERSISTENCE_DAYS,
     windows: Mapping[str, int] | None = None,
     skip_unknown: bool = False,
+    era_mode: EraMode | str = EraMode.CATALOGUE,
 ) -> EpisodeBuild:
     """Collapse exposures into therapy episodes, per person and therapy.
 
@@ -314,6 +321,11 @@ def build_episodes(
     join). The episode runs from its first start to its latest end (day-precise stop); its
     stop reasons are those of the exposure with the latest end. ``sequence`` is left unset.
 
+    In the default catalogue mode the window is widened to a therapy's dosing interval; in
+    OMOP mode (``era_mode="omop"``) every drug has the same window, which gives the OMOP CDM's
+    ``drug_era`` exactly (see :mod:`dmt_timeline.eras`). Either way ``eras`` holds each
+    episode's exposure count and OMOP ``gap_days``.
+
     Args:
         exposures: The exposures, in any order.
         catalogue: Where drug names, aliases, ATC codes and RxNorm ingredient codes are looked up.
@@ -321,16 +333,20 @@ def build_episodes(
         windows: Per-therapy windows in days (any name of the therapy), overriding both the
             default and the catalogue's ``dosing_interval_days``.
         skip_unknown: Skip drugs the catalogue does not know, reporting them in ``unknown``.
+        era_mode: ``"catalogue"`` (default) or ``"omop"``.
 
     Raises:
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
+        InvalidValueError: an unknown era mode, or per-therapy windows in OMOP mode.
     """
+    mode = _era_mode(era_mode)
+    check_windows(mode, windows)
     overrides = {catalogue.get(name): days for name, days in (windows or {}).items()}
     known, unknown = _resolve(exposures, catalogue, skip_unknown=skip_unknown)
     groups: dict[tuple[str, str], list[tuple[Exposure, Therapy]]] = {}
     for exposure, therapy in known:
         groups.setdefault((exposure.person_id, therapy.name), []).append((exposure, therapy))
-    episodes: dict[str, list[TherapyEpisode]] = {}
+    episodes: dict[str, list[tuple[TherapyEpisode, Era]]] = {}
     used: dict[str, int] = {}
     # Large claims tables build millions of small objects; the cyclic collector would dominate.
     was_enabled = gc.isenabled()
@@ -339,33 +355,59 @@ def build_episodes(
         for person, name in sorted(groups):
             items = groups[(person, name)]
             therapy = items[0][1]
-            window = used.setdefault(therapy.name, persistence_window(therapy, persistence_days, overrides))
+            window = used.setdefault(
+                therapy.name, persistence_window(therapy, persistence_days, overrides, mode)
+            )
             items.sort(key=lambda item: (item[0].start, item[0].end, item[0].row))
-            episodes.setdefault(person, []).extend(_eras(therapy, [e for e, _ in items], window))
+            episodes.setdefault(person, []).extend(_eras(person, therapy, [e for e, _ in items], window))
     finally:
         if was_enabled:
             gc.enable()
     patients = []
+    records: list[Era] = []
     for person in sorted(episodes):
-        ordered: list[TherapyEpisode] = sorted(episodes[person], key=_start_order)
-        patients.append(Patient(person, episodes=ordered))
-    return EpisodeBuild(Cohort(patients), unknown, tuple(sorted(used.items())))
+        ordered = sorted(episodes[person], key=_start_order)
+        patients.append(Patient(person, episodes=[episode for episode, _ in ordered]))
+        records.extend(era for _, era in ordered)
+    return EpisodeBuild(Cohort(patients), unknown, tuple(sorted(used.items())), tuple(records), mode)
 
 
-def _start_order(episode: TherapyEpisode) -> tuple[tuple[int, int, int], str]:
-    return episode.start.sort_key, episode.therapy.name
+def _start_order(item: tuple[TherapyEpisode, Era]) -> tuple[tuple[int, int, int], str]:
+    return item[0].start.sort_key, item[0].therapy.name
 
 
-def _eras(therapy: Therapy, exposures: list[Exposure], window: int) -> Iterator[TherapyEpisode]:
-    start, end, last = exposures[0].start, exposures[0].end, exposures[0]
+def _eras(
+    person: str, therapy: Therapy, exposures: list[Exposure], window: int
+) -> Iterator[tuple[TherapyEpisode, Era]]:
+    """Eras of one person's exposures of one therapy, sorted by start, end and row.
+
+    Sub-exposures (exposures that overlap or touch) are tracked beside the era so that its
+    ``gap_days`` is OMOP's: era length minus the sub-exposures' lengths.
+    """
+    first = exposures[0]
+    start, end, last, count = first.start, first.end, first, 1
+    sub_start, exposed = first.start, 0
     for exposure in exposures[1:]:
         if (exposure.start - end).days <= window:
+            if exposure.start > end:  # a new sub-exposure within the era
+                exposed += (end - sub_start).days
+                sub_start = exposure.start
             if exposure.end >= end:
                 end, last = exposure.end, exposure
+            count += 1
             continue
-        yield _episode(therapy, start, end, last)
-        start, end, last = exposure.start, exposure.end, exposure
-    yield _episode(therapy, start, end, last)
+        exposed += (end - sub_start).days
+        yield (
+            _episode(therapy, start, end, last),
+            Era(person, therapy.name, start, end, count, (end - start).days - exposed),
+        )
+        start, end, last, count = exposure.start, exposure.end, exposure, 1
+        sub_start, exposed = exposure.start, 0
+    exposed += (end - sub_start).days
+    yield (
+        _episode(therapy, start, end, last),
+        Era(person, therapy.name, start, end, count, (end - start).days - exposed),
+    )
 
 
 def _episode(therapy: Therapy, start: dt.date, end: dt.date, last: Exposure) -> TherapyEpisode:

@@ -1,0 +1,176 @@
+"""Reading a table from pyarrow, pandas, Parquet or CSV: every problem named by row or line,
+never quoted; pyarrow's messages (which quote the row they stopped at) are not passed on."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dmt_timeline.batch._columns import _PROBLEMS_SHOWN, _imports
+from dmt_timeline.errors import InvalidValueError, quoted
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming the line: checked before pyarrow parses it,
+    since pyarrow decodes a ragged row's text to pass it on, and reports a failure to do so
+    (with the row) on stderr."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, bad = 1, False
+    with path.open("rb") as file:
+        while block := file.read(1 << 24):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:  # .object is the whole block: only the offset is kept
+                line += block.count(b"\n", 0, max(exc.start - pending, 0))
+                bad = True
+            if bad:
+                break
+            line += block.count(b"\n")
+        else:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad = True
+    if bad:
+        raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted."""
+    _, pa, _ = _imports()
+    import pyarrow.csv as pacsv  # noqa: PLC0415
+
+    ragged: list[tuple[int | None, int, int]] = []
+
+    def invalid_row(row: Any) -> str:
+        # Only the counts and the number are kept: row.text is the whole row.
+        ragged.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    _check_utf8(path)
+    failed = False
+    try:
+        # The header alone, from the first block: its names type every column as text, so that
+        # nothing is guessed.
+        with pacsv.open_csv(
+            path,
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _: "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
+        ) as reader:
+            names = reader.schema.names
+        if len(set(names)) == len(names):
+            types = {name: pa.string() for name in names}
+            table = pacsv.read_csv(
+                path,
+                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
+                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+            )
+    except (pa.ArrowException, ValueError, UnicodeError):  # ArrowInvalid quotes the row it stopped at
+        failed = True
+    if failed:
+        raise InvalidValueError(f"{quoted(path.name)}: cannot be read as a CSV table")
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidValueError(f"CSV header: column(s) {', '.join(map(quoted, twice))} given more than once")
+    if ragged:
+        if any(number is None for number, _, _ in ragged):
+            # Numbers are known only when the file is read in one thread: read it again so.
+            ragged.clear()
+            with contextlib.suppress(pa.ArrowException, ValueError):  # read once already: no row lost
+                pacsv.read_csv(
+                    path,
+                    read_options=pacsv.ReadOptions(use_threads=False),
+                    parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
+                    convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+                )
+        shown = [
+            f"{number - 1 if number is not None else '?'} ({actual} cells, not {expected})"
+            for number, expected, actual in ragged[:_PROBLEMS_SHOWN]
+        ]
+        more = f" and {len(ragged) - _PROBLEMS_SHOWN} more" if len(ragged) > _PROBLEMS_SHOWN else ""
+        raise InvalidValueError(
+            f"CSV row(s) {', '.join(shown)}{more}: not as many cells as the header has columns "
+            "(rows count from 1 after the header, blank lines not counted)"
+        )
+    return table
+
+
+def _from_pandas(pa: Any, frame: Any) -> pa.Table:
+    """A pandas DataFrame as an Arrow table; a column Arrow cannot hold is named, not quoted."""
+    columns = [str(name) for name in frame.columns]
+    if len(set(columns)) != len(columns):
+        raise InvalidValueError("table: a column name given more than once")
+    bad = None
+    arrays = {}
+    for name, label in zip(columns, frame.columns, strict=True):
+        try:
+            arrays[name] = pa.array(frame[label], from_pandas=True)
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):  # their messages quote a cell
+            bad = name
+            break
+    if bad is not None:
+        raise InvalidValueError(f"column {quoted(bad)}: values of mixed or unsupported types")
+    return pa.table(arrays)
+
+
+def _parquet(path: Path, names: tuple[str, ...] | None, optional: tuple[str, ...]) -> pa.Table:
+    _, pa, _ = _imports()
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    table = None
+    try:
+        present = set(pq.read_schema(path).names)
+        wanted = None if names is None else [n for n in (*names, *optional) if n in present]
+        table = pq.read_table(path, columns=wanted)
+    except (pa.ArrowException, ValueError, UnicodeError):  # a damaged file: say so, quote nothing
+        pass
+    if table is None:
+        raise InvalidValueError(f"{quoted(path.name)}: cannot be read as a Parquet table")
+    return table
+
+
+def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()) -> pa.Table:
+    """A pyarrow Table from a pyarrow Table, a pandas DataFrame, or a Parquet or CSV path.
+
+    ``names`` must be present; from Parquet only ``names`` and ``optional`` are read.
+
+    CSV text is read as text (no type guessing); dates are parsed later, strictly. A CSV row
+    with more or fewer cells than the header, text that is not UTF-8 and a file pyarrow cannot
+    read are refused with :class:`~dmt_timeline.errors.InvalidValueError` naming the rows, never
+    quoting them.
+    """
+    _, pa, _ = _imports()
+    if isinstance(source, pa.Table):
+        table = source
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        table = _read_csv(path) if path.suffix.lower() == ".csv" else _parquet(path, names, optional)
+    elif hasattr(source, "to_arrow") and not hasattr(source, "iloc"):
+        table = source.to_arrow()
+        if not isinstance(table, pa.Table):
+            raise InvalidValueError("source: to_arrow() did not give a pyarrow Table")
+    elif hasattr(source, "iloc") and hasattr(source, "columns"):
+        table = _from_pandas(pa, source)
+    else:
+        raise InvalidValueError(
+            f"source: expected a pyarrow Table, a pandas DataFrame or a path, not {type(source).__name__}"
+        )
+    if names is not None:
+        missing = [n for n in names if n not in table.column_names]
+        if missing:
+            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+        twice = [n for n in (*names, *optional) if table.column_names.count(n) > 1]
+        if twice:
+            raise InvalidValueError(f"table: column(s) {', '.join(twice)} given more than once")
+    return table

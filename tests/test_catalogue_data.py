@@ -1,0 +1,123 @@
+"""The catalogue as a reviewed data file: loading, schema checks, codes with sources."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from dmt_timeline.catalogue import CATALOGUE, Code, TherapyClass, load_catalogue
+from dmt_timeline.errors import InvalidValueError
+from tests.leaks import assert_own_error
+
+
+def test_the_shipped_file_is_the_catalogue() -> None:
+    assert CATALOGUE == load_catalogue()
+
+
+def test_the_data_file_ships_inside_the_package() -> None:
+    assert resources.files("dmt_timeline").joinpath("data/therapies.toml").is_file()
+
+
+def test_every_code_carries_its_source() -> None:
+    for therapy in CATALOGUE:
+        for code in therapy.codes:
+            assert code.source.strip(), (therapy.name, code)
+
+
+def test_every_therapy_but_two_has_an_atc_code() -> None:
+    without = {t.name for t in CATALOGUE if t.atc is None}
+    assert {"interferon beta", "monomethyl fumarate"} == without
+
+
+def test_monomethyl_fumarate_is_a_fumarate() -> None:
+    therapy = CATALOGUE.get("Bafiertam")
+    assert ("monomethyl fumarate", TherapyClass.FUMARATE) == (therapy.name, therapy.therapy_class)
+
+
+def test_mmf_is_not_an_alias_because_it_means_mycophenolate_too() -> None:
+    assert "MMF" not in CATALOGUE
+
+
+def test_atc_codes_resolve_in_both_index_revisions() -> None:
+    assert CATALOGUE.by_code("ATC", "L04AA23") is CATALOGUE.by_code("ATC", "L04AG03")
+    assert "natalizumab" == str(CATALOGUE.by_code("ATC", "L04AG03"))
+
+
+def test_rxnorm_code_lookup() -> None:
+    assert "ocrelizumab" == str(CATALOGUE.by_code("RxNorm", "1876366"))
+    assert CATALOGUE.by_code("RxNorm", "0") is None
+
+
+def test_an_unconfirmed_code_is_kept_but_not_looked_up(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        '[[therapy]]\nname = "x"\nlabel = "X"\nclass = "fumarate"\nroutes = ["oral"]\n'
+        'rxnorm = { code = "123", source = "a guess", confirmed = false }\n',
+        encoding="utf-8",
+    )
+    catalogue = load_catalogue(path)
+    assert (None, None) == (catalogue.get("x").rxnorm, catalogue.by_code("RxNorm", "123"))
+    assert (Code("RxNorm", "123", "a guess", confirmed=False),) == catalogue.get("x").codes
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('name = "x"\nlabel = "X"\nclass = "nope"\nroutes = ["oral"]\n', "class 'nope' is not one of"),
+        ('name = "x"\nlabel = "X"\nclass = "fumarate"\n', "routes is missing"),
+        ('name = "x"\nlabel = "X"\nclass = "fumarate"\nroutes = ["oral"]\ncolour = 1\n', "unknown field"),
+        (
+            'name = "x"\nlabel = "X"\nclass = "fumarate"\nroutes = ["oral"]\natc = { code = "L" }\n',
+            "source must be non-empty",
+        ),
+        (
+            'name = "x"\nlabel = "X"\nclass = "fumarate"\nroutes = ["oral"]\ndosing_interval_days = 0\n',
+            "dosing_interval_days",
+        ),
+        ('name = "x"\nlabel = ""\nclass = "fumarate"\nroutes = ["oral"]\n', "must be non-empty"),
+    ],
+)
+def test_schema_problems_name_the_entry_and_field(tmp_path: Path, body: str, expected: str) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text("[[therapy]]\n" + body, encoding="utf-8")
+    with pytest.raises(InvalidValueError) as info:
+        load_catalogue(path)
+    assert_own_error(info.value)
+    assert expected in str(info.value)
+    assert "entry 1 ('x')" in str(info.value)
+
+
+def test_invalid_toml_is_refused_without_quoting_it(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text("[[therapy]\nsecret = 'SENTINEL'", encoding="utf-8")
+    with pytest.raises(InvalidValueError) as info:
+        load_catalogue(path)
+    assert "SENTINEL" not in str(info.value)
+    assert info.value.__context__ is None
+
+
+SNOMED_SUBSTANCES = [
+    ("129472003", "alemtuzumab"),
+    ("724035008", "dimethyl fumarate"),
+    ("449000008", "fingolimod"),
+    ("108755008", "glatiramer acetate"),
+    ("386902004", "interferon beta-1a"),
+    ("386903009", "interferon beta-1b"),
+    ("414805007", "natalizumab"),
+    ("444607009", "ofatumumab"),
+    ("386919002", "rituximab"),
+    ("703785006", "teriflunomide"),
+]
+
+
+@pytest.mark.parametrize(("code", "name"), SNOMED_SUBSTANCES)
+def test_snomed_substance_codes_resolve_to_their_therapy(code: str, name: str) -> None:
+    assert name == str(CATALOGUE.by_code("SNOMED CT", code))
+
+
+def test_atc_codes_another_source_gives_resolve_too() -> None:
+    found = (str(CATALOGUE.by_code("ATC", "N07XX09")), str(CATALOGUE.by_code("ATC", "L01XC10")))
+    assert ("dimethyl fumarate", "ofatumumab") == found
+    assert "L04AX07" == CATALOGUE.get("DMF").atc
