@@ -257,6 +257,26 @@ def test_a_header_that_looks_like_data_is_not_listed(tmp_path: Path) -> None:
     assert "is the header missing?" in str(caught.value)
 
 
+def test_a_first_row_of_words_that_names_no_known_column_is_not_listed(tmp_path: Path) -> None:
+    # Found by fuzzing: a headerless file whose first record has letters in every cell (a name,
+    # a therapy, a free-text note) was listed whole as "found: ..." names.
+    path = _file(tmp_path, _lines("Jane-Roe-0917,natalizumab,LOE,HIV+ confidential note"))
+
+    with pytest.raises(TableFormatError) as caught:
+        read_exposures_csv(path)
+
+    assert_own_error(caught.value)
+    assert [
+        RowProblem(
+            1,
+            "",
+            "columns 'person_id', 'drug', 'start_date', 'end_date' missing; the first row names none "
+            "of the columns the reader knows in its 4 cells (not listed: it may be data): is the "
+            "header missing?",
+        )
+    ] == list(caught.value.row_problems)
+
+
 def test_the_stop_reason_column_may_be_absent(tmp_path: Path) -> None:
     path = _file(
         tmp_path, _lines("person_id,drug,start_date,end_date", "1,natalizumab,2014-01-10,2014-02-07")

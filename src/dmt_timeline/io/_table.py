@@ -114,7 +114,8 @@ def check_header(
     missing = [c for c in required if c not in header]
     if missing:
         names = ", ".join(quoted(c) for c in missing)
-        message = f"column{'s' if len(missing) > 1 else ''} {names} missing; {_found(header)}"
+        found = _found(header, (*required, *optional))
+        message = f"column{'s' if len(missing) > 1 else ''} {names} missing; {found}"
         raise TableFormatError(
             f"{what}: the header lacks columns the reader needs", [RowProblem(row, "", message)]
         )
@@ -124,13 +125,23 @@ def check_header(
         raise TableFormatError(f"{what}: the header repeats a column", [RowProblem(row, "", message)])
 
 
-def _found(header: Sequence[str]) -> str:
+def _folded(name: str) -> str:
+    """A column name as compared with the names a reader knows: case, spaces, '-' and '_' aside."""
+    return re.sub(r"[\s_-]+", "", name).casefold()
+
+
+def _found(header: Sequence[str], known: Sequence[str]) -> str:
     names = [h for h in header if h.strip()]
     if not names:
         return "the header names no column"
-    if any(_LETTER.search(h) is None or _CONTROL.search(h) or len(h) > 64 for h in names):
-        # A file without a header gives its first data row here: never list it.
-        return "the first row does not look like a header (a name without letters): is the header missing?"
+    # A file without a header gives its first data row here, which must never be listed: the
+    # row is shown only when it is plainly a header, naming at least one column the reader knows.
+    looks_like_data = any(_LETTER.search(h) is None or _CONTROL.search(h) or len(h) > 64 for h in names)
+    if looks_like_data or not {_folded(h) for h in names} & {_folded(k) for k in known}:
+        return (
+            f"the first row names none of the columns the reader knows in its {len(names)} cells "
+            "(not listed: it may be data): is the header missing?"
+        )
     shown = ", ".join(quoted(h) for h in names[:_NAMES_SHOWN])
     more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
     return f"found: {shown}{more}"
