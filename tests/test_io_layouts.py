@@ -224,11 +224,15 @@ def test_missing_columns_are_named_once_with_what_was_found() -> None:
     with pytest.raises(TableFormatError) as info:
         read_long_rows([], LAYOUT, header=["person_id", "drug", "start date", "stop", "why", "edss", "sex"])
     assert [
-        "row 1, column id: column 'id' missing; found: 'person_id', 'drug', 'start date', 'stop', 'why', "
+        "row 1: columns 'id', 'start' missing; found: 'person_id', 'drug', 'start date', 'stop', 'why', "
         "'edss', 'sex'",
-        "row 1, column start: column 'start' missing; found: 'person_id', 'drug', 'start date', 'stop', "
-        "'why', 'edss', 'sex'",
     ] == [str(p) for p in info.value.row_problems]
+
+
+def test_a_headerless_file_is_not_echoed() -> None:
+    with pytest.raises(TableFormatError) as info:
+        read_long_rows([], LAYOUT, header=["Jane Roe", "Avonex", "March"])
+    assert "Jane Roe" not in str(info.value)
 
 
 def test_every_problem_is_named_by_row_patient_column_and_value() -> None:

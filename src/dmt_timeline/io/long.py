@@ -27,6 +27,7 @@ from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.ids import patient_id
+from dmt_timeline.io._table import check_header
 from dmt_timeline.io.cells import TherapyReader, read_stop, reason_reader, therapy_reader
 from dmt_timeline.io.layouts import LongLayout
 from dmt_timeline.io.wide import RowProblem, TableFormatError
@@ -114,15 +115,11 @@ class _Rows:
 
 
 def _check_header(header: Sequence[str] | None, layout: LongLayout) -> None:
-    if header is None:
-        return
-    missing = [c for c in layout.columns if c not in header]
-    if missing:
-        found = ", ".join(quoted(h) for h in header) or "no columns"
-        raise TableFormatError(
-            "long table: the header lacks columns of the layout",
-            [RowProblem(HEADER_ROW, c, f"column {quoted(c)} missing; found: {found}") for c in missing],
-        )
+    if header is not None:
+        # The readers' one header check: the missing columns named once, with the columns found
+        # only when the header names a column the layout knows (a headerless file's first row is
+        # data, never to be echoed).
+        check_header(header, layout.columns, "long table", row=HEADER_ROW)
 
 
 def read_long_rows(
