@@ -104,12 +104,12 @@ def _problems_leak(read: Any) -> None:
 
 def wide_csv(data: bytes) -> None:
     """``io.read_wide_csv`` through the study layout, strict and skipping bad rows."""
-    from dmt_timeline.io import read_wide_csv  # noqa: PLC0415
+    from dmt_timeline.io import STUDY_LAYOUT, read_wide_csv  # noqa: PLC0415
 
     path = _file(data, ".csv")
     try:
-        _call(lambda: read_wide_csv(path))
-        _problems_leak(_call(lambda: read_wide_csv(path, skip_bad_rows=True)))
+        _call(lambda: read_wide_csv(path, STUDY_LAYOUT))
+        _problems_leak(_call(lambda: read_wide_csv(path, STUDY_LAYOUT, skip_bad_rows=True)))
     finally:
         _cleanup(path)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 from collections.abc import Callable, Sequence
@@ -85,7 +86,7 @@ WIDE = Table(
     (*STUDY_LAYOUT.columns, *_TRAILING),
     _wide_row,
     frozenset(_TRAILING),
-    read_wide_csv,
+    functools.partial(read_wide_csv, layout=STUDY_LAYOUT),
     lambda read: [int(p.label("table_row")) + 1 for p in read.cohort],
 )
 EXPOSURE = Table(

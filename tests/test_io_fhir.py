@@ -321,7 +321,8 @@ def test_unknown_reason_code_is_refused() -> None:
 
     assert (
         "patient 'P01': entry[0].resource.statusReason[0].coding[0].code: "
-        "'bored' is not one of LOE, tlrb, Ps, JCV+, Pregn, other",
+        "'bored' is not one of LOE, tlrb, Ps, JCV+, Pregn, other, adverse event, "
+        "increased risk of adverse event, disease progression, patient choice, unknown, PML risk",
     ) == _problems(bundle)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,7 +53,7 @@ WIDE = Reader(
     "wide",
     WIDE_HEADER,
     WIDE_ROW,
-    read_wide_csv,
+    functools.partial(read_wide_csv, layout=STUDY_LAYOUT),
     lambda r: [int(p.label("table_row")) + 1 for p in r.cohort],
 )
 EXPOSURE = Reader("exposure", EXPOSURE_HEADER, EXPOSURE_ROW, read_exposures_csv, lambda r: [e.row for e in r])
@@ -306,7 +307,7 @@ def test_a_fractional_id_in_a_frame_is_refused() -> None:
     frame = pd.read_csv(io.StringIO(_lines(WIDE_HEADER, WIDE_ROW)), keep_default_na=False)
     frame["id"] = [1.5]
 
-    read = read_wide_frame(frame, skip_bad_rows=True)
+    read = read_wide_frame(frame, STUDY_LAYOUT, skip_bad_rows=True)
 
     assert [("id", "patient id 1.5: expected text or a whole number")] == [
         (p.column, p.message) for p in read.skipped
@@ -318,7 +319,7 @@ def test_a_wide_frame_id_reads_as_the_batch_engine_reads_it() -> None:
     frame = pd.read_csv(io.StringIO(_lines(WIDE_HEADER, WIDE_ROW)), keep_default_na=False)
     frame["id"] = [7.0]
 
-    assert ["7"] == [p.id for p in read_wide_frame(frame).cohort]
+    assert ["7"] == [p.id for p in read_wide_frame(frame, STUDY_LAYOUT).cohort]
 
 
 def test_a_frame_cell_that_is_a_list_is_a_row_problem() -> None:
@@ -378,7 +379,7 @@ def test_the_record_scanner_splits_records_as_the_csv_module_does(text: str) -> 
 def test_dict_reader_rows_with_too_few_or_many_cells_are_reported(line: str, message: str) -> None:
     rows = csv.DictReader(io.StringIO(_lines(WIDE_HEADER, line)))
 
-    read = read_wide_rows(rows, skip_bad_rows=True)
+    read = read_wide_rows(rows, STUDY_LAYOUT, skip_bad_rows=True)
 
     [problem] = read.skipped
     assert (2, "") == (problem.row, problem.column)

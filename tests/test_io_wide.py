@@ -74,7 +74,7 @@ def _problems(*rows: dict[str, str]) -> list[RowProblem]:
 def test_study_csv_reads_as_the_bundled_cohort() -> None:
     expected = load_natalizumab_psoriasis().patients
 
-    actual = read_wide_csv(STUDY_CSV)
+    actual = read_wide_csv(STUDY_CSV, STUDY_LAYOUT)
 
     assert () == actual.skipped
     assert expected == actual.cohort.patients
@@ -83,7 +83,7 @@ def test_study_csv_reads_as_the_bundled_cohort() -> None:
 def test_study_csv_round_trips(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
 
-    write_wide_csv(read_wide_csv(STUDY_CSV).cohort, out)
+    write_wide_csv(read_wide_csv(STUDY_CSV, STUDY_LAYOUT).cohort, out)
 
     assert STUDY_CSV.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
@@ -93,7 +93,7 @@ def test_study_frame_reads_as_the_bundled_cohort() -> None:
     expected = load_natalizumab_psoriasis().patients
 
     # keep_default_na=False keeps the cell "NA" (ongoing) as text rather than a missing value.
-    actual = read_wide_frame(pd.read_csv(STUDY_CSV, keep_default_na=False))
+    actual = read_wide_frame(pd.read_csv(STUDY_CSV, keep_default_na=False), STUDY_LAYOUT)
 
     assert expected == actual.cohort.patients
 
@@ -104,13 +104,13 @@ def test_frame_with_numeric_columns_and_missing_values() -> None:
     # A frame built in a notebook holds floats and NaN where the CSV holds text and blanks.
     frame = frame.assign(dmt1_start=2008.0, final_edss=float("nan"), dmt1_reason=None)
 
-    actual = read_wide_frame(frame)
+    actual = read_wide_frame(frame, STUDY_LAYOUT)
 
     assert load_natalizumab_psoriasis()["P16"].episodes == actual.cohort["P16"].episodes
 
 
 def test_reading_conventions(tmp_path: Path) -> None:
-    cohort = read_wide_csv(STUDY_CSV).cohort
+    cohort = read_wide_csv(STUDY_CSV, STUDY_LAYOUT).cohort
 
     p06, p12, p13, p15 = cohort["P06"], cohort["P12"], cohort["P13"], cohort["P15"]
 
@@ -127,7 +127,7 @@ def test_reading_conventions(tmp_path: Path) -> None:
 def test_month_dates_are_read(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(GOOD, "dmt1_start", "2007-03"))
 
-    patient = read_wide_csv(path).cohort["P01"]
+    patient = read_wide_csv(path, STUDY_LAYOUT).cohort["P01"]
 
     assert "2007-03" == str(patient.episodes[0].start)
 
@@ -148,7 +148,7 @@ def test_bad_cell_is_reported_with_row_and_column(
     path = _write(tmp_path, GOOD.replace("P01", "P00"), _replace(GOOD, column, value))
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path)
+        read_wide_csv(path, STUDY_LAYOUT)
 
     [problem] = caught.value.row_problems
     assert (3, column) == (problem.row, problem.column)
@@ -159,7 +159,7 @@ def test_errors_do_not_echo_rows(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(GOOD, "dmt2", "Foo"))
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path)
+        read_wide_csv(path, STUDY_LAYOUT)
 
     assert "direct IFN to Nat" not in str(caught.value)
     assert "row 2, column dmt2: unknown therapy 'Foo'" in str(caught.value)
@@ -169,7 +169,7 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(_replace(GOOD, "dmt2", "Foo"), "ms_dx", "x"), _replace(GOOD, "csf", "?"))
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path)
+        read_wide_csv(path, STUDY_LAYOUT)
 
     assert [(2, "ms_dx"), (2, "dmt2"), (3, "csf")] == [(p.row, p.column) for p in caught.value.row_problems]
 
@@ -178,7 +178,7 @@ def test_duplicate_patient_ids_are_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD, GOOD)
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path)
+        read_wide_csv(path, STUDY_LAYOUT)
 
     assert (RowProblem(3, "id", "patient id 'P01' repeats row 2"),) == caught.value.row_problems
 
@@ -187,7 +187,7 @@ def test_date_after_as_of_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(GOOD, "dmt3_start", "2027"))
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path, as_of=dt.date(2026, 11, 24))
+        read_wide_csv(path, STUDY_LAYOUT, as_of=dt.date(2026, 11, 24))
 
     [problem] = caught.value.row_problems
     assert ("dmt3_start", "date '2027' is after as_of 2026-11-24") == (problem.column, problem.message)
@@ -196,13 +196,13 @@ def test_date_after_as_of_is_refused(tmp_path: Path) -> None:
 def test_future_date_is_accepted_without_as_of(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(GOOD, "dmt3_start", "2027"))
 
-    assert 1 == len(read_wide_csv(path).cohort)
+    assert 1 == len(read_wide_csv(path, STUDY_LAYOUT).cohort)
 
 
 def test_skip_bad_rows_returns_the_rest_and_a_report(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(GOOD, "dmt1", "Foo"), GOOD.replace("P01", "P02"))
 
-    result = read_wide_csv(path, skip_bad_rows=True)
+    result = read_wide_csv(path, STUDY_LAYOUT, skip_bad_rows=True)
 
     assert ["P02"] == [p.id for p in result.cohort]
     assert [(2, "dmt1")] == [(p.row, p.column) for p in result.skipped]
@@ -213,21 +213,21 @@ def test_missing_header_column_is_refused(tmp_path: Path) -> None:
     path.write_text("id,ms_dx\nP01,2007\n", encoding="utf-8")
 
     with pytest.raises(TableFormatError, match="header lacks"):
-        read_wide_csv(path, skip_bad_rows=True)
+        read_wide_csv(path, STUDY_LAYOUT, skip_bad_rows=True)
 
 
 def test_undeclared_footnote_marker_is_reported() -> None:
     row = dict(zip(STUDY_LAYOUT.columns, _replace(GOOD, "dmt1_reason", "LOE*").split(","), strict=True))
 
     with pytest.raises(TableFormatError, match="footnote marker"):
-        read_wide_rows([row])
+        read_wide_rows([row], STUDY_LAYOUT)
 
 
 def test_latency_without_index_therapy_is_reported(tmp_path: Path) -> None:
     path = _write(tmp_path, _replace(_replace(GOOD, "dmt3", ""), "dmt3_start", ""))
 
     with pytest.raises(TableFormatError) as caught:
-        read_wide_csv(path)
+        read_wide_csv(path, STUDY_LAYOUT)
 
     assert ["ms_benefit_months", "ps_benefit_months"] == [p.column for p in caught.value.row_problems]
 
@@ -236,7 +236,7 @@ def test_latency_without_index_therapy_is_reported(tmp_path: Path) -> None:
 
 
 def test_new_columns_are_not_declared_by_default() -> None:
-    cohort = read_wide_csv(STUDY_CSV).cohort
+    cohort = read_wide_csv(STUDY_CSV, STUDY_LAYOUT).cohort
 
     assert (None, {None}) == (STUDY_LAYOUT.last_follow_up, {t.stop for t in STUDY_LAYOUT.therapies})
     assert {None} == {p.last_follow_up for p in cohort}
@@ -441,7 +441,7 @@ def test_a_latency_the_model_refuses_is_a_row_problem_and_the_rest_are_read(tmp_
     )
     path = _write(tmp_path, *[r.replace("P01", f"P0{i}") if i != 2 else r for i, r in enumerate(rows, 1)])
 
-    read = read_wide_csv(path, skip_bad_rows=True)
+    read = read_wide_csv(path, STUDY_LAYOUT, skip_bad_rows=True)
 
     assert ["P02"] == [p.id for p in read.cohort]
     assert [

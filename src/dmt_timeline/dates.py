@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import math
 import re
 from calendar import isleap
 from typing import Final
@@ -17,9 +18,11 @@ from typing import Final
 import attrs
 import pendulum
 
-from dmt_timeline.errors import InvalidDateError
+from dmt_timeline.errors import InvalidDateError, quoted
 
 __all__ = [
+    "DATE_FORMS",
+    "MAX_DATE_TEXT",
     "MAX_YEAR",
     "MIN_YEAR",
     "MonthRange",
@@ -281,6 +284,45 @@ class PartialDate:
             f"partial date {value!r}: expected a PartialDate, a date or text such as '2007-03'"
         )
 
+    @classmethod
+    def read(
+        cls,
+        value: PartialDate | dt.date | str | int | float,
+        *,
+        day_first: bool | None = None,
+        excel_serial: bool = False,
+    ) -> PartialDate:
+        """Read a date as real tables write it, at the precision it was written.
+
+        Besides ISO ``YYYY``, ``YYYY-MM`` and ``YYYY-MM-DD``, it reads the forms listed in
+        :data:`DATE_FORMS`: ``YYYY-M``, ``YYYY/MM``, ``MM/YYYY`` and ``M/YYYY``; month names and
+        their abbreviations in English, in any case (``Mar 2007``, ``march 2007``, ``2007 Mar``,
+        ``14 Mar 2007``); date-times (``2015-03-11T12:43:21-04:00``, ``2015-03-11 12:43``) as
+        the day written, whatever the offset; and ``datetime``/``date`` objects (Excel date
+        cells) as their day. ``Mar 2007`` is month precision, ``2007`` year precision.
+
+        A whole date written with numbers only (``12/05/2012``, ``12.05.2012``, ``12-05-2012``)
+        is read only when ``day_first`` says the order: ``True`` for day/month/year, ``False``
+        for month/day/year. Without it every such date is refused, even ``25/05/2012``, which
+        only one order can read: a column whose order is guessed row by row can read its
+        ambiguous rows the other way without a word.
+
+        A number is a year (``2007`` or ``2007.0``, as a spreadsheet types a year column)
+        unless ``excel_serial`` says the cell is an Excel serial day number (1900 date system,
+        as ``openpyxl`` and ``python-calamine`` give an unformatted date cell): then ``39155``
+        is 2007-03-14. Excel's 1900 system counts a 29 February 1900 that never was (serial 60):
+        it is refused, and serials from 61 on are read one day earlier than their count.
+
+        Args:
+            value: The cell: text, a date or datetime, a partial date, or a number.
+            day_first: The order of whole numeric dates; None (the default) refuses them.
+            excel_serial: Read a number as an Excel serial day number.
+
+        Raises:
+            InvalidDateError: naming the value and listing the forms accepted.
+        """
+        return _read_date(value, day_first=day_first, excel_serial=excel_serial)
+
     # -- what it can mean ----------------------------------------------------------------
 
     @property
@@ -418,3 +460,182 @@ _put: Final = object.__setattr__  # sets a derived field of a frozen instance, o
 def _code_key(date: PartialDate) -> tuple[int, int, int]:
     """:attr:`PartialDate.sort_key` with day codes for ordinals: the same order, built cheaper."""
     return date._lo, date._hi, 0 if date.month is None else 1 if date.day is None else 2
+
+
+# -- dates as real tables write them ------------------------------------------------------------
+
+MAX_DATE_TEXT: Final = 64
+"""The longest date text :meth:`PartialDate.read` reads (longer cells are refused unread)."""
+
+DATE_FORMS: Final = (
+    "YYYY",
+    "YYYY-MM",
+    "YYYY-M",
+    "YYYY-MM-DD",
+    "YYYY/MM",
+    "MM/YYYY",
+    "M/YYYY",
+    "Mar 2007",
+    "March 2007",
+    "2007 Mar",
+    "14 Mar 2007",
+    "2007-03-14T12:43:21-04:00",
+    "2007-03-14 12:43",
+    "DD/MM/YYYY (day_first=True)",
+    "MM/DD/YYYY (day_first=False)",
+)
+"""The forms :meth:`PartialDate.read` accepts, as its error messages list them."""
+
+_MONTHS: Final = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# Full names and their first three letters; "sept" too, which is how many tables abbreviate it.
+_MONTH_NAMES: Final = {
+    **{name: i for i, name in enumerate(_MONTHS, start=1)},
+    **{name[:3]: i for i, name in enumerate(_MONTHS, start=1)},
+    "sept": 9,
+}
+# Every pattern is anchored (fullmatch) with no nested repetition, on text of bounded length:
+# each match is linear in the text. [0-9] and [A-Za-z], not \d and \w: ASCII only.
+_YEAR_MONTH = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})")
+_MONTH_YEAR = re.compile(r"([0-9]{1,2})/([0-9]{4})")
+_NAME_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[ -]?([0-9]{4})")
+_YEAR_NAME = re.compile(r"([0-9]{4})[ -]([A-Za-z]{3,9})\.?")
+_DAY_NAME_YEAR = re.compile(r"([0-9]{1,2})[ -]?([A-Za-z]{3,9})\.?[ -]?([0-9]{4})")
+_DATE_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,][0-9]{1,9})?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+_NUMERIC_DAY = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+# Excel's 1900 date system: serial 1 is 1900-01-01, and serial 60 is the 29 February 1900 that
+# Lotus 1-2-3 counted and Excel kept for compatibility. Serials from 61 on are one day later
+# than a true day count from 1899-12-31, so they are counted from 1899-12-30.
+_EXCEL_LEAP_BUG: Final = 60
+_EXCEL_EPOCH: Final = dt.date(1899, 12, 31)
+_EXCEL_EPOCH_AFTER_BUG: Final = dt.date(1899, 12, 30)
+_FORMS_TEXT: Final = ", ".join(DATE_FORMS)
+
+
+def _refuse(value: object, why: str) -> InvalidDateError:
+    return InvalidDateError(f"date {quoted(value)}: {why}; accepted forms: {_FORMS_TEXT}")
+
+
+def _in_range(value: object, year: int, month: int | None = None, day: int | None = None) -> PartialDate:
+    """The partial date, or the error naming ``value`` (not the partial date's own message)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _refuse(value, f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
+    if month is not None and not 1 <= month <= 12:
+        raise _refuse(value, f"month {month} is not in 1..12")
+    if month is not None and day is not None and not 1 <= day <= _days_in_month(year, month):
+        raise _refuse(value, f"day {day} is not a day of {year:04d}-{month:02d}")
+    return PartialDate(year, month, day)
+
+
+def _excel_serial(value: object, serial: float) -> PartialDate:
+    if not math.isfinite(serial):
+        raise _refuse(value, "an Excel serial day number must be a finite number")
+    days = int(serial)  # a fraction is the time of day
+    if days < 1:
+        raise _refuse(value, "an Excel serial day number starts at 1 (1900-01-01)")
+    if days == _EXCEL_LEAP_BUG:
+        raise _refuse(value, "Excel serial 60 is 29 February 1900, a day that never was")
+    if days > 80_000:  # beyond MAX_YEAR; checked before timedelta, which overflows sooner or later
+        raise _refuse(value, f"Excel serial {days} is after {MAX_YEAR}")
+    epoch = _EXCEL_EPOCH if days < _EXCEL_LEAP_BUG else _EXCEL_EPOCH_AFTER_BUG
+    day = epoch + dt.timedelta(days=days)
+    return _in_range(value, day.year, day.month, day.day)
+
+
+def _month_name(value: object, name: str) -> int:
+    month = _MONTH_NAMES.get(name.lower())
+    if month is None:
+        raise _refuse(value, f"{quoted(name)} is not an English month name or abbreviation")
+    return month
+
+
+# Tables repeat their dates (every "2007", every "Mar 2010"); a partial date is immutable, so a
+# text read once is read for all. Bounded; refusals are not cached (they raise).
+@functools.lru_cache(maxsize=1 << 14)
+def _read_text(text: str, *, day_first: bool | None) -> PartialDate:
+    if len(text) > MAX_DATE_TEXT:
+        raise _refuse(text, f"longer than {MAX_DATE_TEXT} characters")
+    stripped = text.strip()
+    iso = _ISO.fullmatch(stripped)
+    if iso is not None:
+        year, month, day = (int(g) if g is not None else None for g in iso.groups())
+        assert year is not None  # the pattern requires it
+        return _in_range(text, year, month, day)
+    if (found := _YEAR_MONTH.fullmatch(stripped)) is not None:
+        return _in_range(text, int(found[1]), int(found[2]))
+    if (found := _MONTH_YEAR.fullmatch(stripped)) is not None:
+        return _in_range(text, int(found[2]), int(found[1]))
+    if (found := _NAME_YEAR.fullmatch(stripped)) is not None:
+        return _in_range(text, int(found[2]), _month_name(text, found[1]))
+    if (found := _YEAR_NAME.fullmatch(stripped)) is not None:
+        return _in_range(text, int(found[1]), _month_name(text, found[2]))
+    if (found := _DAY_NAME_YEAR.fullmatch(stripped)) is not None:
+        return _in_range(text, int(found[3]), _month_name(text, found[2]), int(found[1]))
+    if (found := _DATE_TIME.fullmatch(stripped)) is not None:
+        hour, minute, second = int(found[4]), int(found[5]), int(found[6] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise _refuse(text, "the time of day is not a time")
+        # The day as written: an offset says where the clock was, not another day.
+        return _in_range(text, int(found[1]), int(found[2]), int(found[3]))
+    if (found := _NUMERIC_DAY.fullmatch(stripped)) is not None:
+        if day_first is None:
+            raise _refuse(
+                text,
+                "a date written with numbers only is read only when its order is declared "
+                "(day_first=True for DD/MM/YYYY, False for MM/DD/YYYY)",
+            )
+        first, second = int(found[1]), int(found[3])
+        day, month = (first, second) if day_first else (second, first)
+        return _in_range(text, int(found[4]), month, day)
+    raise _refuse(text, "not a date")
+
+
+def _read_serial(value: object) -> PartialDate:
+    if isinstance(value, int | float):
+        return _excel_serial(value, value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        if len(value) > MAX_DATE_TEXT:
+            raise _refuse(value, f"longer than {MAX_DATE_TEXT} characters")
+        return _excel_serial(value, int(value.strip()))
+    raise _refuse(value, "expected an Excel serial day number")
+
+
+def _read_year(value: float) -> PartialDate:
+    # A spreadsheet's number cell holding a year: 2007, or 2007.0 once a reader made it a float.
+    if not float(value).is_integer() or not MIN_YEAR <= value <= MAX_YEAR:
+        raise _refuse(value, "a number is read as a year (pass excel_serial=True for a serial day)")
+    return PartialDate(int(value))
+
+
+def _read_date(value: object, *, day_first: bool | None, excel_serial: bool) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, dt.datetime):
+        # An Excel date-time cell, or a timestamp: its day as written (its own local date).
+        return _in_range(value, value.year, value.month, value.day)
+    if isinstance(value, dt.date):
+        return _in_range(value, value.year, value.month, value.day)
+    if isinstance(value, bool):
+        raise _refuse(value, "a truth value is not a date")
+    if excel_serial:
+        return _read_serial(value)
+    if isinstance(value, int | float):
+        return _read_year(value)
+    if isinstance(value, str):
+        return _read_text(value, day_first=day_first)
+    raise _refuse(type(value).__name__, "expected text, a date or a number")

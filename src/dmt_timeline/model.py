@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -20,6 +20,9 @@ from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError, describe_value, quoted
 from dmt_timeline.events import EdssAssessment, MriScan, Relapse, ScoredAssessment
 from dmt_timeline.scores import EDSS
+
+if TYPE_CHECKING:  # the reasons module reads its data file and imports this one
+    from dmt_timeline.reasons import StopCategory
 
 __all__ = [
     "EDSS",
@@ -47,7 +50,13 @@ __all__ = [
 
 
 class SwitchReason(enum.Enum):
-    """Why a therapy episode stopped. The values are the codes real tables use."""
+    """Why a therapy episode stopped. The values are the codes real tables use.
+
+    Each reason falls in one of the eight standard categories (:attr:`category`); the
+    bundled study's own codes stay reasons of their own, so that what they say is kept
+    (``JCV+`` is an increased risk of PML, not any increased risk). The spellings tables use
+    for each are read by :func:`dmt_timeline.reasons.read_reasons`.
+    """
 
     LOSS_OF_EFFECTIVENESS = "LOE"
     INTOLERANCE = "tlrb"
@@ -55,6 +64,27 @@ class SwitchReason(enum.Enum):
     SAFETY_RISK = "JCV+"
     PREGNANCY = "Pregn"
     OTHER = "other"
+    # The standard categories that the study's codes do not already say, and a named PML risk.
+    ADVERSE_EVENT = "adverse event"
+    INCREASED_RISK = "increased risk of adverse event"
+    DISEASE_PROGRESSION = "disease progression"
+    PATIENT_CHOICE = "patient choice"
+    UNKNOWN = "unknown"
+    PML_RISK = "PML risk"
+
+    @property
+    def category(self) -> StopCategory:
+        """The standard category of stopping a DMT that this reason belongs to."""
+        from dmt_timeline.reasons import category  # noqa: PLC0415 - reasons imports this module
+
+        return category(self)
+
+    @property
+    def meaning(self) -> str:
+        """What the reason says, in words."""
+        from dmt_timeline.reasons import meaning  # noqa: PLC0415 - reasons imports this module
+
+        return meaning(self)
 
 
 # Codes seen in real tables, folded to lower case. "NA" (not applicable: the episode did not
@@ -73,8 +103,12 @@ _REASON_CODES: Final = {
     "pregn": SwitchReason.PREGNANCY,
     "pregnancy": SwitchReason.PREGNANCY,
     "other": SwitchReason.OTHER,
+    # Every code, folded as parse_reasons folds a cell (the newer ones are words: "adverse event").
+    **{"".join(r.value.split()).casefold(): r for r in SwitchReason},
 }
 _NOT_APPLICABLE: Final = frozenset({"na", "n/a"})
+# The codes an error names: the study's, the rest by reference, so that a message stays short.
+_KNOWN_CODES: Final = "LOE, tlrb, Ps, JCV+, Pregn, other, NA or another SwitchReason code"
 
 MAX_TEXT_LENGTH: Final = 10_000
 """The most characters a text value the readers take may have: a stop-reason cell, a JSON text.
@@ -111,8 +145,7 @@ def parse_reasons(text: str) -> tuple[SwitchReason, ...]:
             continue
         reason = _REASON_CODES.get(code)
         if reason is None:
-            known = ", ".join(r.value for r in SwitchReason)
-            raise InvalidValueError(f"stop reason {quoted(raw.strip())} is not one of {known}, NA")
+            raise InvalidValueError(f"stop reason {quoted(raw.strip())} is not one of {_KNOWN_CODES}")
         if reason not in reasons:
             reasons.append(reason)
     return tuple(reasons)

@@ -1,4 +1,5 @@
-"""Readers and writers for outside formats: wide study tables, tidy tables, long exposure tables, FHIR.
+"""Readers and writers for outside formats: a researcher's own CSV and Excel tables through a layout,
+wide study tables, tidy tables, long exposure tables, FHIR.
 
 Importing this package imports neither pandas nor pyarrow; the functions that need them import
 them on use and name the extra to install (``pip install "dmt-timeline[tables]"``).
@@ -6,6 +7,7 @@ them on use and name the extra to install (``pip install "dmt-timeline[tables]"`
 
 from __future__ import annotations
 
+from dmt_timeline.io.cells import read_stop
 from dmt_timeline.io.exposures import (
     DEFAULT_PERSISTENCE_DAYS,
     EpisodeBuild,
@@ -26,6 +28,9 @@ from dmt_timeline.io.fhir import (
     read_fhir,
     read_fhir_bundle,
 )
+from dmt_timeline.io.layouts import LongLayout, ReadingOptions, draft_layout, load_layout
+from dmt_timeline.io.long import LongRead, read_long_rows
+from dmt_timeline.io.sources import read_table
 from dmt_timeline.io.tables import (
     DIAGNOSIS_COLUMNS,
     EPISODE_COLUMNS,
@@ -77,6 +82,9 @@ __all__ = [
     "ExposureColumns",
     "ExposureRead",
     "FhirRead",
+    "LongLayout",
+    "LongRead",
+    "ReadingOptions",
     "RowProblem",
     "TableFormatError",
     "TherapyColumns",
@@ -87,9 +95,11 @@ __all__ = [
     "cohort_from_fhir",
     "cohort_to_fhir",
     "diagnoses_table",
+    "draft_layout",
     "episodes_table",
     "follow_up_table",
     "latencies_table",
+    "load_layout",
     "observations_table",
     "read_exposures_arrow",
     "read_exposures_csv",
@@ -97,6 +107,9 @@ __all__ = [
     "read_exposures_rows",
     "read_fhir",
     "read_fhir_bundle",
+    "read_long_rows",
+    "read_stop",
+    "read_table",
     "read_wide_csv",
     "read_wide_frame",
     "read_wide_rows",

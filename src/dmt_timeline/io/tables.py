@@ -24,6 +24,7 @@ import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate
+from dmt_timeline.errors import CohortFormatError, quoted
 from dmt_timeline.io._frames import require
 from dmt_timeline.latency import CensorAt, cohort_latencies
 from dmt_timeline.model import Cohort, Patient, StopState
@@ -195,6 +196,36 @@ class TidyTable:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def with_labels(self, cohort: Cohort | Iterable[Patient], keys: Sequence[str] | None = None) -> TidyTable:
+        """This table with a column per patient label (sex, site...), for grouping by them.
+
+        Each row takes the label of its ``patient_id``; a patient without the label gets None.
+
+        Args:
+            cohort: The patients the table was made from.
+            keys: The labels to add, in order; by default every label of the cohort, in order
+                of first appearance, except the readers' bookkeeping label ``table_row``.
+
+        Raises:
+            CohortFormatError: when a label's name is already a column of the table, or the
+                table has no ``patient_id`` column.
+        """
+        labels = {patient.id: dict(patient.labels) for patient in cohort}
+        if keys is None:
+            seen = dict.fromkeys(k for mine in labels.values() for k in mine)
+            keys = [k for k in seen if k != "table_row"]
+        if "patient_id" not in self.names:
+            raise CohortFormatError("with_labels: the table has no patient_id column")
+        clash = [k for k in keys if k in self.names]
+        if clash:
+            raise CohortFormatError(
+                f"with_labels: labels {', '.join(map(quoted, clash))} are already columns"
+            )
+        at = self.names.index("patient_id")
+        columns = (*self.columns, *(Column(k, _S, f"patient label {k}") for k in keys))
+        rows = tuple((*row, *(labels.get(row[at], {}).get(k) for k in keys)) for row in self.rows)
+        return TidyTable(columns, rows)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One dict per row, column name to value (no dependency)."""

@@ -22,6 +22,7 @@ _REASON_TEXT: Final = {
     SwitchReason.PREGNANCY: "pregnancy",
     SwitchReason.OTHER: "other",
 }
+# Reasons whose code is already words (adverse event, PML risk...) are shown by their code alone.
 
 _OUTCOME_STYLE: Final = {"MS": ("D", "#000000"), "psoriasis": ("o", "#FFFFFF")}
 _BAR_HEIGHT: Final = 0.44
@@ -215,7 +216,11 @@ class _Swimmer:
         )
         notes = []
         if self.reasons:
-            key = "; ".join(f"{r.value} {_REASON_TEXT[r]}" for r in SwitchReason if r in self.reasons)
+            key = "; ".join(
+                f"{r.value} {_REASON_TEXT[r]}" if r in _REASON_TEXT else r.value
+                for r in SwitchReason
+                if r in self.reasons
+            )
             notes.append(f"Stop reasons: {key}.")
         if self.any_open:
             notes.append("Bars reaching the right edge: stop not recorded and no later bound in the data.")

@@ -12,6 +12,7 @@ from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError, is_na
 from dmt_timeline.io._problems import RowProblem
 from dmt_timeline.io._table import SourceRow
+from dmt_timeline.io.cells import ReadingOptions
 from dmt_timeline.model import EDSS, CSFBands, Modality
 
 _CSF: Final = {
@@ -36,10 +37,13 @@ _MODALITY_TEXT: Final = {Modality.TOPICAL: "t", Modality.STEROID: "s"}
 _NONE_TREATMENT: Final = frozenset({"0", "none"})
 
 
-def _date(text: str, as_of: dt.date | None) -> PartialDate | None:
+def _date(text: str, as_of: dt.date | None, reading: ReadingOptions | None = None) -> PartialDate | None:
     if not text or is_na(text):
         return None
-    date = _cells.date(text)
+    if reading is None:
+        date = _cells.date(text)
+    else:
+        date = PartialDate.read(text, day_first=reading.day_first, excel_serial=reading.excel_serial)
     if as_of is not None and date.first_day > as_of:
         raise CellError(f"date {quoted(text)} is after as_of {as_of.isoformat()}")
     return date

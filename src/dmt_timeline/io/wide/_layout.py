@@ -8,6 +8,7 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.errors import CohortFormatError, describe_value
+from dmt_timeline.io.cells import ReadingOptions
 
 
 def _optional_name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -52,6 +53,15 @@ def _footnotes(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tu
     return tuple(value.items() if isinstance(value, Mapping) else value)
 
 
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _optional_reading(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, ReadingOptions):
+        raise CohortFormatError(f"layout {attribute.name}: expected ReadingOptions or None")
+
+
 @attrs.frozen
 class WideLayout:
     """Which column of a wide study table holds what; None for a column the table lacks.
@@ -73,6 +83,12 @@ class WideLayout:
         current_psoriasis_treatment: Current psoriasis treatment (``0`` = none, ``Topical``).
         group: The publication's own group label (kept as label ``published_group``).
         index_therapy: The therapy whose first episode the latencies count from.
+        labels: Other columns (sex, site, any covariate) kept as patient labels under their
+            column names.
+        reading: How a researcher's table writes its cells (:class:`~dmt_timeline.io.cells.ReadingOptions`:
+            dates in the forms :meth:`~dmt_timeline.PartialDate.read` accepts, stop cells with words
+            for ongoing, reason and therapy crosswalks); None (the default) reads the bundled
+            study's forms only (ISO dates, the study's reason codes).
         footnotes: Marked cells (``"JCV+*"``) and the footnote each one carries, kept as label
             ``table_footnote``.
     """
@@ -93,6 +109,8 @@ class WideLayout:
     footnotes: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_footnotes)
     # Last, so that the fields before it keep their positions.
     last_follow_up: str | None = attrs.field(default=None, validator=_optional_name)
+    labels: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    reading: ReadingOptions | None = attrs.field(default=None, validator=_optional_reading)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -118,6 +136,7 @@ class WideLayout:
             self.psoriasis_latency,
             self.current_psoriasis_treatment,
             self.group,
+            *self.labels,
         )
         middle = tuple(n for t in self.therapies for n in t.names)
         return tuple(n for n in (*head, *middle, *tail) if n is not None)

@@ -14,6 +14,7 @@ from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError, is_na
 from dmt_timeline.io._table import HEADER_ROW
+from dmt_timeline.io.cells import ReadingOptions, read_stop, reason_reader, therapy_reader
 from dmt_timeline.io.wide._cells import _csf, _date, _edss, _modalities, _months, _Row
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
 from dmt_timeline.model import (
@@ -53,7 +54,12 @@ def _build(row: _Row, layout: WideLayout, column: str | None, factory: Any, *arg
         return None
 
 
-def _therapy(text: str, catalogue: Catalogue) -> Therapy:
+def _therapy(text: str, catalogue: Catalogue, reading: ReadingOptions | None = None) -> Therapy:
+    if reading is not None:
+        found = therapy_reader(catalogue, reading).get(text)
+        if isinstance(found, str):
+            raise CellError(found)
+        return found
     try:
         return catalogue.get(text)
     except DmtTimelineError as exc:
@@ -63,6 +69,19 @@ def _therapy(text: str, catalogue: Catalogue) -> Therapy:
         # message (which suggests close names) is as bounded as ours.
         raise CellError(message)
     raise CellError(f"unknown therapy {quoted(text)}")
+
+
+def _stop_cell(text: str, as_of: dt.date | None, reading: ReadingOptions) -> PartialDate | StopState:
+    stop = read_stop(
+        text,
+        day_first=reading.day_first,
+        excel_serial=reading.excel_serial,
+        ongoing=reading.ongoing,
+        not_recorded=reading.not_recorded,
+    )
+    if isinstance(stop, PartialDate) and as_of is not None and stop.first_day > as_of:
+        raise CellError(f"date {quoted(text)} is after as_of {as_of.isoformat()}")
+    return stop
 
 
 def _reasons_stop(
@@ -81,14 +100,21 @@ def _reasons_stop(
             columns.reasons,
             f"stop reasons {quoted(text)} carry a footnote marker the layout does not declare",
         )
-    reasons = row.read(columns.reasons, _cells.reasons)
+    reader = _cells.reasons if layout.reading is None else reason_reader(layout.reading)
+    reasons = row.read(columns.reasons, reader)
     return NOT_RECORDED, tuple(reasons or ())
 
 
 def _stop_date(
     row: _Row, columns: TherapyColumns, layout: WideLayout, state: StopState, as_of: dt.date | None
-) -> PartialDate | None:
-    date: PartialDate | None = row.read(columns.stop, _date, as_of)
+) -> PartialDate | StopState | None:
+    if layout.reading is not None and columns.stop is not None:
+        stop: PartialDate | StopState | None = row.read(columns.stop, _stop_cell, as_of, layout.reading)
+        if stop is ONGOING and state is not ONGOING:
+            return ONGOING
+        date: PartialDate | None = stop if isinstance(stop, PartialDate) else None
+    else:
+        date = row.read(columns.stop, _date, as_of, layout.reading)
     if date is not None and state is ONGOING and columns.stop is not None:
         row.fail(
             columns.stop,
@@ -112,12 +138,14 @@ def _episodes(
                         other, f"{quoted(row.text(other))} is given without a therapy in {columns.therapy}"
                     )
             continue
-        therapy = row.read(columns.therapy, _therapy, catalogue)
-        start = row.read(columns.start, _date, as_of)
+        therapy = row.read(columns.therapy, _therapy, catalogue, layout.reading)
+        start = row.read(columns.start, _date, as_of, layout.reading)
         if start is None and not start_text:
             row.fail(columns.start, f"therapy {quoted(name)} has no start")
         stop, reasons = _reasons_stop(row, columns, layout, labels)
         stop_date = _stop_date(row, columns, layout, stop, as_of)
+        if stop_date is ONGOING:
+            stop, stop_date = ONGOING, None
         edss = row.read(columns.edss, _edss)
         if therapy is None or start is None:
             continue
@@ -176,13 +204,16 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
     group = row.text(layout.group)
     if group:
         labels["published_group"] = group
-    ms_date = row.read(layout.ms_diagnosis, _date, as_of)
+    for label in layout.labels:
+        if row.text(label):
+            labels[label] = row.text(label)
+    ms_date = row.read(layout.ms_diagnosis, _date, as_of, layout.reading)
     csf = row.read(layout.csf, _csf)
     diagnoses = [
         _build(row, layout, layout.ms_diagnosis, Diagnosis, Condition.MULTIPLE_SCLEROSIS, ms_date, csf)
     ]
     if layout.psoriasis_diagnosis is not None:
-        ps_date = row.read(layout.psoriasis_diagnosis, _date, as_of)
+        ps_date = row.read(layout.psoriasis_diagnosis, _date, as_of, layout.reading)
         diagnoses.append(
             _build(row, layout, layout.psoriasis_diagnosis, Diagnosis, Condition.PSORIASIS, ps_date)
         )
@@ -197,7 +228,7 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
     observations = _observations(row, layout, catalogue, episodes)
     baseline = row.read(layout.baseline_edss, _edss)
     last = row.read(layout.last_edss, _edss)
-    follow_up = row.read(layout.last_follow_up, _date, as_of)
+    follow_up = row.read(layout.last_follow_up, _date, as_of, layout.reading)
     if row.problems:
         return None
     patient: Patient | None = _build(

@@ -14,7 +14,7 @@ from dmt_timeline.errors import quoted
 from dmt_timeline.io._problems import RowProblem, TableFormatError
 from dmt_timeline.io._table import HEADER_ROW, SourceRow, check_header, frame_rows, mapping_rows, open_csv
 from dmt_timeline.io.wide._cells import _Row
-from dmt_timeline.io.wide._layout import STUDY_LAYOUT, WideLayout
+from dmt_timeline.io.wide._layout import WideLayout
 from dmt_timeline.io.wide._patients import _patient
 from dmt_timeline.model import Cohort, CohortMetadata, Patient
 from dmt_timeline.timeline import Timeline
@@ -32,7 +32,7 @@ class WideRead:
 
 def read_wide_rows(
     rows: Iterable[Mapping[str, object]],
-    layout: WideLayout = STUDY_LAYOUT,
+    layout: WideLayout,
     *,
     header: Sequence[str] | None = None,
     catalogue: Catalogue = CATALOGUE,
@@ -114,7 +114,7 @@ def _read(
 
 def read_wide_csv(
     path: str | os.PathLike[str],
-    layout: WideLayout = STUDY_LAYOUT,
+    layout: WideLayout,
     *,
     catalogue: Catalogue = CATALOGUE,
     as_of: dt.date | None = None,
@@ -145,7 +145,7 @@ def read_wide_csv(
 
 def read_wide_frame(
     frame: Any,
-    layout: WideLayout = STUDY_LAYOUT,
+    layout: WideLayout,
     *,
     catalogue: Catalogue = CATALOGUE,
     as_of: dt.date | None = None,

@@ -111,6 +111,8 @@ def to_wide_rows(
         if layout.current_psoriasis_treatment is not None:
             # A blank means not recorded; the layout's "0" says no current treatment.
             cells[layout.current_psoriasis_treatment] = cells[layout.current_psoriasis_treatment] or "0"
+        for label in layout.labels:
+            cells[label] = patient.label(label) or ""
         _write_episodes(patient, layout, cells)
         for obs in patient.observations:
             column = (

@@ -1,0 +1,222 @@
+"""Cells as researchers write them: reading options, and stop cells that say a course goes on or nothing.
+
+A stop cell holds one of three things, and they look different:
+
+- a date, in any form :meth:`~dmt_timeline.PartialDate.read` accepts: the episode stopped then;
+- a word that says the course goes on (:data:`ONGOING_WORDS`: ``ongoing``, ``current``,
+  ``continuing``, ``present``, ``to date``, in any case and spacing):
+  :data:`~dmt_timeline.ONGOING`;
+- nothing (a blank cell, or a missing value): :data:`~dmt_timeline.NOT_RECORDED`. The table
+  does not say whether the episode stopped.
+
+Anything else is refused with an error that names the value, so that ``NA`` (not applicable,
+or not available?) or ``unknown`` is never read one way silently: say which it means with
+``ongoing=`` or ``not_recorded=``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from dmt_timeline.catalogue import Catalogue, Therapy
+from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
+from dmt_timeline.errors import CohortFormatError, InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.model import NOT_RECORDED, ONGOING, StopState
+from dmt_timeline.reasons import ReasonReader
+
+__all__ = [
+    "NOT_RECORDED_WORDS",
+    "ONGOING_WORDS",
+    "ReadingOptions",
+    "TherapyReader",
+    "read_stop",
+    "reason_reader",
+    "therapy_reader",
+]
+
+ONGOING_WORDS: Final = ("ongoing", "current", "continuing", "present", "to date")
+"""Stop-cell words read as :data:`~dmt_timeline.ONGOING` by default (case and spacing ignored)."""
+
+NOT_RECORDED_WORDS: Final = ("",)
+"""Stop-cell words read as :data:`~dmt_timeline.NOT_RECORDED` by default: only a blank cell."""
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@functools.lru_cache(maxsize=64)
+def _word_sets(
+    ongoing: tuple[str, ...], not_recorded: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The folded word sets, checked once per configuration (a table reads thousands of cells)."""
+    ongoing_words = frozenset(_folded(w) for w in ongoing)
+    silent_words = frozenset(_folded(w) for w in not_recorded)
+    both = sorted(ongoing_words & silent_words)
+    if both:
+        words = ", ".join(quoted(w) for w in both)
+        raise InvalidValueError(f"stop words {words} are both ongoing and not recorded")
+    return ongoing_words, silent_words
+
+
+def read_stop(
+    value: PartialDate | dt.date | str | float | None,
+    *,
+    day_first: bool | None = None,
+    excel_serial: bool = False,
+    ongoing: Collection[str] = ONGOING_WORDS,
+    not_recorded: Collection[str] = NOT_RECORDED_WORDS,
+) -> PartialDate | StopState:
+    """Read a stop cell: a date, a word saying the course goes on, or nothing.
+
+    Args:
+        value: The cell: text, a date, a number (see :meth:`~dmt_timeline.PartialDate.read`),
+            or None for a missing value (not recorded).
+        day_first: The order of whole numeric dates, as for :meth:`~dmt_timeline.PartialDate.read`.
+        excel_serial: Read a number as an Excel serial day number.
+        ongoing: The words that mean the episode goes on; they replace the defaults.
+        not_recorded: The words that mean the table does not say; a blank cell by default.
+
+    Returns:
+        The stop date, :data:`~dmt_timeline.ONGOING` or :data:`~dmt_timeline.NOT_RECORDED`.
+
+    Raises:
+        InvalidValueError: when a word is both ongoing and not recorded.
+        InvalidDateError: naming the value when it is neither a word above nor a date.
+    """
+    ongoing_words, silent_words = _word_sets(tuple(ongoing), tuple(not_recorded))
+    if value is None:
+        return NOT_RECORDED
+    if isinstance(value, str):
+        if len(value) > MAX_DATE_TEXT:
+            raise InvalidDateError(f"stop {quoted(value)}: longer than {MAX_DATE_TEXT} characters")
+        word = _folded(value)
+        if word in silent_words:
+            return NOT_RECORDED
+        if word in ongoing_words:
+            return ONGOING
+        if not any(ch.isdigit() for ch in word):
+            # Every date form has a year: a cell without a digit is a word, and the message
+            # says which words are understood rather than listing date forms.
+            raise InvalidDateError(
+                f"stop {quoted(value)}: not a date, and not a word for ongoing "
+                f"({', '.join(sorted(ongoing_words))}); leave the cell blank when the stop is not recorded"
+            )
+    return PartialDate.read(value, day_first=day_first, excel_serial=excel_serial)
+
+
+def _words(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise CohortFormatError("layout reading: expected a list of words")
+    return tuple(value)
+
+
+def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = tuple(value.items() if isinstance(value, Mapping) else value)
+    for key, target in items:
+        if not isinstance(key, str) or not isinstance(target, str):
+            raise CohortFormatError("layout crosswalk: expected text mapped to text")
+    return items
+
+
+def _day_first(_: Any, __: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise CohortFormatError(f"layout reading.day_first {quoted(value)}: expected true, false or none")
+
+
+@attrs.frozen
+class ReadingOptions:
+    """How a table writes its cells.
+
+    Attributes:
+        day_first: The order of whole numeric dates (``12/05/2012``): True for day first, False
+            for month first, None (the default) to refuse them. See
+            :meth:`~dmt_timeline.PartialDate.read`.
+        excel_serial: Read numbers in date columns as Excel serial day numbers (a spreadsheet
+            whose dates lost their format); by default a number is a year.
+        ongoing: Stop-cell words meaning the episode goes on.
+        not_recorded: Stop-cell words meaning the stop is not recorded (a blank cell by default).
+        reasons: The user's crosswalk of reason spellings (``{"GI side effects": "adverse event"}``).
+        therapies: The user's crosswalk of therapy spellings to catalogue names.
+    """
+
+    day_first: bool | None = attrs.field(default=None, validator=_day_first)
+    excel_serial: bool = False
+    ongoing: tuple[str, ...] = attrs.field(default=ONGOING_WORDS, converter=_words)
+    not_recorded: tuple[str, ...] = attrs.field(default=NOT_RECORDED_WORDS, converter=_words)
+    reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+
+
+_NOISE: Final = re.compile(r"[\s\-_.]+")
+
+
+def _fold(text: str) -> str:
+    return _NOISE.sub("", text).casefold()
+
+
+class TherapyReader:
+    """Therapy cells through the user's crosswalk, then the catalogue; unknown ones with hints."""
+
+    def __init__(self, catalogue: Catalogue, crosswalk: Sequence[tuple[str, str]]) -> None:
+        self.catalogue = catalogue
+        self._known: dict[str, Therapy] = {}
+        self.crosswalk: dict[str, Therapy] = {}
+        for key, target in crosswalk:
+            if target not in catalogue:
+                raise CohortFormatError(
+                    f"therapy crosswalk {quoted(key)} = {quoted(target)}: not in the catalogue"
+                )
+            self.crosswalk[_fold(key)] = catalogue.get(target)
+        names = [name for therapy in catalogue for name in therapy.names]
+        self.names = {_fold(n): n for n in [*names, *(k for k, _ in crosswalk)]}
+
+    def get(self, text: str) -> Therapy | str:
+        """The therapy, or the problem with it."""
+        # Tables repeat their few therapy spellings: each is looked up once (bounded).
+        found_before = self._known.get(text)
+        if found_before is not None:
+            return found_before
+        found_now = self._look_up(text)
+        if isinstance(found_now, Therapy) and len(self._known) < 4096:
+            self._known[text] = found_now
+        return found_now
+
+    def _look_up(self, text: str) -> Therapy | str:
+        key = _fold(text)
+        found = self.crosswalk.get(key)
+        if found is not None:
+            return found
+        if text in self.catalogue:
+            return self.catalogue.get(text)
+        close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.75)
+        hint = "; did you mean " + " or ".join(quoted(self.names[c]) for c in close) + "?" if close else ""
+        return f"unknown therapy {quoted(text)}{hint or ' (map it with a therapy crosswalk)'}"
+
+
+@functools.lru_cache(maxsize=32)
+def reason_reader(reading: ReadingOptions) -> ReasonReader:
+    """The reason reader of a table's reading options (its crosswalk checked once)."""
+    return ReasonReader(dict(reading.reasons))
+
+
+_THERAPY_READERS: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Catalogue, TherapyReader]] = {}
+
+
+def therapy_reader(catalogue: Catalogue, reading: ReadingOptions) -> TherapyReader:
+    """The therapy reader of a catalogue and a table's therapy crosswalk, built once for both."""
+    key = (id(catalogue), reading.therapies)
+    found = _THERAPY_READERS.get(key)
+    if found is None or found[0] is not catalogue:
+        if len(_THERAPY_READERS) > 32:
+            _THERAPY_READERS.clear()  # bounded: a process reads few catalogues
+        found = (catalogue, TherapyReader(catalogue, reading.therapies))
+        _THERAPY_READERS[key] = found
+    return found[1]

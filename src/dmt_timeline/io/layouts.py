@@ -1,0 +1,343 @@
+"""Layouts: which column of a researcher's own table holds what, and how its cells are written.
+
+A layout is written once per table, in Python or in a small TOML file, and read with
+:func:`load_layout`::
+
+    kind = "long"                 # one row per therapy episode ("wide": one row per patient)
+
+    [columns]
+    patient_id = "Patient"
+    therapy = "Drug"
+    start = "Start"
+    stop = "Stop"
+    reasons = "Reason for stopping"
+    edss = "EDSS at stop"
+    labels = ["Sex", "Site"]      # carried through as patient labels
+
+    [reading]
+    day_first = true              # 12/05/2012 is 12 May; without it such dates are refused
+    ongoing = ["ongoing", "current", "continuing", "present", "to date"]
+
+    [crosswalk.reasons]
+    "GI side effects" = "adverse event"
+
+    [crosswalk.therapies]
+    "Tecfidra" = "dimethyl fumarate"
+
+:func:`draft_layout` drafts one from a table's header, matching column names to fields, for
+the user to read and confirm (``dmt-timeline layout draft FILE``). Nothing here guesses at read
+time: a table is read only through a layout the user has seen.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from dmt_timeline.errors import CohortFormatError, quoted
+from dmt_timeline.io.cells import ReadingOptions
+from dmt_timeline.io.wide import TherapyColumns, WideLayout
+
+__all__ = [
+    "LongLayout",
+    "ReadingOptions",
+    "draft_layout",
+    "layout_toml",
+    "load_layout",
+    "parse_layout",
+]
+
+MAX_LAYOUT_BYTES: Final = 1 << 20
+"""The largest layout file read (a layout is a few lines)."""
+
+
+def _name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise CohortFormatError(f"layout columns.{attribute.name} {quoted(value)}: expected a column name")
+
+
+def _optional_name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _name(_, attribute, value)
+
+
+def _labels(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
+class LongLayout:
+    """Which column of a long table (one row per therapy episode) holds what.
+
+    Rows of one patient may be anywhere in the table; their episodes are kept in row order.
+
+    Attributes:
+        patient_id: Patient identifiers.
+        therapy: The therapy, by any name the catalogue or the therapy crosswalk knows.
+        start: When the episode started.
+        stop: When it stopped, a word for ongoing, or blank (not recorded); None when the
+            table has no stop column.
+        reasons: Why it stopped; None when the table has none.
+        edss: The EDSS recorded at the stop; None when the table has none.
+        labels: Other columns (sex, site, any covariate) kept as patient labels under their
+            column names; they come out in tidy tables with ``labels=``.
+        reading: How cells are written.
+    """
+
+    patient_id: str = attrs.field(validator=_name)
+    therapy: str = attrs.field(validator=_name)
+    start: str = attrs.field(validator=_name)
+    stop: str | None = attrs.field(default=None, validator=_optional_name)
+    reasons: str | None = attrs.field(default=None, validator=_optional_name)
+    edss: str | None = attrs.field(default=None, validator=_optional_name)
+    labels: tuple[str, ...] = attrs.field(default=(), converter=_labels)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions)
+
+    def __attrs_post_init__(self) -> None:
+        names = self.columns
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise CohortFormatError(f"layout: columns {', '.join(map(quoted, repeated))} are used twice")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the layout uses."""
+        fields = (self.patient_id, self.therapy, self.start, self.stop, self.reasons, self.edss)
+        return (*(c for c in fields if c is not None), *self.labels)
+
+
+# -- TOML ----------------------------------------------------------------------------------------
+
+_LONG_FIELDS: Final = ("patient_id", "therapy", "start", "stop", "reasons", "edss", "labels")
+_READING_FIELDS: Final = ("day_first", "excel_serial", "ongoing", "not_recorded")
+
+
+def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise CohortFormatError(f"layout {key}: expected a table ([{key}])")
+    return value
+
+
+def _unknown_keys(where: str, found: Iterable[str], known: Sequence[str]) -> None:
+    for key in found:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f"; expected one of {', '.join(known)}"
+            raise CohortFormatError(f"layout {where}: unknown key {quoted(key)}{hint}")
+
+
+def _reading(data: Mapping[str, Any]) -> ReadingOptions:
+    reading = _table(data, "reading")
+    _unknown_keys("[reading]", reading, _READING_FIELDS)
+    crosswalk = _table(data, "crosswalk")
+    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies"))
+    if reading.get("day_first") == "none":  # TOML has no null: "none" says refuse them
+        reading = {k: v for k, v in reading.items() if k != "day_first"}
+    return ReadingOptions(
+        **reading,
+        reasons=_table(crosswalk, "reasons"),
+        therapies=_table(crosswalk, "therapies"),
+    )
+
+
+_WIDE_FIELDS: Final = tuple(
+    f.name for f in attrs.fields(WideLayout) if f.name not in ("therapies", "footnotes", "reading")
+)
+_THERAPY_FIELDS: Final = tuple(f.name for f in attrs.fields(TherapyColumns))
+
+
+def _wide(data: Mapping[str, Any]) -> WideLayout:
+    columns = _table(data, "columns")
+    _unknown_keys("[columns]", columns, _WIDE_FIELDS)
+    therapies = data.get("therapies", [])
+    if not isinstance(therapies, list) or not all(isinstance(t, Mapping) for t in therapies):
+        raise CohortFormatError("layout therapies: expected [[therapies]] tables")
+    for therapy in therapies:
+        _unknown_keys("[[therapies]]", therapy, _THERAPY_FIELDS)
+    try:
+        built = [TherapyColumns(**t) for t in therapies]
+        return WideLayout(
+            therapies=built, footnotes=_table(data, "footnotes"), reading=_reading(data), **columns
+        )
+    except TypeError:
+        failed = True
+    # Outside the except block: the TypeError's message is Python's, not ours.
+    assert failed
+    raise CohortFormatError("layout: [columns] needs patient_id, and each [[therapies]] therapy and start")
+
+
+def parse_layout(text: str) -> LongLayout | WideLayout:
+    """A layout from the text of a TOML layout file; see the module's example.
+
+    Raises:
+        CohortFormatError: naming the key or value that is wrong (an unknown key is named with
+            the closest known one).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        # tomllib's message quotes the line; the layout may sit beside patient data, so only say where.
+        raise CohortFormatError("layout: not valid TOML")
+    _unknown_keys("file", data, ("kind", "columns", "reading", "crosswalk", "therapies", "footnotes"))
+    kind = data.get("kind", "long")
+    if kind == "wide":
+        return _wide(data)
+    if kind != "long":
+        raise CohortFormatError(f"layout kind {quoted(kind)}: expected 'long' or 'wide'")
+    if "therapies" in data or "footnotes" in data:
+        raise CohortFormatError(
+            "layout: [[therapies]] and [footnotes] belong to wide layouts (kind = 'wide')"
+        )
+    reading = _reading(data)
+    columns = _table(data, "columns")
+    _unknown_keys("[columns]", columns, _LONG_FIELDS)
+    for required in ("patient_id", "therapy", "start"):
+        if required not in columns:
+            raise CohortFormatError(f"layout [columns]: {required} is required")
+    return LongLayout(**columns, reading=reading)
+
+
+def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout:
+    """A layout from a TOML file; see :func:`parse_layout`."""
+    raw = Path(path).read_bytes()[: MAX_LAYOUT_BYTES + 1]
+    if len(raw) > MAX_LAYOUT_BYTES:
+        raise CohortFormatError(f"layout file: larger than {MAX_LAYOUT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        raise CohortFormatError("layout file: not UTF-8 text")
+    return parse_layout(text)
+
+
+def _toml_string(value: str) -> str:
+    # A TOML basic string: JSON's escapes are TOML's for every character that needs one.
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -> str:
+    """A long layout as the text of a TOML layout file, which :func:`parse_layout` reads back.
+
+    ``notes`` puts a comment after a field's line (a draft says how it matched the column).
+    """
+    notes = notes or {}
+    lines = ['kind = "long"', "", "[columns]"]
+    for field in ("patient_id", "therapy", "start", "stop", "reasons", "edss"):
+        value = getattr(layout, field)
+        line = f"{field} = {_toml_string(value)}" if value is not None else f"# {field} = (no column found)"
+        lines.append(f"{line}  # {notes[field]}" if field in notes else line)
+    lines.append(f"labels = [{', '.join(_toml_string(label) for label in layout.labels)}]")
+    reading = layout.reading
+    lines += ["", "[reading]"]
+    if reading.day_first is None:
+        lines.append("# day_first = true  # say so if whole dates are written 12/05/2012 (day first)")
+    else:
+        lines.append(f"day_first = {'true' if reading.day_first else 'false'}")
+    lines.append(f"excel_serial = {'true' if reading.excel_serial else 'false'}")
+    lines.append(f"ongoing = [{', '.join(_toml_string(w) for w in reading.ongoing)}]")
+    lines.append(f"not_recorded = [{', '.join(_toml_string(w) for w in reading.not_recorded)}]")
+    for section, pairs in (("reasons", reading.reasons), ("therapies", reading.therapies)):
+        lines += ["", f"[crosswalk.{section}]"]
+        lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in pairs]
+    return "\n".join(lines) + "\n"
+
+
+# -- drafting ------------------------------------------------------------------------------------
+
+# Column names seen in chart reviews and registry exports, folded (case, spaces, _ - . ignored).
+_SYNONYMS: Final = {
+    "patient_id": (
+        "patientid", "patient", "id", "personid", "subjectid", "subject", "studyid", "pid", "mrn",
+        "patientnumber", "caseid", "participantid",
+    ),
+    "therapy": (
+        "therapy", "drug", "dmt", "treatment", "medication", "drugname", "therapyname",
+        "dmtname", "product", "agent",
+    ),
+    "start": (
+        "start", "startdate", "started", "datestarted", "dmtstart", "therapystart", "from",
+        "initiation", "initiationdate", "begin", "begindate",
+    ),
+    "stop": (
+        "stop", "stopdate", "end", "enddate", "stopped", "datestopped", "dmtstop", "therapystop",
+        "to", "until", "discontinuation", "discontinuationdate", "ended",
+    ),
+    "reasons": (
+        "reason", "reasons", "stopreason", "reasonforstopping", "reasonstopped",
+        "discontinuationreason", "reasonfordiscontinuation", "switchreason", "whystopped",
+    ),
+    "edss": ("edss", "edssatstop", "edssscore", "stopedss"),
+}  # fmt: skip
+_NOISE: Final = re.compile(r"[\s\-_.]+")
+
+
+def _fold(name: str) -> str:
+    return _NOISE.sub("", name).casefold()
+
+
+def draft_layout(header: Sequence[str]) -> tuple[LongLayout, dict[str, str]]:
+    """A draft long layout from a table's header, and a note per field saying how it matched.
+
+    Each field takes the first column whose name is one of its usual spellings; failing that, a
+    close one (difflib), noted as a guess to confirm. Columns matched to no field are kept as
+    labels. The draft is for the user to read, correct and save: nothing is read with it unseen.
+
+    Raises:
+        CohortFormatError: when no column can be the patient id, the therapy or the start.
+    """
+    folded = {_fold(name): name for name in reversed(header)}
+    taken: set[str] = set()
+    found: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    # Exact spellings first, for every field, so that a guess never takes another field's column.
+    for field, synonyms in _SYNONYMS.items():
+        exact = next((folded[s] for s in synonyms if s in folded and folded[s] not in taken), None)
+        if exact is not None:
+            found[field] = exact
+            notes[field] = f"matched column {quoted(exact)}"
+            taken.add(exact)
+    for field, synonyms in _SYNONYMS.items():
+        if field in found:
+            continue
+        free = [f for f, n in folded.items() if n not in taken]
+        close = difflib.get_close_matches(field.replace("_", ""), free, n=1, cutoff=0.8)
+        close = close or [f for f in free for s in synonyms if len(s) > 3 and s in f][:1]
+        if close:
+            found[field] = folded[close[0]]
+            notes[field] = f"a guess from column {quoted(folded[close[0]])}: confirm"
+            taken.add(found[field])
+    missing = [f for f in ("patient_id", "therapy", "start") if f not in found]
+    if missing:
+        raise CohortFormatError(
+            f"layout draft: no column for {', '.join(missing)}; found: {', '.join(map(quoted, header))}"
+        )
+    labels = tuple(name for name in header if name not in taken and name.strip())
+    layout = LongLayout(
+        patient_id=found["patient_id"],
+        therapy=found["therapy"],
+        start=found["start"],
+        stop=found.get("stop"),
+        reasons=found.get("reasons"),
+        edss=found.get("edss"),
+        labels=labels,
+    )
+    return layout, notes
