@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.io._frames import require
@@ -195,6 +196,12 @@ class TidyTable:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def __repr__(self) -> str:
+        return _display.tidy_table_repr(self)
+
+    def _repr_html_(self) -> str:
+        return _display.tidy_table_html(self)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One dict per row, column name to value (no dependency)."""
