@@ -1,7 +1,7 @@
 """The ``dmt-timeline`` command, one module per subcommand.
 
 Subcommands: ``reproduce`` (the default when none is given), ``validate``, ``describe``,
-``summary``, ``plot`` (``plot swimmer``, ``plot response``) and ``batch``. Errors are printed as
+``summary``, ``plot`` (``plot swimmer``, ``plot response``), ``report`` and ``batch``. Errors are printed as
 one ``dmt-timeline: <message>`` block on stderr with exit status 1, never as a traceback; an
 error that is not the library's own (a fault of the library) is named by its kind only, since
 its message may quote the input. The
@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from dmt_timeline.cli import _batch, _describe, _plot, _reproduce, _summary, _validate
+from dmt_timeline.cli import _batch, _describe, _plot, _report, _reproduce, _summary, _validate
 from dmt_timeline.cli._common import PROG
 from dmt_timeline.cli._describe import describe
 from dmt_timeline.cli._summary import summarise
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (_reproduce, _validate, _describe, _summary, _plot, _batch):
+    for command in (_reproduce, _validate, _describe, _summary, _plot, _report, _batch):
         command.register(sub)
     return parser
 
