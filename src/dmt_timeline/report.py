@@ -82,7 +82,7 @@ def _summary(cohort: Cohort, threshold: int) -> str:
         ),
     ]
     source = cohort.metadata.source or "not stated"
-    return _table(["", ""], rows, [False, True]) + f"<p>Source: {_e(source)}</p>"
+    return _table(["measure", "count"], rows, [False, True]) + f"<p>Source: {_e(source)}</p>"
 
 
 def _transitions(cohort: Cohort, threshold: int) -> str:
