@@ -35,11 +35,11 @@ def test_plot_groups_by_a_label(figure: str, tmp_path: Path) -> None:
 
 
 def test_plot_refuses_an_unknown_extension(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "swimmer.pdf"
+    target = tmp_path / "swimmer.bmp"
     assert 1 == main(["plot", "swimmer", "-o", str(target)])
     err = capsys.readouterr().err
     assert err.startswith("dmt-timeline: ")
-    assert "'.pdf' is not one of .png, .svg" in err
+    assert "'.bmp' is not one of .png, .svg, .pdf, .tif, .tiff" in err
     assert not target.exists()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -224,14 +226,23 @@ def test_response_curves_refuse_a_cohort_without_the_index_therapy() -> None:
 # -- saving ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "magic"), [("f.png", b"\x89PNG"), ("f.svg", b"<?xml")])
+@pytest.mark.parametrize(
+    ("name", "magic"),
+    [
+        ("f.png", b"\x89PNG"),
+        ("f.svg", b"<?xml"),
+        ("f.pdf", b"%PDF"),
+        ("f.tif", b"II*\x00"),
+        ("f.TIFF", b"II*\x00"),
+    ],
+)
 def test_save_figure_chooses_format_by_extension(tmp_path: Path, name: str, magic: bytes) -> None:
     path = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / name)
 
     assert path.read_bytes().startswith(magic)
 
 
-@pytest.mark.parametrize("name", ["f.svg", "f.png"])
+@pytest.mark.parametrize("name", ["f.svg", "f.png", "f.pdf", "f.tiff"])
 def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, name: str) -> None:
     figure = swimmer_plot(COHORT)
     first = save_figure(figure, tmp_path / f"a-{name}").read_bytes()
@@ -258,8 +269,8 @@ def test_save_figure_leaves_global_settings_alone(tmp_path: Path) -> None:
 
 
 def test_save_figure_refuses_other_extensions(tmp_path: Path) -> None:
-    with pytest.raises(InvalidValueError, match=r"'\.pdf' is not one of \.png, \.svg"):
-        save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.pdf")
+    with pytest.raises(InvalidValueError, match=r"'\.bmp' is not one of \.png, \.svg, \.pdf, \.tif, \.tiff"):
+        save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.bmp")
 
     assert [] == list(tmp_path.iterdir())
 
@@ -279,3 +290,57 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert "False" == result.stdout.strip()
+
+
+def test_save_figure_pdf_embeds_truetype_fonts_and_no_dates(tmp_path: Path) -> None:
+    data = save_figure(response_curves(COHORT, index="natalizumab"), tmp_path / "f.pdf").read_bytes()
+
+    assert b"/FontFile2" in data
+    assert b"/Type3" not in data
+    assert b"CreationDate" not in data
+
+
+@pytest.mark.parametrize(("width", "pixels"), [("single", 1050), ("double", 2160), (2.0, 600)])
+def test_save_figure_journal_widths_at_300_dpi(tmp_path: Path, width: str | float, pixels: int) -> None:
+    from PIL import Image  # noqa: PLC0415 - matplotlib's own dependency
+
+    figure = response_curves(COHORT, index="natalizumab")
+    before = tuple(figure.get_size_inches())
+    path = save_figure(figure, tmp_path / "f.tif", width=width)  # type: ignore[arg-type]
+
+    with Image.open(path) as image:
+        assert pixels == image.size[0]
+        assert (300.0, 300.0) == tuple(image.info["dpi"])
+    assert before == tuple(figure.get_size_inches())
+
+
+def test_save_figure_refuses_a_width_the_figure_does_not_fit(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValueError, match=r"do not fit 3\.5 x 3\.5 inches"):
+        save_figure(swimmer_plot(COHORT), tmp_path / "f.pdf", width="single")
+
+    assert [] == list(tmp_path.iterdir())
+
+
+def test_save_figure_refuses_an_unknown_width(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValueError, match="'triple' is not 'single', 'double'"):
+        save_figure(swimmer_plot(COHORT), tmp_path / "f.pdf", width="triple")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "draw", [lambda: swimmer_plot(COHORT), lambda: response_curves(COHORT, index="natalizumab")]
+)
+def test_new_figures_show_in_a_notebook_as_png(draw: Callable[[], Figure]) -> None:
+    figure = draw()
+    data = figure._repr_png_()  # type: ignore[attr-defined]
+
+    assert isinstance(figure, Figure)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10_000  # drawn, not an empty canvas
+
+
+def test_a_figure_with_its_display_hook_still_pickles() -> None:
+    figure = swimmer_plot(COHORT)
+
+    again = pickle.loads(pickle.dumps(figure))
+
+    assert isinstance(again, Figure)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, _month_range, _whole_months
 from dmt_timeline.errors import TimelineError, quoted
@@ -80,6 +81,9 @@ class Latency:
     def __str__(self) -> str:
         suffix = "" if self.observed else " (censored: no response observed)"
         return f"{self.patient_id} {self.outcome}: {self.months}{suffix}"
+
+    def __repr__(self) -> str:
+        return _display.latency_repr(self)
 
 
 # The outcome keys observations can carry (see ResponseObservation.key), and their conditions.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError, describe_value, quoted
@@ -587,6 +588,12 @@ class Patient:
     def _fail(self, problem: str) -> None:
         raise InvalidValueError(f"patient {quoted(self.id)}: {problem}")
 
+    def __repr__(self) -> str:
+        return _display.patient_repr(self)
+
+    def _repr_html_(self) -> str:
+        return _display.patient_html(self)
+
     def label(self, key: str) -> str | None:
         """The value of one label, or None."""
         return dict(self.labels).get(key)
@@ -623,6 +630,12 @@ class Cohort:
 
     def __len__(self) -> int:
         return len(self.patients)
+
+    def __repr__(self) -> str:
+        return _display.cohort_repr(self)
+
+    def _repr_html_(self) -> str:
+        return _display.cohort_html(self)
 
     def __iter__(self) -> Iterator[Patient]:
         return iter(self.patients)

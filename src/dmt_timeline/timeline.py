@@ -16,6 +16,7 @@ from typing import Final, Literal
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
 from dmt_timeline.dates import (
     MonthRange,
@@ -241,6 +242,9 @@ class Transition:
             text += ", possibly inside the previous therapy's effect window"
         return f"{text} ({self.reason})" if self.reason else text
 
+    def __repr__(self) -> str:
+        return _display.transition_repr(self)
+
 
 @attrs.frozen
 class TreatmentFreeInterval:
@@ -261,6 +265,9 @@ class Line:
 
     number: int
     episode: TherapyEpisode
+
+    def __repr__(self) -> str:
+        return _display.line_repr(self)
 
 
 def _classify(
@@ -417,6 +424,9 @@ class Timeline:
 
     def __len__(self) -> int:
         return len(self.episodes)
+
+    def __repr__(self) -> str:
+        return _display.timeline_repr(self)
 
     def _name(self) -> str:
         return f"patient {quoted(self.patient_id)}: " if self.patient_id else ""

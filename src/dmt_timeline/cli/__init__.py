@@ -1,8 +1,8 @@
 """The ``dmt-timeline`` command, one module per subcommand.
 
 Subcommands: ``reproduce`` (the default when none is given), ``validate``, ``describe``,
-``summary``, ``plot`` (``plot swimmer``, ``plot response``), ``batch``, ``import`` (a CSV or
-Excel table through a layout file into a cohort file) and ``layout draft``. Errors are printed as
+``summary``, ``plot`` (``plot swimmer``, ``plot response``), ``report``, ``batch``, ``import`` (a CSV
+or Excel table through a layout file into a cohort file) and ``layout draft``. Errors are printed as
 one ``dmt-timeline: <message>`` block on stderr with exit status 1, never as a traceback; an
 error that is not the library's own (a fault of the library) is named by its kind only, since
 its message may quote the input. The
@@ -18,7 +18,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from dmt_timeline.cli import _batch, _describe, _import, _layout, _plot, _reproduce, _summary, _validate
+from dmt_timeline.cli import (
+    _batch,
+    _describe,
+    _import,
+    _layout,
+    _plot,
+    _report,
+    _reproduce,
+    _summary,
+    _validate,
+)
 from dmt_timeline.cli._common import PROG
 from dmt_timeline.cli._describe import describe
 from dmt_timeline.cli._summary import summarise
@@ -38,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (_reproduce, _validate, _describe, _summary, _plot, _batch, _import, _layout):
+    for command in (_reproduce, _validate, _describe, _summary, _plot, _report, _batch, _import, _layout):
         command.register(sub)
     return parser
 

@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
     """Add the ``plot`` command and its figures to the subparsers ``sub``."""
     plot = sub.add_parser(
         "plot",
-        help="draw a figure of a cohort as PNG or SVG (needs the plot extra)",
+        help="draw a figure of a cohort as PNG, SVG, PDF or TIFF (needs the plot extra)",
         description=(
             "Draw a figure of a cohort (the bundled cohort by default). Needs matplotlib: "
             'pip install "dmt-timeline[plot]".'
@@ -81,7 +81,11 @@ def register(sub: Any) -> None:
     for figure_cmd in (swimmer, response):
         figure_cmd.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
         figure_cmd.add_argument(
-            "-o", "--output", required=True, metavar="PATH", help="where to write: a .png or .svg file"
+            "-o",
+            "--output",
+            required=True,
+            metavar="PATH",
+            help="where to write: a .png, .svg, .pdf or .tif file",
         )
         figure_cmd.add_argument("--group-by", metavar="LABEL", help="group by this patient label")
         figure_cmd.set_defaults(handler=run)

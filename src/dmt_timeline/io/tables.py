@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.errors import CohortFormatError, quoted
@@ -226,6 +227,12 @@ class TidyTable:
         columns = (*self.columns, *(Column(k, _S, f"patient label {k}") for k in keys))
         rows = tuple((*row, *(labels.get(row[at], {}).get(k) for k in keys)) for row in self.rows)
         return TidyTable(columns, rows)
+
+    def __repr__(self) -> str:
+        return _display.tidy_table_repr(self)
+
+    def _repr_html_(self) -> str:
+        return _display.tidy_table_html(self)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One dict per row, column name to value (no dependency)."""

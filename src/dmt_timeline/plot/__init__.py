@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dmt_timeline.plot import _groups
 from dmt_timeline.plot._curves import response_curves
-from dmt_timeline.plot._figure import figure_format, save_figure
+from dmt_timeline.plot._figure import JOURNAL_WIDTHS, figure_format, save_figure
 from dmt_timeline.plot._pathways import pathway_sunburst
 from dmt_timeline.plot._style import CLASS_COLOURS
 from dmt_timeline.plot._survival import survival_curves
@@ -19,6 +19,7 @@ from dmt_timeline.plot._swimmer import swimmer_plot
 
 __all__ = [
     "CLASS_COLOURS",
+    "JOURNAL_WIDTHS",
     "GroupBy",
     "figure_format",
     "pathway_sunburst",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from dmt_timeline import _display
 from dmt_timeline.model import Cohort
 from dmt_timeline.studies.natalizumab_psoriasis.checklist import _claims
 from dmt_timeline.studies.natalizumab_psoriasis.claim import Claim, Verdict
@@ -77,6 +78,9 @@ class Report:
             if item.id == claim_id:
                 return item
         raise KeyError(claim_id)
+
+    def __repr__(self) -> str:
+        return _display.report_repr(self)
 
     def __str__(self) -> str:
         counts = self.verdicts()
