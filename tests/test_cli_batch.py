@@ -17,6 +17,7 @@ from dmt_timeline.batch import episode_transfers, eras_as_episodes, exposure_tra
 from dmt_timeline.catalogue import CATALOGUE, TherapyClass  # noqa: E402
 from dmt_timeline.cli import _batch as cli  # noqa: E402 - after the skips
 from dmt_timeline.cli import main  # noqa: E402
+from dmt_timeline.cli._describe import selector  # noqa: E402
 from dmt_timeline.errors import UnknownTherapyError  # noqa: E402
 from dmt_timeline.synthetic import synthetic_exposures  # noqa: E402
 
@@ -200,8 +201,8 @@ def test_batch_writes_the_transfers_asked_for(
     eras = exposure_transitions(exposures).episodes
     expected = episode_transfers(
         eras_as_episodes(eras),
-        cli._selector(source),
-        cli._selector(target),
+        selector(source),
+        selector(target),
         initiation=initiation,
         max_overlap_months=None,  # eras of claims may overlap, and the command accepts them
     )
@@ -210,15 +211,15 @@ def test_batch_writes_the_transfers_asked_for(
 
 
 def test_a_class_is_read_by_its_name_after_class_and_a_therapy_by_the_catalogue() -> None:
-    assert TherapyClass.INTERFERON_BETA is cli._selector("class: Interferon Beta")
-    assert CATALOGUE.get("interferon beta") == cli._selector("interferon beta")
+    assert TherapyClass.INTERFERON_BETA is selector("class: Interferon Beta")
+    assert CATALOGUE.get("interferon beta") == selector("interferon beta")
 
 
 def test_an_unknown_class_names_the_classes() -> None:
     with pytest.raises(
         UnknownTherapyError, match="therapy class 'interferon' is not one of 'interferon beta'"
     ):
-        cli._selector("class:interferon")
+        selector("class:interferon")
 
 
 def test_an_unknown_transfer_therapy_stops_the_run_before_it_starts(

@@ -12,9 +12,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
+from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.cli._common import DASK_EXTRA, PROG, TABLES_EXTRA, non_negative, positive
-from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError
+from dmt_timeline.cli._describe import selector
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 
 PROGRESS_SECONDS: float = 5.0
 """The least time between two progress lines (the first and the last always show)."""
@@ -162,18 +163,6 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
     raise problem
 
 
-def _selector(text: str) -> Therapy | TherapyClass:
-    """A therapy (name, alias or code), or a mechanism class written ``class:<name>``."""
-    kind, colon, name = text.partition(":")
-    if not colon or kind.strip().casefold() != "class":
-        return CATALOGUE.get(text)
-    for member in TherapyClass:
-        if member.value.casefold() == name.strip().casefold():
-            return member
-    known = ", ".join(repr(member.value) for member in TherapyClass)
-    raise UnknownTherapyError(f"therapy class {name.strip()!r} is not one of {known}")
-
-
 def _transfers(selectors: list[Therapy | TherapyClass], initiation: Any, episodes: Any) -> Any:
     from dmt_timeline.batch import episode_transfers, eras_as_episodes  # noqa: PLC0415 - the tables extra
 
@@ -215,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     unreadable = False
     try:
         # Read first: an unknown therapy stops the run before the table is read.
-        selectors = None if args.transfers is None else [_selector(text) for text in args.transfers]
+        selectors = None if args.transfers is None else [selector(text) for text in args.transfers]
         result = _batch_result(args, progress, options)
         tables = {"episodes": result.episodes, "transitions": result.transitions}
         if selectors is not None:
