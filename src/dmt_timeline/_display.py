@@ -285,14 +285,15 @@ def cohort_html(cohort: Cohort) -> str:
 def tidy_table_html(table: TidyTable) -> str:
     """The first rows as an HTML table, each column headed by its name and type."""
     header = [f"{_e(c.name)}<br><small>{_e(c.type.value)}</small>" for c in table.columns]
-    rows = [[_e(_html_cell(v)) for v in row] for row in table.rows[:HTML_ROWS]]
+    rows = [[_e(cell_text(v)) for v in row] for row in table.rows[:HTML_ROWS]]
     rest = len(table.rows) - HTML_ROWS
     more = f"<p>... {_plural(rest, 'more row')}</p>" if rest > 0 else ""
     caption = f"{_plural(len(table.rows), 'row')} x {_plural(len(table.columns), 'column')}"
     return f"<div>{_html_table(header, rows, caption)}{more}</div>"
 
 
-def _html_cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A table cell as text: blank for None, true/false, ISO dates (CSV and HTML alike)."""
     if value is None:
         return ""
     if isinstance(value, bool):

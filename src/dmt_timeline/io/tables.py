@@ -244,7 +244,7 @@ class TidyTable:
         with Path(path).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(self.names)
-            writer.writerows([_csv_cell(v) for v in row] for row in self.rows)
+            writer.writerows([_display.cell_text(v) for v in row] for row in self.rows)
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame with nullable dtypes: ``string``, ``Int64``, ``Float64``,
@@ -276,16 +276,6 @@ class TidyTable:
             pa.array([row[i] for row in self.rows], type=types[c.type]) for i, c in enumerate(self.columns)
         ]
         return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _range(months: MonthRange | None) -> tuple[int | None, int | None]:
