@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmt_timeline.errors import QUOTE_LIMIT, describe_value, quoted
+from dmt_timeline.catalogue import CATALOGUE
+from dmt_timeline.dates import PartialDate
+from dmt_timeline.errors import QUOTE_LIMIT, InvalidDateError, UnknownTherapyError, describe_value, quoted
 
 
 def test_a_newline_in_an_id_cannot_forge_a_line() -> None:
@@ -39,3 +42,19 @@ def test_quoted_is_one_bounded_encodable_line(text: str) -> None:
     assert "\r" not in shown
     shown.encode("utf-8")
     assert len(shown) <= QUOTE_LIMIT + 40
+
+
+def test_a_long_date_text_is_elided_in_its_message() -> None:
+
+    with pytest.raises(InvalidDateError) as caught:
+        PartialDate.parse("2007" + "x" * 5000)
+    assert len(str(caught.value)) < 200
+    assert "(5004 characters)" in str(caught.value)
+
+
+def test_a_long_unknown_therapy_name_is_elided_in_its_message() -> None:
+
+    with pytest.raises(UnknownTherapyError) as caught:
+        CATALOGUE.get("Jane-Roe-0917 " * 50)
+    assert "(700 characters)" in str(caught.value)
+    assert len(str(caught.value)) < 200

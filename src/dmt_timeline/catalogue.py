@@ -18,7 +18,7 @@ from typing import Final, TypeVar
 
 import attrs
 
-from dmt_timeline.errors import InvalidValueError, UnknownTherapyError, quoted
+from dmt_timeline.errors import InvalidValueError, UnknownTherapyError, describe_value, quoted
 
 __all__ = [
     "CATALOGUE",
@@ -74,7 +74,7 @@ def _fold(name: str) -> str:
 
 def _nonempty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(f"therapy {attribute.name} {value!r} must be non-empty text")
+        raise InvalidValueError(f"therapy {attribute.name} {describe_value(value)} must be non-empty text")
 
 
 @attrs.frozen
@@ -171,7 +171,9 @@ class Catalogue:
         if isinstance(name, Therapy):
             return name
         if not isinstance(name, str):
-            raise UnknownTherapyError(f"therapy {name!r}: expected a name such as 'natalizumab'")
+            raise UnknownTherapyError(
+                f"therapy {describe_value(name)}: expected a name such as 'natalizumab'"
+            )
         found = self._index.get(_fold(name))
         if found is not None:
             return found
@@ -183,7 +185,7 @@ class Catalogue:
             if suggestions
             else "; add it with Catalogue.extend()"
         )
-        raise UnknownTherapyError(f"unknown therapy {name!r}{hint}")
+        raise UnknownTherapyError(f"unknown therapy {describe_value(name)}{hint}")
 
     __getitem__ = get
 

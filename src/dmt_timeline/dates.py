@@ -18,7 +18,7 @@ from typing import Final
 import attrs
 import pendulum
 
-from dmt_timeline.errors import InvalidDateError, quoted
+from dmt_timeline.errors import InvalidDateError, describe_value, quoted
 
 __all__ = [
     "DATE_FORMS",
@@ -186,7 +186,9 @@ def _days_in_month(year: int, month: int) -> int:
 
 def _check_year(year: int, text: str) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidDateError(f"partial date {text!r}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
+        raise InvalidDateError(
+            f"partial date {describe_value(text)}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}"
+        )
 
 
 @attrs.frozen(order=False)
@@ -256,10 +258,12 @@ class PartialDate:
     def parse(cls, text: str) -> PartialDate:
         """Read ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; anything else raises :class:`InvalidDateError`."""
         if not isinstance(text, str):
-            raise InvalidDateError(f"partial date {text!r}: expected text such as '2007-03'")
+            raise InvalidDateError(f"partial date {describe_value(text)}: expected text such as '2007-03'")
         match = _ISO.fullmatch(text.strip())
         if match is None:
-            raise InvalidDateError(f"partial date {text!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
+            raise InvalidDateError(
+                f"partial date {describe_value(text)}: expected YYYY, YYYY-MM or YYYY-MM-DD"
+            )
         year, month, day = (int(g) if g is not None else None for g in match.groups())
         assert year is not None  # the pattern requires it
         return cls(year, month, day)
@@ -281,7 +285,7 @@ class PartialDate:
         if isinstance(value, str):
             return cls.parse(value)
         raise InvalidDateError(
-            f"partial date {value!r}: expected a PartialDate, a date or text such as '2007-03'"
+            f"partial date {describe_value(value)}: expected a PartialDate, a date or text such as '2007-03'"
         )
 
     @classmethod
