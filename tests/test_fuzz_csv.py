@@ -143,7 +143,7 @@ def _data_rows(data: bytes) -> set[int]:
     return set(numbers[1:])
 
 
-def _check(table: Table, data: bytes, tmp_path: Path) -> None:
+def _check(table: Table, data: bytes, tmp_path: Path, sentinels: Sequence[str] = SENTINELS) -> None:
     """Read ``data`` with and without skipping; assert the three promises."""
     path = tmp_path / f"{table.name}.csv"
     path.write_bytes(data)
@@ -161,8 +161,8 @@ def _check(table: Table, data: bytes, tmp_path: Path) -> None:
         assert set() == set(read_rows) & reported
         assert len(read_rows) == len(set(read_rows))
         assert _data_rows(data) == set(read_rows) | reported
-        assert_no_leak(str(p) for p in read.skipped)
-        assert_no_leak(repr(p) for p in read.skipped)
+        assert_no_leak((str(p) for p in read.skipped), sentinels)
+        assert_no_leak((repr(p) for p in read.skipped), sentinels)
 
 
 # -- structure-aware mutations ---------------------------------------------------------------
@@ -299,7 +299,19 @@ def test_byte_noise_gives_own_errors_and_accounts_for_every_row(
 ) -> None:
     document = data.draw(_noisy(table))
 
-    _check(table, document, tmp_path_factory.mktemp("noise"))
+    _check(table, document, tmp_path_factory.mktemp("noise"), _unquotable(table, document))
+
+
+def _unquotable(table: Table, document: bytes) -> tuple[str, ...]:
+    """The sentinels that the noise left outside every column the reader reads.
+
+    Noise can split or join rows (an inserted line break, a repeated run) and carry a sentinel
+    into a read column, whose cell a problem names by design; only the others must stay unseen.
+    """
+    read_columns = len(table.header) - len(_TRAILING)
+    text = document.decode("utf-8", errors="replace").replace("\x00", "")
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row[:read_columns]]
+    return tuple(s for s in SENTINELS if not any(s in cell for cell in cells))
 
 
 @TABLES
