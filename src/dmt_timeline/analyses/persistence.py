@@ -38,7 +38,7 @@ import attrs
 
 from dmt_timeline.errors import InvalidValueError, StatsInputError, quoted
 from dmt_timeline.io._frames import TABLES_EXTRA
-from dmt_timeline.io.tables import Column, ColumnType, TidyTable
+from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS, Column, ColumnType, TidyTable
 from dmt_timeline.stats.interval import Turnbull, turnbull
 from dmt_timeline.stats.survival import CumulativeIncidence, KaplanMeier, aalen_johansen, kaplan_meier
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS
@@ -63,15 +63,7 @@ COURSE_COLUMNS: Final = (
 )
 """Columns of :attr:`Persistence.courses`."""
 
-_REQUIRED: Final = (
-    "patient_id",
-    "therapy",
-    "start_earliest",
-    "start_latest",
-    "stop_state",
-    "stop_earliest",
-    "stop_latest",
-)
+_REQUIRED: Final = EPISODE_KEY_COLUMNS
 _STATES: Final = ("date", "ongoing", "not recorded")
 _DISCONTINUED, _CENSORED, _UNKNOWN = "discontinued", "censored", "unknown"
 _STATUS: Final = (_DISCONTINUED, _CENSORED, _UNKNOWN)  # a course's status by its code

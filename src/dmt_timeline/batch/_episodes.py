@@ -32,19 +32,12 @@ from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted
+from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS
 from dmt_timeline.model import EDSS, MAX_SEQUENCE, StopState
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, check_grace_months
 
-_EPISODE_COLUMNS: Final = (
-    "patient_id",
-    "therapy",
-    "start_earliest",
-    "start_latest",
-    "stop_state",
-    "stop_earliest",
-    "stop_latest",
-)
+_EPISODE_COLUMNS: Final = EPISODE_KEY_COLUMNS
 _STATES: Final = {"date": 0, StopState.ONGOING.value: 1, StopState.NOT_RECORDED.value: 2}
 _EPISODE_KINDS: Final = {
     "patient_id": ID,

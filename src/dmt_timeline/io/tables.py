@@ -41,6 +41,7 @@ from dmt_timeline.timeline import (
 __all__ = [
     "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
+    "EPISODE_KEY_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
     "OBSERVATION_COLUMNS",
@@ -110,6 +111,18 @@ EPISODE_COLUMNS: Final = (
     Column("edss", _F, "EDSS recorded with the episode"),
 )
 """Columns of :func:`episodes_table`."""
+
+EPISODE_KEY_COLUMNS: Final = (
+    "patient_id",
+    "therapy",
+    "start_earliest",
+    "start_latest",
+    "stop_state",
+    "stop_earliest",
+    "stop_latest",
+)
+"""The columns of :data:`EPISODE_COLUMNS` every reader of an episodes table needs (the batch
+engine, persistence); the others are optional."""
 
 TRANSITION_COLUMNS: Final = (
     Column("patient_id", _S, "the patient"),
