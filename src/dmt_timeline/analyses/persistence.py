@@ -206,16 +206,11 @@ def _text(pa: Any, pc: Any, column: Any) -> Any:
     return pc.fill_null(pc.cast(column, pa.string()), "")
 
 
-def _whole_months(np: Any, start: Any, stop: Any) -> Any:
-    """:func:`dmt_timeline.whole_months` over arrays of days (stop >= start expected)."""
-    a = np.asarray(start, dtype="datetime64[D]")
-    b = np.asarray(stop, dtype="datetime64[D]")
-    a_month, b_month = a.astype("datetime64[M]"), b.astype("datetime64[M]")
-    a_day, b_day = (a - a_month).astype(np.int64), (b - b_month).astype(np.int64)
-    months = (b_month - a_month).astype(np.int64)
-    forward = months - (b_day < a_day)
-    backward = months + (a_day < b_day)
-    return np.where(b >= a, forward, backward)
+def _whole_months(start: Any, stop: Any) -> Any:
+    """:func:`dmt_timeline.whole_months` over arrays of days: the batch engine's one definition."""
+    from dmt_timeline.batch._classify import whole_months_array  # noqa: PLC0415 - the tables extra
+
+    return whole_months_array(start, stop)
 
 
 def _follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any]:
@@ -443,8 +438,8 @@ def _joins(np: Any, data: dict[str, Any], definition: Definition, grace: int) ->
         return same_key_prev, 0
     restart = same_key_prev.copy()
     restart[1:] &= data["dated"][:-1]
-    gap_high = _whole_months(np, np.r_[0, data["stop_lo"][:-1]], data["start_hi"])
-    gap_low = _whole_months(np, np.r_[0, data["stop_hi"][:-1]], data["start_lo"])
+    gap_high = _whole_months(np.r_[0, data["stop_lo"][:-1]], data["start_hi"])
+    gap_low = _whole_months(np.r_[0, data["stop_hi"][:-1]], data["start_lo"])
     indeterminate = int((restart & (gap_low <= grace) & (gap_high > grace)).sum())
     return restart & (gap_high <= grace), indeterminate
 
@@ -487,8 +482,8 @@ def _ends(
     if definition == "switch":
         censored |= end_dated & ~after_cut & ~has_next  # stopped, and nothing else started
     status = np.select([unknown, censored], [2, 1], 0)  # codes into _STATUS
-    months_low = np.where(unknown, 0, np.maximum(_whole_months(np, course_hi, end_lo), 0))
-    months_high = np.where(unknown, 0, np.maximum(_whole_months(np, course_lo, end_hi), 0))
+    months_low = np.where(unknown, 0, np.maximum(_whole_months(course_hi, end_lo), 0))
+    months_high = np.where(unknown, 0, np.maximum(_whole_months(course_lo, end_hi), 0))
     return status, months_low, np.maximum(months_high, months_low)
 
 
