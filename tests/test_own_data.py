@@ -228,9 +228,9 @@ def test_a_file_that_is_not_a_workbook(files: tuple[Path, Path], tmp_path: Path)
 
 
 def test_another_suffix_is_refused(files: tuple[Path, Path], tmp_path: Path) -> None:
-    path = tmp_path / "chart.sav"
+    path = tmp_path / "chart.ods"
     path.write_bytes(b"")
-    with pytest.raises(CohortFormatError, match=r"chart\.sav: expected a \.csv or \.xlsx file"):
+    with pytest.raises(CohortFormatError, match=r"chart\.ods: expected one of \.csv, \.txt, \.xlsx"):
         read_table(path, files[1])
 
 

@@ -9,6 +9,11 @@ Excel files need the extra ``excel`` (``pip install "dmt-timeline[excel]"``, ope
 cells keep their types: a date cell is a day, a number in a date column a year (or an Excel
 serial day number when the layout says ``excel_serial``). Rows are numbered as the
 spreadsheet shows them (the header is row 1); wholly empty rows are passed over.
+
+SAS (``.sas7bdat``, ``.xpt`` transport), Stata (``.dta``) and SPSS (``.sav``, ``.zsav``) files
+need the extra ``stats-files`` (``pip install "dmt-timeline[stats-files]"``, pyreadstat). A
+variable stored as a SAS, Stata or SPSS date is a day; a date-time is its day. Rows are numbered
+as if the file were a spreadsheet with the variable names in row 1.
 """
 
 from __future__ import annotations
@@ -28,11 +33,22 @@ from dmt_timeline.io.long import HEADER_ROW, LongRead, read_long_rows
 from dmt_timeline.io.wide import RowProblem, TableFormatError, WideLayout, WideRead, read_wide_rows
 from dmt_timeline.model import CohortMetadata
 
-__all__ = ["EXCEL_EXTRA", "open_table", "read_table", "table_header"]
+__all__ = ["EXCEL_EXTRA", "STATS_FILES_EXTRA", "TABLE_SUFFIXES", "open_table", "read_table", "table_header"]
 
 EXCEL_EXTRA: Final = 'pip install "dmt-timeline[excel]"'
+STATS_FILES_EXTRA: Final = 'pip install "dmt-timeline[stats-files]"'
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
 _CSV_SUFFIXES: Final = (".csv", ".txt")
+# Each statistics package's file suffix, with the pyreadstat reader and the package's name.
+_STATS_READERS: Final = {
+    ".sas7bdat": ("read_sas7bdat", "SAS"),
+    ".xpt": ("read_xport", "SAS transport"),
+    ".dta": ("read_dta", "Stata"),
+    ".sav": ("read_sav", "SPSS"),
+    ".zsav": ("read_sav", "SPSS"),
+}
+TABLE_SUFFIXES: Final = (*_CSV_SUFFIXES, *_EXCEL_SUFFIXES, *_STATS_READERS)
+"""The suffixes of the table files :func:`open_table` reads."""
 
 
 def _openpyxl() -> Any:
@@ -44,6 +60,17 @@ def _openpyxl() -> Any:
         return openpyxl
     assert failed
     raise ImportError(f"reading Excel files needs openpyxl: {EXCEL_EXTRA}")
+
+
+def _pyreadstat() -> Any:
+    try:
+        import pyreadstat  # noqa: PLC0415 - an optional extra, imported on use
+    except ImportError:
+        failed = True
+    else:
+        return pyreadstat
+    assert failed
+    raise ImportError(f"reading SAS, Stata and SPSS files needs pyreadstat: {STATS_FILES_EXTRA}")
 
 
 def _blank(cells: Sequence[object]) -> bool:
@@ -82,6 +109,28 @@ def _excel_rows(path: Path, sheet: str | int | None) -> Iterator[tuple[list[str]
         yield header, ((number, list(cells)) for number, cells in enumerate(rows, start=HEADER_ROW + 1))
     finally:
         book.close()
+
+
+@contextlib.contextmanager
+def _stats_rows(path: Path) -> Iterator[tuple[list[str], _Rows]]:
+    reader, package = _STATS_READERS[path.suffix.casefold()]
+    pyreadstat = _pyreadstat()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {quoted(path.name)}")
+    columns: Mapping[str, list[object]] | None = None
+    try:
+        # "dict" output: one list per variable, dates as datetime.date, missing values as None.
+        columns, _ = getattr(pyreadstat, reader)(path, output_format="dict")
+    except Exception:  # any failure of the parser is the file's; said below
+        columns = None
+    if columns is None:
+        # Outside the except block: the parser's message may quote the file's content.
+        raise CohortFormatError(f"{path.name}: not a readable {package} file")
+    header = [str(name) for name in columns]
+    values = list(columns.values())
+    count = len(values[0]) if values else 0
+    rows = ((HEADER_ROW + 1 + i, [v[i] for v in values]) for i in range(count))
+    yield header, rows
 
 
 def _csv_body(path: Path, reader: Iterator[list[str]]) -> _Rows:
@@ -127,11 +176,13 @@ def open_table(
             ...
 
     Args:
-        path: A ``.csv`` (UTF-8, comma-separated) or ``.xlsx`` file.
+        path: A ``.csv`` (UTF-8, comma-separated) or ``.xlsx`` file; or a SAS (``.sas7bdat``,
+            ``.xpt``), Stata (``.dta``) or SPSS (``.sav``, ``.zsav``) file.
         sheet: For Excel, the sheet's name or 0-based position; the first by default.
 
     Raises:
         CohortFormatError: for another suffix, a missing sheet, or a file that cannot be read.
+        ImportError: naming the extra to install, for Excel or a statistics package's file.
     """
     file = Path(path)
     suffix = file.suffix.casefold()
@@ -141,7 +192,9 @@ def open_table(
         raise CohortFormatError(f"{file.name}: sheet is for Excel files; this is {suffix or 'no suffix'}")
     if suffix in _CSV_SUFFIXES:
         return _csv_rows(file)
-    raise CohortFormatError(f"{file.name}: expected a .csv or .xlsx file")
+    if suffix in _STATS_READERS:
+        return _stats_rows(file)
+    raise CohortFormatError(f"{file.name}: expected one of {', '.join(TABLE_SUFFIXES)}")
 
 
 def table_header(path: str | os.PathLike[str], *, sheet: str | int | None = None) -> list[str]:
