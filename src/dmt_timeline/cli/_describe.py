@@ -12,7 +12,7 @@ import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
-from dmt_timeline.cli._common import SOURCES_HELP, load, non_negative
+from dmt_timeline.cli._common import SOURCES_HELP, add_table_options, finish, load_source, non_negative
 from dmt_timeline.errors import TimelineError, UnknownTherapyError, quoted
 from dmt_timeline.latency import _OUTCOME_KEYS, Latency, _concerns, cohort_outcomes, index_episode, latency
 from dmt_timeline.model import Cohort
@@ -208,8 +208,8 @@ def add_question_options(command: Any, *, source: bool = True) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(describe(load(args.file), question_of(args)))
-    return 0
+    print(describe(load_source(args), question_of(args)))
+    return finish(args, 0)
 
 
 def register(sub: Any) -> None:
@@ -219,5 +219,6 @@ def register(sub: Any) -> None:
         help="episodes, transitions, transfers and latencies of a cohort (the bundled cohort by default)",
     )
     command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
+    add_table_options(command)
     add_question_options(command)
     command.set_defaults(handler=run)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from dmt_timeline.cli._common import PROG, SOURCES_HELP, load
+from dmt_timeline.cli._common import PROG, SOURCES_HELP, add_table_options, finish, load_source
 from dmt_timeline.cli._describe import STUDY_QUESTION, selector
 from dmt_timeline.model import Patient
 from dmt_timeline.timeline import Selector
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         # The bundled cohort's index is its study's: natalizumab.
         index = STUDY_QUESTION.index if args.index is None else selector(args.index)
-    cohort = load(args.file)
+    cohort = load_source(args)
     group_by: Callable[[Patient], str] | str | None = args.group_by
     if group_by is None and args.file is None and args.figure == "swimmer":
         # The bundled cohort is drawn as the study groups it: by treatment paradigm.
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(written)
-    return 0
+    return finish(args, 0)
 
 
 def register(sub: Any) -> None:
@@ -80,6 +80,7 @@ def register(sub: Any) -> None:
     )
     for figure_cmd in (swimmer, response):
         figure_cmd.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
+        add_table_options(figure_cmd)
         figure_cmd.add_argument(
             "-o",
             "--output",

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from dmt_timeline.cli._common import SOURCES_HELP, load, positive
+from dmt_timeline.cli._common import SOURCES_HELP, add_table_options, finish, load_source, positive
 
 _EPILOG = """\
 exit status:
@@ -23,14 +23,15 @@ are not recorded) are reported as "not derivable" and do not change the status.
 def run(args: argparse.Namespace) -> int:
     from dmt_timeline.studies.natalizumab_psoriasis import reproduce  # noqa: PLC0415 - pulls in scipy
 
-    cohort = None if args.file is None else load(args.file)
+    given = args.file is not None or args.layout is not None or args.sheet is not None
+    cohort = load_source(args) if given else None  # load_source refuses a layout without a file
     report = reproduce(cohort, n_resamples=args.resamples, random_state=args.seed)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, allow_nan=False))
     else:
         print(report)
     # The bare command shows the report; `reproduce` is also a check whose status scripts read.
-    return 0 if report.all_derivable_agree or not args.check else 1
+    return finish(args, 0 if report.all_derivable_agree or not args.check else 1)
 
 
 def register(sub: Any) -> None:
@@ -46,6 +47,7 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
+    add_table_options(command)
     command.add_argument("--json", action="store_true", help="print the report as JSON")
     command.add_argument(
         "--resamples", type=positive, default=9999, help="permutation resamples (default: 9999)"

@@ -6,7 +6,7 @@ import argparse
 from collections import Counter
 from typing import Any
 
-from dmt_timeline.cli._common import SOURCES_HELP, load
+from dmt_timeline.cli._common import SOURCES_HELP, add_table_options, finish, load_source
 from dmt_timeline.cli._describe import Question, add_question_options, latency_lines, question_of
 from dmt_timeline.model import Cohort
 from dmt_timeline.timeline import Timeline, check_grace_months
@@ -47,13 +47,14 @@ def summarise(cohort: Cohort, question: Question | None = None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     asked = args.index is not None or args.outcome or args.grace_months is not None
-    print(summarise(load(args.file), question_of(args) if asked else None))
-    return 0
+    print(summarise(load_source(args), question_of(args) if asked else None))
+    return finish(args, 0)
 
 
 def register(sub: Any) -> None:
     """Add the ``summary`` command to the subparsers ``sub``."""
     command = sub.add_parser("summary", help="summarise a cohort file (the bundled cohort by default)")
     command.add_argument("file", nargs="?", help=f"{SOURCES_HELP} (default: the bundled cohort)")
+    add_table_options(command)
     add_question_options(command, source=False)
     command.set_defaults(handler=run)

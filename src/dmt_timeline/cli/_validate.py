@@ -7,16 +7,27 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from dmt_timeline.cli._common import FHIR_PREFIX, OMOP_PREFIXES, SOURCES_HELP, is_table, load, load_table
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError
 from dmt_timeline.model import Patient
 from dmt_timeline.timeline import Timeline
 
 
-def validate(path: str) -> tuple[int, tuple[str, ...]]:
-    """Read a cohort file and build every patient's timeline; collect every problem.
+def validate(
+    path: str, *, layout: str | None = None, sheet: str | None = None
+) -> tuple[int, tuple[str, ...]]:
+    """Read a cohort source and build every patient's timeline; collect every problem.
 
     Problems with the document and problems with the histories are both reported: patients
-    that can be read are checked as timelines even when others cannot be read.
+    that can be read are checked as timelines even when others cannot be read. The source is
+    a cohort JSON file, a table read through a layout file (every row problem is reported, and
+    the patients of good rows are checked), a FHIR export (``fhir:PATH``) or an OMOP CDM
+    (``duckdb:PATH``, a ``postgresql://`` URL).
+
+    Args:
+        path: The source, as the commands name it.
+        layout: For a table, its TOML layout file.
+        sheet: For an Excel table, the sheet.
 
     Returns:
         How many patients were read, and every problem found, one line each, naming the
@@ -30,6 +41,15 @@ def validate(path: str) -> tuple[int, tuple[str, ...]]:
 
     problems: list[str] = []
     patients: list[Patient] = []
+    if is_table(path):
+        loaded = load_table(path, layout, sheet=sheet, skip_bad_rows=True)
+        problems.extend(loaded.problems)
+        patients = list(loaded.cohort)
+        return _checked(patients, problems)
+    if layout is not None or sheet is not None:
+        raise CohortFormatError("--layout and --sheet are for tables (.csv, .xlsx, .dta, ...)")
+    if path.startswith((FHIR_PREFIX, *OMOP_PREFIXES)):
+        return _checked(list(load(path)), problems)
     refusal: CohortFormatError | None = None
     try:
         patients = list(load_cohort(path))
@@ -49,6 +69,11 @@ def validate(path: str) -> tuple[int, tuple[str, ...]]:
                 patients.append(structure(raw, Patient))
             except DmtTimelineError:
                 continue  # already among the problems
+    return _checked(patients, problems)
+
+
+def _checked(patients: list[Patient], problems: list[str]) -> tuple[int, tuple[str, ...]]:
+    """The patients' count and every problem: those found reading, then their timelines'."""
     for patient in patients:
         problems.extend(Timeline(patient.episodes, patient.last_follow_up, patient.id).problems())
     return len(patients), tuple(_one_line(problem) for problem in problems)
@@ -63,7 +88,7 @@ def _one_line(problem: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    count, problems = validate(args.file)
+    count, problems = validate(args.file, layout=args.layout, sheet=args.sheet)
     name = _one_line(args.file.encode("utf-8", "backslashreplace").decode("utf-8"))
     if not problems:
         print(f"{name}: {count} patients, no problems")
@@ -78,7 +103,15 @@ def register(sub: Any) -> None:
     command = sub.add_parser(
         "validate",
         help="check a cohort file and every patient's timeline; exit 1 on problems",
-        description="Read a cohort JSON file, build every patient's timeline and list every problem.",
+        description=(
+            "Read a cohort (a JSON file, a table through its layout, a FHIR export or an OMOP CDM), "
+            "build every patient's timeline and list every problem: a table's row problems first."
+        ),
     )
-    command.add_argument("file", help="a cohort JSON file")
+    command.add_argument("file", help=SOURCES_HELP)
+    command.add_argument(
+        "--layout",
+        help="for a table, its TOML layout file (draft one with 'dmt-timeline layout draft FILE')",
+    )
+    command.add_argument("--sheet", help="for an Excel table, the sheet's name (default: the first sheet)")
     command.set_defaults(handler=run)
