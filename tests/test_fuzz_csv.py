@@ -91,7 +91,7 @@ WIDE = Table(
 )
 EXPOSURE = Table(
     "exposure",
-    ("person_id", "drug", "start_date", "end_date", "stop_reason", *_TRAILING),
+    ("person_id", "drug", "start", "end", "reason", *_TRAILING),
     _exposure_row,
     frozenset(_TRAILING),
     read_exposures_csv,

@@ -26,7 +26,7 @@ from dmt_timeline.model import SwitchReason
 # One table for both the library and the SQL: gaps of 0, 29, 30 and 31 days, overlaps, an
 # exposure inside another, equal starts, two persons, and therapies interleaved.
 SHARED_TABLE = """\
-person_id,drug,start_date,end_date,stop_reason
+person_id,drug,start,end,reason
 1,dimethyl fumarate,2015-01-01,2015-01-30,
 1,dimethyl fumarate,2015-01-31,2015-03-01,
 1,dimethyl fumarate,2015-03-31,2015-04-29,
@@ -71,7 +71,7 @@ GROUP BY person_id, drug, era
 
 
 OCREVUS_SIX_MONTHS_APART = (
-    "person_id,drug,start_date,end_date\n1,Ocrevus,2018-01-01,2018-01-01\n1,Ocrevus,2018-07-01,2018-07-01\n"
+    "person_id,drug,start,end\n1,Ocrevus,2018-01-01,2018-01-01\n1,Ocrevus,2018-07-01,2018-07-01\n"
 )
 
 
@@ -109,20 +109,20 @@ def test_eras_match_the_omop_drug_era_sql(tmp_path: Path) -> None:
 
 
 def test_gap_of_exactly_30_days_joins() -> None:
-    table = "person_id,drug,start_date,end_date\n1,DMF,2015-01-01,2015-01-01\n1,DMF,2015-01-31,2015-02-01\n"
+    table = "person_id,drug,start,end\n1,DMF,2015-01-01,2015-01-01\n1,DMF,2015-01-31,2015-02-01\n"
 
     assert {("1", "dimethyl fumarate", dt.date(2015, 1, 1), dt.date(2015, 2, 1))} == _eras(table)
 
 
 def test_gap_of_31_days_splits() -> None:
-    table = "person_id,drug,start_date,end_date\n1,DMF,2015-01-01,2015-01-01\n1,DMF,2015-02-01,2015-02-01\n"
+    table = "person_id,drug,start,end\n1,DMF,2015-01-01,2015-01-01\n1,DMF,2015-02-01,2015-02-01\n"
 
     assert 2 == len(_eras(table))
 
 
 def test_overlapping_exposures_join_to_the_latest_end() -> None:
     table = (
-        "person_id,drug,start_date,end_date\n"
+        "person_id,drug,start,end\n"
         "1,Fing,2015-01-01,2015-06-30\n1,Fing,2015-02-01,2015-03-01\n1,Fing,2015-06-01,2015-07-15\n"
     )
 
@@ -138,7 +138,7 @@ def test_stop_reasons_come_from_the_exposure_that_ends_last() -> None:
 
 
 def test_atc_codes_resolve() -> None:
-    table = "person_id,drug,start_date,end_date\n1,L04AA23,2015-01-01,2015-01-01\n"
+    table = "person_id,drug,start,end\n1,L04AA23,2015-01-01,2015-01-01\n"
 
     assert {("1", "natalizumab", dt.date(2015, 1, 1), dt.date(2015, 1, 1))} == _eras(table)
 
@@ -157,31 +157,40 @@ def test_user_windows_override_the_catalogue() -> None:
     assert 2 == len(_eras(table, windows={"OCR": 30}))
 
 
+def _exposure(person: str, drug: str, row: int) -> Exposure:
+    return Exposure(person, drug, dt.date(2015, 1, 1), dt.date(2015, 1, 1), (), row)
+
+
 def test_unknown_drugs_are_refused_with_counts() -> None:
-    table = (
-        "person_id,drug,start_date,end_date\n"
-        "1,aspirin,2015-01-01,2015-01-01\n1,DMF,2015-01-01,2015-01-01\n2,aspirin,2015-01-01,2015-01-01\n"
-    )
+    # Exposures built by other readers (FHIR, OMOP) may name drugs the catalogue does not know.
+    exposures = [_exposure("1", "aspirin", 2), _exposure("1", "DMF", 3), _exposure("2", "aspirin", 4)]
 
     with pytest.raises(UnknownTherapyError, match=r"'aspirin' x2 \(first at row 2\)"):
-        build_episodes(read_exposures_rows(_rows(table)))
+        build_episodes(exposures)
 
 
 def test_unknown_drugs_are_skipped_on_request_and_reported() -> None:
-    table = (
-        "person_id,drug,start_date,end_date\n1,aspirin,2015-01-01,2015-01-01\n1,DMF,2015-01-01,2015-01-01\n"
-    )
-
-    build = build_episodes(read_exposures_rows(_rows(table)), skip_unknown=True)
+    build = build_episodes([_exposure("1", "aspirin", 2), _exposure("1", "DMF", 3)], skip_unknown=True)
 
     assert (("aspirin", 1),) == build.unknown
     assert 1 == len(build.cohort["1"].episodes)
 
 
+def test_the_reader_names_an_unknown_drug_with_the_close_names() -> None:
+    table = "person_id,drug,start,end\n1,aspirin,2015-01-01,2015-01-01\n1,Tysbari,2015-01-01,2015-01-01\n"
+
+    read = read_exposures_rows(_rows(table), skip_bad_rows=True)
+
+    assert [
+        "row 2, column drug: patient '1': unknown therapy 'aspirin' (map it with a therapy crosswalk)",
+        "row 3, column drug: patient '1': unknown therapy 'Tysbari'; did you mean 'Tysabri'?",
+    ] == [str(p) for p in read.skipped]
+
+
 def test_end_before_start_is_refused_with_its_row(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text(
-        "person_id,drug,start_date,end_date\n1,DMF,2015-01-01,2015-01-02\n1,DMF,2015-03-01,2015-02-28\n",
+        "person_id,drug,start,end\n1,DMF,2015-01-01,2015-01-02\n1,DMF,2015-03-01,2015-02-28\n",
         encoding="utf-8",
     )
 
@@ -189,20 +198,20 @@ def test_end_before_start_is_refused_with_its_row(tmp_path: Path) -> None:
         read_exposures_csv(path)
 
     [problem] = caught.value.row_problems
-    assert (3, "end_date") == (problem.row, problem.column)
-    assert "end 2015-02-28 is before start 2015-03-01" == problem.message
+    assert (3, "end") == (problem.row, problem.column)
+    assert "patient '1': end 2015-02-28 is before start 2015-03-01" == problem.message
 
 
 def test_every_row_problem_is_reported() -> None:
     table = (
-        "person_id,drug,start_date,end_date,stop_reason\n"
+        "person_id,drug,start,end,reason\n"
         ",DMF,2015-01-01,2015-01-02,\n1,DMF,2015-03,2015-04-01,\n1,DMF,2015-03-01,2015-04-01,bored\n"
     )
 
     with pytest.raises(TableFormatError) as caught:
         read_exposures_rows(_rows(table))
 
-    expected = [(2, "person_id"), (3, "start_date"), (4, "stop_reason")]
+    expected = [(2, "person_id"), (3, "start"), (4, "reason")]
     assert expected == [(p.row, p.column) for p in caught.value.row_problems]
 
 
@@ -213,9 +222,7 @@ def test_exposure_refuses_end_before_start() -> None:
 
 def test_frame_with_timestamps() -> None:
     pd = pytest.importorskip("pandas")
-    frame = pd.read_csv(
-        io.StringIO(SHARED_TABLE), parse_dates=["start_date", "end_date"], dtype={"person_id": str}
-    )
+    frame = pd.read_csv(io.StringIO(SHARED_TABLE), parse_dates=["start", "end"], dtype={"person_id": str})
 
     actual = build_episodes(read_exposures_frame(frame))
 
@@ -235,7 +242,7 @@ def test_arrow_table_with_dates_reads_like_the_csv() -> None:
     table = pacsv.read_csv(
         pa.py_buffer(SHARED_TABLE.encode()),
         convert_options=pacsv.ConvertOptions(
-            column_types={"person_id": pa.string(), "start_date": pa.date32(), "end_date": pa.date32()}
+            column_types={"person_id": pa.string(), "start": pa.date32(), "end": pa.date32()}
         ),
     )
 
@@ -252,7 +259,7 @@ def test_parquet_file_reads_like_the_csv(tmp_path: Path) -> None:
 
 
 BAD_ROWS = (
-    "person_id,drug,start_date,end_date\n"
+    "person_id,drug,start,end\n"
     "1,natalizumab,2014-01-10,2014-01-10\n"
     "1,natalizumab,2014-13-01,2014-02-07\n"
     "2,,2014-01-01,2014-01-01\n"
@@ -264,7 +271,7 @@ def test_bad_rows_are_skipped_on_request_and_reported() -> None:
     read = read_exposures_rows(_rows(BAD_ROWS), skip_bad_rows=True)
 
     assert [2, 5] == [exposure.row for exposure in read]
-    assert [(3, "start_date"), (4, "drug")] == [(p.row, p.column) for p in read.skipped]
+    assert [(3, "start"), (4, "drug")] == [(p.row, p.column) for p in read.skipped]
 
 
 def test_without_skipping_a_bad_row_refuses_the_table() -> None:

@@ -31,7 +31,7 @@ from tests.leaks import assert_own_error
 
 WIDE_HEADER = ",".join(STUDY_LAYOUT.columns)
 WIDE_ROW = "P01,2007,Pos,2,2007,t,GA,2007,LOE,2.5,IFNb,2009,LOE,3,Nat,2011,2.5,4,2,0,direct IFN to Nat"
-EXPOSURE_HEADER = "person_id,drug,start_date,end_date,stop_reason"
+EXPOSURE_HEADER = "person_id,drug,start,end,reason"
 EXPOSURE_ROW = "P01,natalizumab,2014-01-10,2014-02-07,"
 
 
@@ -242,7 +242,7 @@ def test_a_wrong_exposure_header_is_reported_once(tmp_path: Path) -> None:
         RowProblem(
             1,
             "",
-            "columns 'start_date', 'end_date' missing; found: 'person_id', 'drug', 'start date', 'end date'",
+            "columns 'start', 'end' missing; found: 'person_id', 'drug', 'start date', 'end date'",
         )
     ] == list(caught.value.row_problems)
 
@@ -270,7 +270,7 @@ def test_a_first_row_of_words_that_names_no_known_column_is_not_listed(tmp_path:
         RowProblem(
             1,
             "",
-            "columns 'person_id', 'drug', 'start_date', 'end_date' missing; the first row names none "
+            "columns 'person_id', 'drug', 'start', 'end' missing; the first row names none "
             "of the columns the reader knows in its 4 cells (not listed: it may be data): is the "
             "header missing?",
         )
@@ -278,9 +278,7 @@ def test_a_first_row_of_words_that_names_no_known_column_is_not_listed(tmp_path:
 
 
 def test_the_stop_reason_column_may_be_absent(tmp_path: Path) -> None:
-    path = _file(
-        tmp_path, _lines("person_id,drug,start_date,end_date", "1,natalizumab,2014-01-10,2014-02-07")
-    )
+    path = _file(tmp_path, _lines("person_id,drug,start,end", "1,natalizumab,2014-01-10,2014-02-07"))
 
     assert [()] == [e.stop_reasons for e in read_exposures_csv(path)]
 
@@ -291,8 +289,8 @@ def test_a_float_id_in_a_frame_is_a_whole_number() -> None:
         {
             "person_id": [1.0, float("nan"), 3.0],
             "drug": ["natalizumab"] * 3,
-            "start_date": ["2014-01-10"] * 3,
-            "end_date": ["2014-02-07"] * 3,
+            "start": ["2014-01-10"] * 3,
+            "end": ["2014-02-07"] * 3,
         }
     )
 
@@ -328,8 +326,8 @@ def test_a_frame_cell_that_is_a_list_is_a_row_problem() -> None:
         {
             "person_id": ["1", "2"],
             "drug": [["natalizumab", "HIV+ confidential note"], "natalizumab"],
-            "start_date": ["2014-01-10"] * 2,
-            "end_date": ["2014-02-07"] * 2,
+            "start": ["2014-01-10"] * 2,
+            "end": ["2014-02-07"] * 2,
         }
     )
 
@@ -394,8 +392,8 @@ def test_an_arrow_string_that_is_not_utf8_is_a_row_problem() -> None:
         {
             "person_id": ids,
             "drug": ["natalizumab"] * 2,
-            "start_date": ["2014-01-10"] * 2,
-            "end_date": ["2014-02-07"] * 2,
+            "start": ["2014-01-10"] * 2,
+            "end": ["2014-02-07"] * 2,
         }
     )
 

@@ -6,11 +6,23 @@ default, the OMOP CDM drug era convention. A therapy given at longer intervals (
 courses: the catalogue's ``dosing_interval_days``) gets that interval instead, and a mapping
 passed by the user overrides both. Drugs the catalogue does not know are reported with their
 counts, and skipped only when asked.
+
+The readers take a table's own column names (:class:`ExposureColumns`, which a TOML layout
+with ``kind = "exposures"`` also gives) and its ways of writing cells
+(:class:`~dmt_timeline.io.cells.ReadingOptions`): whole dates in any form
+:meth:`~dmt_timeline.PartialDate.read` accepts (numeric day/month order only when declared),
+therapies and stop reasons through the user's crosswalks, an unknown drug as a row problem
+with the close names. A blank end is refused unless an end policy (:class:`EndPolicy`) says
+how to fill it; every filled end is flagged (:attr:`Exposure.end_policy`,
+:attr:`EpisodeBuild.stop_imputed`). A row that repeats another (same person, therapy, start and
+end) is reported, never read as a second course.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import enum
 import gc
 import os
 from collections import Counter
@@ -36,11 +48,16 @@ from dmt_timeline.io._table import (
     frame_rows,
     mapping_rows,
     open_csv,
+    shape_problems,
 )
-from dmt_timeline.model import Cohort, Patient, SwitchReason, TherapyEpisode
+from dmt_timeline.io._table import blank as blank_cells
+from dmt_timeline.io.cells import ReadingOptions, TherapyReader, reason_reader, therapy_reader
+from dmt_timeline.model import ONGOING, Cohort, Patient, SwitchReason, TherapyEpisode
+from dmt_timeline.reasons import ReasonReader
 
 __all__ = [
     "DEFAULT_PERSISTENCE_DAYS",
+    "EndPolicy",
     "EpisodeBuild",
     "Exposure",
     "ExposureColumns",
@@ -50,20 +67,83 @@ __all__ = [
     "read_exposures_csv",
     "read_exposures_frame",
     "read_exposures_rows",
+    "read_exposures_table",
 ]
 
 DEFAULT_PERSISTENCE_DAYS: Final = 30
 
 
+class EndPolicy(enum.Enum):
+    """How a blank end (or a table without an end column) is filled; a recorded end always wins.
+
+    Every end filled is flagged: :attr:`Exposure.end_policy` names the policy that gave it.
+    """
+
+    RECORDED = "recorded"
+    """No filling: an exposure needs its end, and a blank end is a row problem (the default)."""
+    DAYS_SUPPLY = "days_supply"
+    """The last day supplied: start + days supply - 1, from the ``days_supply`` column (the OMOP
+    CDM's ETL convention)."""
+    DEFAULT_DURATION = "default_duration"
+    """Start + the therapy's duration - 1, from the ``durations`` the reader is given (days, by
+    any name of the therapy); a therapy without one is a row problem."""
+    NEXT_START = "next_start"
+    """Open until the day before the person's next exposure start (any drug), or until the data
+    cut ``as_of`` when there is none; without ``as_of`` the last one is a row problem."""
+
+
+def end_policy(value: EndPolicy | str) -> EndPolicy:
+    """An :class:`EndPolicy` from itself or its value (``"days_supply"``...).
+
+    Raises:
+        InvalidValueError: naming the value and the policies.
+    """
+    if isinstance(value, EndPolicy):
+        return value
+    try:
+        return EndPolicy(value)
+    except ValueError:
+        pass
+    names = ", ".join(repr(p.value) for p in EndPolicy)
+    raise InvalidValueError(f"end policy {quoted(value)} is not one of {names}")
+
+
+def _optional_column(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidValueError(f"columns.{attribute.name} {quoted(value)}: expected a column name")
+
+
+def _column(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        raise InvalidValueError(f"columns.{attribute.name}: a column name is required")
+    _optional_column(_, attribute, value)
+
+
 @attrs.frozen
 class ExposureColumns:
-    """Which column of a long table holds what; ``stop_reason`` may be absent (None)."""
+    """Which column of a long exposure table holds what, and how its cells are written.
 
-    person_id: str = "person_id"
-    drug: str = "drug"
-    start: str = "start_date"
-    end: str = "end_date"
-    stop_reason: str | None = "stop_reason"
+    The default names are the library's one convention for exposure tables, in Python and on
+    the command line (``dmt-timeline batch``): ``person_id``, ``drug``, ``start``, ``end``,
+    ``reason``. Map a table's own names here, or in a TOML layout (``kind = "exposures"``).
+
+    Attributes:
+        person_id: Patient identifiers.
+        drug: The drug, by any name the catalogue or the therapy crosswalk knows.
+        start: The first day of the exposure.
+        end: The last day; None for a table without one (then an :class:`EndPolicy` fills it).
+        stop_reason: Why the course stopped; None, or a column the table lacks, for none.
+        days_supply: The days supplied, for :attr:`EndPolicy.DAYS_SUPPLY`; None when absent.
+        reading: How cells are written: numeric day order, crosswalks for therapies and reasons.
+    """
+
+    person_id: str = attrs.field(default="person_id", validator=_column)
+    drug: str = attrs.field(default="drug", validator=_column)
+    start: str = attrs.field(default="start", validator=_column)
+    end: str | None = attrs.field(default="end", validator=_optional_column)
+    stop_reason: str | None = attrs.field(default="reason", validator=_optional_column)
+    days_supply: str | None = attrs.field(default=None, validator=_optional_column)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions)
 
 
 @attrs.frozen
@@ -76,6 +156,8 @@ class Exposure:
     Attributes:
         row: The table row it came from, as a spreadsheet numbers it (the header is row 1,
             the first data row row 2), for reports.
+        end_policy: Where the end came from: :attr:`EndPolicy.RECORDED` for an end the table
+            holds, otherwise the policy that filled it.
     """
 
     person_id: str
@@ -84,17 +166,24 @@ class Exposure:
     end: dt.date
     stop_reasons: tuple[SwitchReason, ...] = ()
     row: int = 0
+    end_policy: EndPolicy = EndPolicy.RECORDED
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
             raise InvalidValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
 
 
-def _day(text: str) -> dt.date:
-    date = _cells.date(text)
+def _day(cell: object, reading: ReadingOptions) -> dt.date:
+    if isinstance(cell, str):
+        cell = cell.strip()
+    date = PartialDate.read(cell, day_first=reading.day_first, excel_serial=reading.excel_serial)  # type: ignore[arg-type]
     if date.day is None:
-        raise CellError(f"date {quoted(text)} is not a whole date (YYYY-MM-DD)")
+        raise CellError(f"date {quoted(_text(cell))} is not a whole date: an exposure needs its day")
     return date.first_day
+
+
+def _text(cell: object) -> str:
+    return cell if isinstance(cell, str) else str(cell)
 
 
 @attrs.frozen
@@ -117,36 +206,93 @@ class ExposureRead:
         return self.exposures[index]
 
 
+@attrs.frozen
+class _Reading:
+    """What reading each row needs, built once per table."""
+
+    columns: ExposureColumns
+    therapies: TherapyReader
+    reasons: ReasonReader
+    policy: EndPolicy
+    durations: Mapping[Therapy, int]
+    as_of: dt.date | None
+
+
+def _reading(
+    columns: ExposureColumns,
+    catalogue: Catalogue,
+    policy: EndPolicy | str,
+    durations: Mapping[str, int] | None,
+    as_of: dt.date | None,
+) -> _Reading:
+    chosen = end_policy(policy)
+    if chosen is EndPolicy.DAYS_SUPPLY and columns.days_supply is None:
+        raise InvalidValueError("end policy 'days_supply' needs the days_supply column (columns.days_supply)")
+    if chosen is EndPolicy.DEFAULT_DURATION and not durations:
+        raise InvalidValueError("end policy 'default_duration' needs durations (days, by therapy)")
+    if durations and chosen is not EndPolicy.DEFAULT_DURATION:
+        raise InvalidValueError("durations are for the end policy 'default_duration'")
+    if chosen is EndPolicy.RECORDED and columns.end is None:
+        raise InvalidValueError("a table without an end column needs an end policy")
+    resolved: dict[Therapy, int] = {}
+    for name, days in (durations or {}).items():
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise InvalidValueError(
+                f"duration of {quoted(name)} {quoted(days)}: expected whole days, at least 1"
+            )
+        resolved[catalogue.get(name)] = days
+    return _Reading(
+        columns,
+        therapy_reader(catalogue, columns.reading),
+        reason_reader(columns.reading),
+        chosen,
+        resolved,
+        as_of,
+    )
+
+
 def read_exposures_rows(
     rows: Iterable[Mapping[str, object]],
     columns: ExposureColumns = ExposureColumns(),
     *,
     header: Sequence[str] | None = None,
     skip_bad_rows: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+    end_policy: EndPolicy | str = EndPolicy.RECORDED,
+    durations: Mapping[str, int] | None = None,
+    as_of: dt.date | None = None,
 ) -> ExposureRead:
     """Read rows of cells (column name to cell) into exposures.
 
     A table with a bad row is refused whole, unless ``skip_bad_rows`` is true: then the good
-    rows are read and every problem of the skipped ones is reported in ``skipped``. Rows are
-    numbered as in a spreadsheet whose header is row 1: the first row given is row 2. A column
-    a row lacks reads as blank; a ``None`` cell or key (how ``csv.DictReader`` marks a row with
-    fewer or more cells than the header) refuses the row.
+    rows are read and every problem of the skipped ones is reported in ``skipped`` (rows in =
+    rows read + rows reported). Rows are numbered as in a spreadsheet whose header is row 1:
+    the first row given is row 2. A column a row lacks reads as blank; a ``None`` cell or key
+    (how ``csv.DictReader`` marks a row with fewer or more cells than the header) refuses the
+    row.
 
     Args:
         rows: The data rows, first row first.
-        columns: Which column holds what.
+        columns: Which column holds what, and how cells are written (``columns.reading``).
         header: The table's column names, checked when given (the stop-reason column may be
             absent: then no exposure has stop reasons).
         skip_bad_rows: Read the good rows and report the others instead of refusing the table.
+        catalogue: Where drugs are looked up, after the therapy crosswalk.
+        end_policy: How a blank end is filled (:class:`EndPolicy`); by default it is refused.
+        durations: For ``"default_duration"``: days by therapy (any of its names).
+        as_of: The data cut: for ``"next_start"``, the end of a person's last open exposure.
 
     Raises:
-        TableFormatError: listing every problem with its row and column (a blank id, a date
-            that is not YYYY-MM-DD, an end before its start, an unknown stop reason); for a
-            header that lacks a column, even with ``skip_bad_rows``.
+        TableFormatError: listing every problem with its row, column, patient and value (a
+            blank id, a date that is not a whole date, an end before its start, an unknown
+            drug with the close names, an unknown stop reason, a repeated row); for a header
+            that lacks a column, even with ``skip_bad_rows``.
+        InvalidValueError: for an end policy that lacks what it needs.
     """
+    reading = _reading(columns, catalogue, end_policy, durations, as_of)
     if header is not None:
         _check(header, columns)
-    return _read(mapping_rows(rows, _read_columns(columns)), columns, skip_bad_rows)
+    return _read(mapping_rows(rows, _read_columns(columns)), reading, skip_bad_rows)
 
 
 _WHAT: Final = "exposure table"
@@ -154,7 +300,10 @@ _WHAT: Final = "exposure table"
 
 def _read_columns(columns: ExposureColumns, header: Sequence[str] | None = None) -> tuple[str, ...]:
     """The columns read; the stop-reason column only when the header has it."""
-    found: tuple[str, ...] = (columns.person_id, columns.drug, columns.start, columns.end)
+    found: tuple[str, ...] = (columns.person_id, columns.drug, columns.start)
+    for column in (columns.end, columns.days_supply):
+        if column is not None:
+            found = (*found, column)
     if columns.stop_reason is not None and (header is None or columns.stop_reason in header):
         found = (*found, columns.stop_reason)
     return found
@@ -162,12 +311,25 @@ def _read_columns(columns: ExposureColumns, header: Sequence[str] | None = None)
 
 def _check(header: Sequence[str], columns: ExposureColumns, row: int = HEADER_ROW) -> None:
     optional = () if columns.stop_reason is None else (columns.stop_reason,)
-    check_header(header, _read_columns(columns, ())[:4], _WHAT, optional=optional, row=row)
+    required = tuple(c for c in _read_columns(columns, ()) if c != columns.stop_reason)
+    check_header(header, required, _WHAT, optional=optional, row=row)
 
 
-def _exposure(row: SourceRow, columns: ExposureColumns) -> Exposure | list[RowProblem]:
+@attrs.frozen
+class _Open:
+    """A row whose end is left for :attr:`EndPolicy.NEXT_START` to fill once every row is read."""
+
+    person_id: str
+    drug: str
+    start: dt.date
+    stop_reasons: tuple[SwitchReason, ...]
+    row: int
+
+
+def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowProblem]:
     if row.problems:
         return list(row.problems)  # the row's shape is unsound: its cells are not read
+    columns = reading.columns
     number = row.number
     problems: list[RowProblem] = []
     person = ""
@@ -175,50 +337,199 @@ def _exposure(row: SourceRow, columns: ExposureColumns) -> Exposure | list[RowPr
         person = row.patient(columns.person_id)
     except DmtTimelineError as exc:
         problems.append(RowProblem(number, columns.person_id, str(exc)))
-    drug = row.text(columns.drug)
-    if not drug:
-        problems.append(RowProblem(number, columns.drug, "drug is blank"))
+    who = f"patient {quoted(person)}: " if person else ""
+
+    def fail(column: str, message: str) -> None:
+        problems.append(RowProblem(number, column, who + message))
+
+    therapy = _therapy(row, reading, fail)
     reasons: tuple[SwitchReason, ...] = ()
     if columns.stop_reason is not None:
         try:
-            reasons = _cells.reasons(row.text(columns.stop_reason))
+            reasons = reading.reasons(row.text(columns.stop_reason))
         except DmtTimelineError as exc:
-            problems.append(RowProblem(number, columns.stop_reason, str(exc)))
-    days: list[dt.date] = []
-    for column in (columns.start, columns.end):
-        text = row.text(column)
-        if not text:
-            problems.append(RowProblem(number, column, "date is blank"))
-            continue
-        try:
-            days.append(_day(text))
-        except DmtTimelineError as exc:
-            problems.append(RowProblem(number, column, str(exc)))
-    if problems:
+            fail(columns.stop_reason, str(exc))
+    start = _date_cell(row, columns.start, reading, fail)
+    end: dt.date | None = None
+    if columns.end is not None and row.text(columns.end):
+        end = _date_cell(row, columns.end, reading, fail)
+    elif reading.policy is EndPolicy.RECORDED:
+        fail(columns.end or "", "end is blank (set an end policy to fill blank ends)")
+    policy = EndPolicy.RECORDED
+    if end is None and start is not None and reading.policy is not EndPolicy.RECORDED and not problems:
+        policy = reading.policy
+        filled = _filled(row, start, therapy, reading, fail)
+        if filled is _LATER:
+            assert therapy is not None  # no problem so far: the drug was found
+            return _Open(person, therapy.name, start, reasons, number)
+        end = filled if isinstance(filled, dt.date) else None
+    if problems or start is None or end is None or therapy is None:
         return problems
     try:
-        return Exposure(person, drug, days[0], days[1], reasons, number)
+        return Exposure(person, therapy.name, start, end, reasons, number, policy)
     except DmtTimelineError as exc:
         # Dates only: the model's message names two ISO dates and nothing else.
-        return [RowProblem(number, columns.end, str(exc))]
+        return [RowProblem(number, columns.end or columns.days_supply or "", who + str(exc))]
 
 
-def _read(rows: Iterable[SourceRow], columns: ExposureColumns, skip_bad_rows: bool) -> ExposureRead:
+def _therapy(row: SourceRow, reading: _Reading, fail: Any) -> Therapy | None:
+    column = reading.columns.drug
+    drug = row.text(column)
+    if not drug:
+        fail(column, "drug is blank")
+        return None
+    found = reading.therapies.get(drug)
+    if isinstance(found, str):
+        fail(column, found)  # the message names the close names
+        return None
+    return found
+
+
+_LATER: Final = object()
+"""A row whose end the next start fills, once every row is read."""
+
+
+def _filled(
+    row: SourceRow,
+    start: dt.date,
+    therapy: Therapy | None,
+    reading: _Reading,
+    fail: Any,
+) -> dt.date | object | None:
+    """The end a policy gives a row, :data:`_LATER` for the next start, or None (a problem)."""
+    match reading.policy:
+        case EndPolicy.DAYS_SUPPLY:
+            column = reading.columns.days_supply
+            assert column is not None  # checked by _reading
+            text = row.text(column)
+            if not text:
+                fail(column, "days supply is blank (and so is the end)")
+                return None
+            try:
+                days = _cells.whole(text.removesuffix(".0"), "days supply")
+            except DmtTimelineError as exc:
+                fail(column, str(exc))
+                return None
+            if days < 1:
+                fail(column, f"days supply {quoted(text)} is not at least 1")
+                return None
+            return start + dt.timedelta(days=days - 1)
+        case EndPolicy.DEFAULT_DURATION:
+            assert therapy is not None  # no problem so far: the drug was found
+            duration = reading.durations.get(therapy)
+            if duration is None:
+                fail(
+                    reading.columns.drug,
+                    f"no default duration for {quoted(therapy.name)} (and the end is blank)",
+                )
+                return None
+            return start + dt.timedelta(days=duration - 1)
+        case EndPolicy.NEXT_START:
+            return _LATER
+        case EndPolicy.RECORDED:  # pragma: no cover - a blank end is refused before
+            return None
+
+
+def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> ExposureRead:
     found: list[Exposure] = []
+    waiting: list[_Open] = []
     problems: list[RowProblem] = []
     for row in rows:
-        exposure = _exposure(row, columns)
+        exposure = _exposure(row, reading)
         if isinstance(exposure, Exposure):
             found.append(exposure)
+        elif isinstance(exposure, _Open):
+            waiting.append(exposure)
         else:
             problems.extend(exposure)
+    if waiting:
+        found.extend(_until_next_start(found, waiting, reading, problems))
+    found = _without_repeats(found, reading.columns, problems)
+    found.sort(key=lambda e: e.row)
+    problems.sort(key=lambda p: p.row)
     if problems and not skip_bad_rows:
         raise TableFormatError(f"{_WHAT}: {len(problems)} problem(s); nothing was read", problems)
     return ExposureRead(tuple(found), tuple(problems))
 
 
+def _until_next_start(
+    found: list[Exposure], waiting: list[_Open], reading: _Reading, problems: list[RowProblem]
+) -> Iterator[Exposure]:
+    """Ends for :attr:`EndPolicy.NEXT_START`: the day before the person's next start, or ``as_of``."""
+    starts: dict[str, set[dt.date]] = {}
+    for known in found:
+        starts.setdefault(known.person_id, set()).add(known.start)
+    for item in waiting:
+        starts.setdefault(item.person_id, set()).add(item.start)
+    ordered = {person: sorted(days) for person, days in starts.items()}
+    column = reading.columns.end or reading.columns.start
+    for item in waiting:
+        days = ordered[item.person_id]
+        later = days[bisect.bisect_right(days, item.start) :]
+        who = f"patient {quoted(item.person_id)}: "
+        if later:
+            end = later[0] - dt.timedelta(days=1)
+        elif reading.as_of is not None and reading.as_of >= item.start:
+            end = reading.as_of
+        else:
+            cut = (
+                "no data cut (as_of) is given"
+                if reading.as_of is None
+                else f"the data cut {reading.as_of} is before it"
+            )
+            problems.append(
+                RowProblem(item.row, column, who + f"end is blank, no exposure starts later, and {cut}")
+            )
+            continue
+        yield Exposure(
+            item.person_id, item.drug, item.start, end, item.stop_reasons, item.row, EndPolicy.NEXT_START
+        )
+
+
+def _without_repeats(
+    found: list[Exposure], columns: ExposureColumns, problems: list[RowProblem]
+) -> list[Exposure]:
+    """The exposures with each repeated row reported: a copy is never a second course."""
+    seen: dict[tuple[str, str, dt.date, dt.date], int] = {}
+    kept: list[Exposure] = []
+    for exposure in sorted(found, key=lambda e: e.row):
+        key = (exposure.person_id, exposure.drug, exposure.start, exposure.end)
+        first = seen.setdefault(key, exposure.row)
+        if first != exposure.row:
+            problems.append(
+                RowProblem(
+                    exposure.row,
+                    columns.drug,
+                    f"patient {quoted(exposure.person_id)}: repeats row {first} (same drug, start and end)",
+                )
+            )
+            continue
+        kept.append(exposure)
+    return kept
+
+
+def _date_cell(row: SourceRow, column: str, reading: _Reading, fail: Any) -> dt.date | None:
+    cell = row.cells.get(column)
+    text = row.text(column)
+    if not text:
+        fail(column, f"{'start' if column == reading.columns.start else 'date'} is blank")
+        return None
+    try:
+        return _day(cell if not isinstance(cell, str) else text, reading.columns.reading)
+    except DmtTimelineError as exc:
+        fail(column, str(exc))
+    return None
+
+
 def read_exposures_csv(
-    path: str | os.PathLike[str], columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+    path: str | os.PathLike[str],
+    columns: ExposureColumns = ExposureColumns(),
+    *,
+    skip_bad_rows: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+    end_policy: EndPolicy | str = EndPolicy.RECORDED,
+    durations: Mapping[str, int] | None = None,
+    as_of: dt.date | None = None,
 ) -> ExposureRead:
     """Read a long CSV of exposures (UTF-8, header row); see :func:`read_exposures_rows`.
 
@@ -230,36 +541,93 @@ def read_exposures_csv(
         TableFormatError: as :func:`read_exposures_rows`; also for a file with no header row
             or a header that is not UTF-8, even with ``skip_bad_rows``.
     """
+    reading = _reading(columns, catalogue, end_policy, durations, as_of)
     with open_csv(path, _WHAT, lambda header: _read_columns(columns, header)) as table:
         _check(table.header, columns, table.header_row)
-        return _read(table.rows, columns, skip_bad_rows)
+        return _read(table.rows, reading, skip_bad_rows)
 
 
 def read_exposures_frame(
-    frame: Any, columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+    frame: Any,
+    columns: ExposureColumns = ExposureColumns(),
+    *,
+    skip_bad_rows: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+    end_policy: EndPolicy | str = EndPolicy.RECORDED,
+    durations: Mapping[str, int] | None = None,
+    as_of: dt.date | None = None,
 ) -> ExposureRead:
     """Read a pandas DataFrame of exposures (dates as text, dates or timestamps).
 
     Rows are numbered by position as in the CSV the frame would be (the header is row 1, the
     frame's first row row 2), whatever the frame's index. Patient ids follow
-    :func:`dmt_timeline.ids.patient_id`: a float id ``1.0`` is patient ``"1"``.
+    :func:`dmt_timeline.ids.patient_id`: a float id ``1.0`` is patient ``"1"``. The options are
+    :func:`read_exposures_rows`'.
     """
+    reading = _reading(columns, catalogue, end_policy, durations, as_of)
     header = [str(c) for c in frame.columns]
     _check(header, columns)
-    return _read(frame_rows(frame, _read_columns(columns, header)), columns, skip_bad_rows)
+    return _read(frame_rows(frame, _read_columns(columns, header)), reading, skip_bad_rows)
 
 
 def read_exposures_arrow(
-    source: Any, columns: ExposureColumns = ExposureColumns(), *, skip_bad_rows: bool = False
+    source: Any,
+    columns: ExposureColumns = ExposureColumns(),
+    *,
+    skip_bad_rows: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+    end_policy: EndPolicy | str = EndPolicy.RECORDED,
+    durations: Mapping[str, int] | None = None,
+    as_of: dt.date | None = None,
 ) -> ExposureRead:
     """Read a pyarrow Table, or a Parquet file at a path, of exposures (dates as text or dates).
 
     Rows are numbered from 2 in file order (the header is row 1). For tables too large for one
-    object per row, see :mod:`dmt_timeline.batch`.
+    object per row, see :mod:`dmt_timeline.batch`. The options are :func:`read_exposures_rows`'.
     """
+    reading = _reading(columns, catalogue, end_policy, durations, as_of)
     opened, header = arrow_header(source)
     _check(header, columns)
-    return _read(arrow_rows(opened, header, _read_columns(columns, header)), columns, skip_bad_rows)
+    return _read(arrow_rows(opened, header, _read_columns(columns, header)), reading, skip_bad_rows)
+
+
+def read_exposures_table(
+    path: str | os.PathLike[str],
+    columns: ExposureColumns = ExposureColumns(),
+    *,
+    sheet: str | int | None = None,
+    skip_bad_rows: bool = False,
+    catalogue: Catalogue = CATALOGUE,
+    end_policy: EndPolicy | str = EndPolicy.RECORDED,
+    durations: Mapping[str, int] | None = None,
+    as_of: dt.date | None = None,
+) -> ExposureRead:
+    """Read an exposure table file by its suffix: CSV as :func:`read_exposures_csv`; Excel
+    (``.xlsx``, choose the ``sheet``), SAS, Stata or SPSS through
+    :func:`dmt_timeline.io.sources.open_table`. The options are :func:`read_exposures_rows`'.
+    """
+    from dmt_timeline.io.sources import open_table  # noqa: PLC0415 - sources imports the readers
+
+    options: dict[str, Any] = {
+        "skip_bad_rows": skip_bad_rows,
+        "catalogue": catalogue,
+        "end_policy": end_policy,
+        "durations": durations,
+        "as_of": as_of,
+    }
+    if sheet is None and os.fspath(path).casefold().endswith((".csv", ".txt")):
+        return read_exposures_csv(path, columns, **options)
+    reading = _reading(columns, catalogue, end_policy, durations, as_of)
+    with open_table(path, sheet=sheet) as (header, rows):
+        _check(header, columns)
+        read = _read_columns(columns, header)
+        source = (
+            SourceRow(number, cells, tuple(shape_problems(number, cells, read)))
+            for number, values in rows
+            if not blank_cells(values)
+            for cells in (dict(zip(header, values, strict=False)),)
+        )
+        return _read(source, reading, skip_bad_rows)
 
 
 @attrs.frozen
@@ -274,6 +642,10 @@ class EpisodeBuild:
         eras: One record per episode, in the cohort's order (patients by id, episodes in
             start order), with its exposure count and OMOP ``gap_days``.
         mode: The era mode the episodes were built in.
+        stop_imputed: One flag per era, in the order of ``eras``: whether its end (the
+            episode's stop, or the day it was last seen when ongoing) comes from an end an
+            :class:`EndPolicy` filled rather than one the table holds.
+        as_of: The data cut the episodes were built at, if any.
     """
 
     cohort: Cohort
@@ -281,6 +653,8 @@ class EpisodeBuild:
     windows: tuple[tuple[str, int], ...] = ()
     eras: tuple[Era, ...] = ()
     mode: EraMode = EraMode.CATALOGUE
+    stop_imputed: tuple[bool, ...] = ()
+    as_of: dt.date | None = None
 
 
 def _resolve(
@@ -313,6 +687,7 @@ def build_episodes(
     windows: Mapping[str, int] | None = None,
     skip_unknown: bool = False,
     era_mode: EraMode | str = EraMode.CATALOGUE,
+    as_of: dt.date | None = None,
 ) -> EpisodeBuild:
     """Collapse exposures into therapy episodes, per person and therapy.
 
@@ -326,6 +701,11 @@ def build_episodes(
     ``drug_era`` exactly (see :mod:`dmt_timeline.eras`). Either way ``eras`` holds each
     episode's exposure count and OMOP ``gap_days``.
 
+    With a data cut ``as_of``, an era is ongoing when the cut falls within its persistence
+    window after its end (``as_of <= end + window``): an exposure by the cut would still have
+    joined it, so the data cannot say it stopped. Its last exposure's stop reasons say that it
+    did: such an era keeps its stop. An exposure that starts after the cut is refused.
+
     Args:
         exposures: The exposures, in any order.
         catalogue: Where drug names, aliases, ATC codes and RxNorm ingredient codes are looked up.
@@ -334,19 +714,26 @@ def build_episodes(
             default and the catalogue's ``dosing_interval_days``.
         skip_unknown: Skip drugs the catalogue does not know, reporting them in ``unknown``.
         era_mode: ``"catalogue"`` (default) or ``"omop"``.
+        as_of: The data cut (see above); None: every era stops at its end.
 
     Raises:
         UnknownTherapyError: listing unknown drugs with their counts, unless ``skip_unknown``.
-        InvalidValueError: an unknown era mode, or per-therapy windows in OMOP mode.
+        InvalidValueError: an unknown era mode, per-therapy windows in OMOP mode, or exposures
+            that start after the data cut (by row).
     """
     mode = _era_mode(era_mode)
     check_windows(mode, windows)
     overrides = {catalogue.get(name): days for name, days in (windows or {}).items()}
     known, unknown = _resolve(exposures, catalogue, skip_unknown=skip_unknown)
+    if as_of is not None:
+        after = sorted(e.row for e, _ in known if e.start > as_of)
+        if after:
+            rows = ", ".join(map(str, after[:20])) + (" ..." if len(after) > 20 else "")
+            raise InvalidValueError(f"{len(after)} exposure(s) start after the data cut {as_of}: rows {rows}")
     groups: dict[tuple[str, str], list[tuple[Exposure, Therapy]]] = {}
     for exposure, therapy in known:
         groups.setdefault((exposure.person_id, therapy.name), []).append((exposure, therapy))
-    episodes: dict[str, list[tuple[TherapyEpisode, Era]]] = {}
+    episodes: dict[str, list[tuple[TherapyEpisode, Era, bool]]] = {}
     used: dict[str, int] = {}
     # Large claims tables build millions of small objects; the cyclic collector would dominate.
     was_enabled = gc.isenabled()
@@ -359,26 +746,30 @@ def build_episodes(
                 therapy.name, persistence_window(therapy, persistence_days, overrides, mode)
             )
             items.sort(key=lambda item: (item[0].start, item[0].end, item[0].row))
-            episodes.setdefault(person, []).extend(_eras(person, therapy, [e for e, _ in items], window))
+            built = _eras(person, therapy, [e for e, _ in items], window, as_of)
+            episodes.setdefault(person, []).extend(built)
     finally:
         if was_enabled:
             gc.enable()
     patients = []
     records: list[Era] = []
+    imputed: list[bool] = []
     for person in sorted(episodes):
         ordered = sorted(episodes[person], key=_start_order)
-        patients.append(Patient(person, episodes=[episode for episode, _ in ordered]))
-        records.extend(era for _, era in ordered)
-    return EpisodeBuild(Cohort(patients), unknown, tuple(sorted(used.items())), tuple(records), mode)
+        patients.append(Patient(person, episodes=[episode for episode, _, _ in ordered]))
+        records.extend(era for _, era, _ in ordered)
+        imputed.extend(flag for _, _, flag in ordered)
+    windows_used = tuple(sorted(used.items()))
+    return EpisodeBuild(Cohort(patients), unknown, windows_used, tuple(records), mode, tuple(imputed), as_of)
 
 
-def _start_order(item: tuple[TherapyEpisode, Era]) -> tuple[tuple[int, int, int], str]:
+def _start_order(item: tuple[TherapyEpisode, Era, bool]) -> tuple[tuple[int, int, int], str]:
     return item[0].start.sort_key, item[0].therapy.name
 
 
 def _eras(
-    person: str, therapy: Therapy, exposures: list[Exposure], window: int
-) -> Iterator[tuple[TherapyEpisode, Era]]:
+    person: str, therapy: Therapy, exposures: list[Exposure], window: int, as_of: dt.date | None = None
+) -> Iterator[tuple[TherapyEpisode, Era, bool]]:
     """Eras of one person's exposures of one therapy, sorted by start, end and row.
 
     Sub-exposures (exposures that overlap or touch) are tracked beside the era so that its
@@ -398,19 +789,24 @@ def _eras(
             continue
         exposed += (end - sub_start).days
         yield (
-            _episode(therapy, start, end, last),
+            _episode(therapy, start, end, last, ongoing=False),
             Era(person, therapy.name, start, end, count, (end - start).days - exposed),
+            last.end_policy is not EndPolicy.RECORDED,
         )
         start, end, last, count = exposure.start, exposure.end, exposure, 1
         sub_start, exposed = exposure.start, 0
     exposed += (end - sub_start).days
+    # The last era reaches the data cut when a next exposure by the cut would still join it.
+    ongoing = as_of is not None and (as_of - end).days <= window and not last.stop_reasons
     yield (
-        _episode(therapy, start, end, last),
+        _episode(therapy, start, end, last, ongoing=ongoing),
         Era(person, therapy.name, start, end, count, (end - start).days - exposed),
+        last.end_policy is not EndPolicy.RECORDED,
     )
 
 
-def _episode(therapy: Therapy, start: dt.date, end: dt.date, last: Exposure) -> TherapyEpisode:
-    return TherapyEpisode(
-        therapy, PartialDate.from_date(start), PartialDate.from_date(end), last.stop_reasons
-    )
+def _episode(
+    therapy: Therapy, start: dt.date, end: dt.date, last: Exposure, *, ongoing: bool
+) -> TherapyEpisode:
+    stop = ONGOING if ongoing else PartialDate.from_date(end)
+    return TherapyEpisode(therapy, PartialDate.from_date(start), stop, last.stop_reasons)
