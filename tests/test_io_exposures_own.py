@@ -119,7 +119,7 @@ def test_a_missing_column_is_named_once_with_what_was_found(tmp_path: Path) -> N
 
 # -- end policies --------------------------------------------------------------------------------
 
-SUPPLY = ExposureColumns(end=None, days_supply="days_supply")
+SUPPLY = ExposureColumns(days_supply="days_supply")  # the table has no end column
 
 
 def test_days_supply_gives_the_last_day_supplied_and_is_flagged() -> None:
@@ -214,8 +214,11 @@ def test_a_policy_without_what_it_needs_is_refused(options: dict[str, object], m
 
 
 def test_a_table_without_an_end_column_needs_a_policy() -> None:
-    with pytest.raises(InvalidValueError, match="a table without an end column needs an end policy"):
-        read_exposures_rows([], ExposureColumns(end=None))
+    with pytest.raises(TableFormatError) as caught:
+        read_exposures_rows([], header=["person_id", "drug", "start", "days_supply"])
+
+    expected = ["row 1: column 'end' missing; found: 'person_id', 'drug', 'start', 'days_supply'"]
+    assert expected == [str(p) for p in caught.value.row_problems]
 
 
 def test_eras_say_which_stops_were_filled() -> None:

@@ -114,7 +114,7 @@ start = "dmt2_start"
     [
         ("kind = 'long'\n[columns]\npatient = 'id'", "unknown key 'patient'; did you mean patient_id?"),
         ("[columns]\npatient_id = 'id'\ntherapy = 'drug'", "start is required"),
-        ("kind = 'tall'", "layout kind 'tall': expected 'long' or 'wide'"),
+        ("kind = 'tall'", "layout kind 'tall': expected 'long', 'wide' or 'exposures'"),
         ("[reading]\nday_frist = true", "unknown key 'day_frist'; did you mean day_first?"),
         ("[reading]\nday_first = 'yes'", "day_first 'yes': expected true, false or none"),
         ("[columns\n", "not valid TOML"),

@@ -21,6 +21,7 @@ end) is reported, never read as a second course.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import enum
 import gc
@@ -61,6 +62,7 @@ __all__ = [
     "EpisodeBuild",
     "Exposure",
     "ExposureColumns",
+    "ExposureLayout",
     "ExposureRead",
     "build_episodes",
     "read_exposures_arrow",
@@ -131,7 +133,8 @@ class ExposureColumns:
         person_id: Patient identifiers.
         drug: The drug, by any name the catalogue or the therapy crosswalk knows.
         start: The first day of the exposure.
-        end: The last day; None for a table without one (then an :class:`EndPolicy` fills it).
+        end: The last day. With an :class:`EndPolicy` other than ``recorded`` the table may lack
+            the column: every end is then filled.
         stop_reason: Why the course stopped; None, or a column the table lacks, for none.
         days_supply: The days supplied, for :attr:`EndPolicy.DAYS_SUPPLY`; None when absent.
         reading: How cells are written: numeric day order, crosswalks for therapies and reasons.
@@ -140,10 +143,36 @@ class ExposureColumns:
     person_id: str = attrs.field(default="person_id", validator=_column)
     drug: str = attrs.field(default="drug", validator=_column)
     start: str = attrs.field(default="start", validator=_column)
-    end: str | None = attrs.field(default="end", validator=_optional_column)
+    end: str = attrs.field(default="end", validator=_column)
     stop_reason: str | None = attrs.field(default="reason", validator=_optional_column)
     days_supply: str | None = attrs.field(default=None, validator=_optional_column)
     reading: ReadingOptions = attrs.field(factory=ReadingOptions)
+
+
+def _durations(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    return tuple(value.items() if isinstance(value, Mapping) else value)
+
+
+@attrs.frozen
+class ExposureLayout:
+    """A long exposure table's layout: its columns, and how its eras are built.
+
+    Written in a TOML layout file with ``kind = "exposures"`` (see
+    :mod:`dmt_timeline.io.layouts`) and read by :func:`dmt_timeline.io.sources.read_table`.
+
+    Attributes:
+        columns: Which column holds what, and how cells are written.
+        end_policy: How a blank end is filled (:class:`EndPolicy`).
+        durations: Days by therapy name, for :attr:`EndPolicy.DEFAULT_DURATION`.
+        as_of: The data cut (see :func:`build_episodes`); None for none.
+        persistence_days: The default persistence window of eras, in days.
+    """
+
+    columns: ExposureColumns = attrs.field(factory=ExposureColumns)
+    end_policy: EndPolicy = attrs.field(default=EndPolicy.RECORDED, converter=end_policy)
+    durations: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_durations)
+    as_of: dt.date | None = None
+    persistence_days: int = DEFAULT_PERSISTENCE_DAYS
 
 
 @attrs.frozen
@@ -191,10 +220,16 @@ class ExposureRead:
     """The exposures a table gave, and the rows skipped (only with ``skip_bad_rows=True``).
 
     It is a sequence of the exposures, so it can be passed to :func:`build_episodes` as is.
+
+    Attributes:
+        exposures: The rows read.
+        skipped: Every problem of the rows not read, by row.
+        patients_with_problems: The patients a skipped row names: their histories lack a row.
     """
 
     exposures: tuple[Exposure, ...]
     skipped: tuple[RowProblem, ...] = ()
+    patients_with_problems: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Exposure]:
         return iter(self.exposures)
@@ -232,8 +267,6 @@ def _reading(
         raise InvalidValueError("end policy 'default_duration' needs durations (days, by therapy)")
     if durations and chosen is not EndPolicy.DEFAULT_DURATION:
         raise InvalidValueError("durations are for the end policy 'default_duration'")
-    if chosen is EndPolicy.RECORDED and columns.end is None:
-        raise InvalidValueError("a table without an end column needs an end policy")
     resolved: dict[Therapy, int] = {}
     for name, days in (durations or {}).items():
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
@@ -280,7 +313,8 @@ def read_exposures_rows(
         catalogue: Where drugs are looked up, after the therapy crosswalk.
         end_policy: How a blank end is filled (:class:`EndPolicy`); by default it is refused.
         durations: For ``"default_duration"``: days by therapy (any of its names).
-        as_of: The data cut: for ``"next_start"``, the end of a person's last open exposure.
+        as_of: The data cut: a row that starts after it is a row problem; for
+            ``"next_start"``, the end of a person's last open exposure.
 
     Raises:
         TableFormatError: listing every problem with its row, column, patient and value (a
@@ -291,7 +325,7 @@ def read_exposures_rows(
     """
     reading = _reading(columns, catalogue, end_policy, durations, as_of)
     if header is not None:
-        _check(header, columns)
+        _check(header, reading)
     return _read(mapping_rows(rows, _read_columns(columns)), reading, skip_bad_rows)
 
 
@@ -299,20 +333,24 @@ _WHAT: Final = "exposure table"
 
 
 def _read_columns(columns: ExposureColumns, header: Sequence[str] | None = None) -> tuple[str, ...]:
-    """The columns read; the stop-reason column only when the header has it."""
+    """The columns read; the optional ones only when the header has them."""
     found: tuple[str, ...] = (columns.person_id, columns.drug, columns.start)
-    for column in (columns.end, columns.days_supply):
-        if column is not None:
+    for column in (columns.end, columns.days_supply, columns.stop_reason):
+        if column is not None and (header is None or column in header):
             found = (*found, column)
-    if columns.stop_reason is not None and (header is None or columns.stop_reason in header):
-        found = (*found, columns.stop_reason)
     return found
 
 
-def _check(header: Sequence[str], columns: ExposureColumns, row: int = HEADER_ROW) -> None:
-    optional = () if columns.stop_reason is None else (columns.stop_reason,)
-    required = tuple(c for c in _read_columns(columns, ()) if c != columns.stop_reason)
-    check_header(header, required, _WHAT, optional=optional, row=row)
+def _check(header: Sequence[str], reading: _Reading, row: int = HEADER_ROW) -> None:
+    """The header check: the end column is required unless an end policy fills every end."""
+    columns = reading.columns
+    required = [columns.person_id, columns.drug, columns.start]
+    if reading.policy is EndPolicy.RECORDED:
+        required.append(columns.end)
+    if reading.policy is EndPolicy.DAYS_SUPPLY and columns.days_supply is not None:
+        required.append(columns.days_supply)
+    optional = [c for c in (columns.end, columns.stop_reason, columns.days_supply) if c is not None]
+    check_header(header, required, _WHAT, optional=[c for c in optional if c not in required], row=row)
 
 
 @attrs.frozen
@@ -350,11 +388,13 @@ def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowP
         except DmtTimelineError as exc:
             fail(columns.stop_reason, str(exc))
     start = _date_cell(row, columns.start, reading, fail)
+    if start is not None and reading.as_of is not None and start > reading.as_of:
+        fail(columns.start, f"start {start.isoformat()} is after the data cut {reading.as_of.isoformat()}")
     end: dt.date | None = None
-    if columns.end is not None and row.text(columns.end):
+    if row.text(columns.end):
         end = _date_cell(row, columns.end, reading, fail)
     elif reading.policy is EndPolicy.RECORDED:
-        fail(columns.end or "", "end is blank (set an end policy to fill blank ends)")
+        fail(columns.end, "end is blank (set an end policy to fill blank ends)")
     policy = EndPolicy.RECORDED
     if end is None and start is not None and reading.policy is not EndPolicy.RECORDED and not problems:
         policy = reading.policy
@@ -369,7 +409,7 @@ def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowP
         return Exposure(person, therapy.name, start, end, reasons, number, policy)
     except DmtTimelineError as exc:
         # Dates only: the model's message names two ISO dates and nothing else.
-        return [RowProblem(number, columns.end or columns.days_supply or "", who + str(exc))]
+        return [RowProblem(number, columns.end, who + str(exc))]
 
 
 def _therapy(row: SourceRow, reading: _Reading, fail: Any) -> Therapy | None:
@@ -434,6 +474,7 @@ def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> 
     found: list[Exposure] = []
     waiting: list[_Open] = []
     problems: list[RowProblem] = []
+    people: dict[int, str] = {}  # the patient of each row with a problem, when it names one
     for row in rows:
         exposure = _exposure(row, reading)
         if isinstance(exposure, Exposure):
@@ -442,6 +483,12 @@ def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> 
             waiting.append(exposure)
         else:
             problems.extend(exposure)
+            if not row.problems:
+                with contextlib.suppress(DmtTimelineError):  # a bad id is among the problems
+                    people[row.number] = row.patient(reading.columns.person_id)
+    # Rows that fail later (no next start, a repeat) were read: their patient is known.
+    people.update({e.row: e.person_id for e in waiting})
+    people.update({e.row: e.person_id for e in found})
     if waiting:
         found.extend(_until_next_start(found, waiting, reading, problems))
     found = _without_repeats(found, reading.columns, problems)
@@ -449,7 +496,8 @@ def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> 
     problems.sort(key=lambda p: p.row)
     if problems and not skip_bad_rows:
         raise TableFormatError(f"{_WHAT}: {len(problems)} problem(s); nothing was read", problems)
-    return ExposureRead(tuple(found), tuple(problems))
+    bad = sorted({people[p.row] for p in problems if p.row in people})
+    return ExposureRead(tuple(found), tuple(problems), tuple(bad))
 
 
 def _until_next_start(
@@ -462,7 +510,7 @@ def _until_next_start(
     for item in waiting:
         starts.setdefault(item.person_id, set()).add(item.start)
     ordered = {person: sorted(days) for person, days in starts.items()}
-    column = reading.columns.end or reading.columns.start
+    column = reading.columns.end
     for item in waiting:
         days = ordered[item.person_id]
         later = days[bisect.bisect_right(days, item.start) :]
@@ -543,7 +591,7 @@ def read_exposures_csv(
     """
     reading = _reading(columns, catalogue, end_policy, durations, as_of)
     with open_csv(path, _WHAT, lambda header: _read_columns(columns, header)) as table:
-        _check(table.header, columns, table.header_row)
+        _check(table.header, reading, table.header_row)
         return _read(table.rows, reading, skip_bad_rows)
 
 
@@ -566,7 +614,7 @@ def read_exposures_frame(
     """
     reading = _reading(columns, catalogue, end_policy, durations, as_of)
     header = [str(c) for c in frame.columns]
-    _check(header, columns)
+    _check(header, reading)
     return _read(frame_rows(frame, _read_columns(columns, header)), reading, skip_bad_rows)
 
 
@@ -587,7 +635,7 @@ def read_exposures_arrow(
     """
     reading = _reading(columns, catalogue, end_policy, durations, as_of)
     opened, header = arrow_header(source)
-    _check(header, columns)
+    _check(header, reading)
     return _read(arrow_rows(opened, header, _read_columns(columns, header)), reading, skip_bad_rows)
 
 
@@ -619,7 +667,7 @@ def read_exposures_table(
         return read_exposures_csv(path, columns, **options)
     reading = _reading(columns, catalogue, end_policy, durations, as_of)
     with open_table(path, sheet=sheet) as (header, rows):
-        _check(header, columns)
+        _check(header, reading)
         read = _read_columns(columns, header)
         source = (
             SourceRow(number, cells, tuple(shape_problems(number, cells, read)))

@@ -31,6 +31,7 @@ time: a table is read only through a layout the user has seen.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -41,11 +42,13 @@ from typing import Any, Final
 
 import attrs
 
-from dmt_timeline.errors import CohortFormatError, quoted
+from dmt_timeline.errors import CohortFormatError, InvalidValueError, quoted
 from dmt_timeline.io.cells import ReadingOptions
+from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, ExposureColumns, ExposureLayout
 from dmt_timeline.io.wide import TherapyColumns, WideLayout
 
 __all__ = [
+    "ExposureLayout",
     "LongLayout",
     "ReadingOptions",
     "draft_layout",
@@ -176,7 +179,44 @@ def _wide(data: Mapping[str, Any]) -> WideLayout:
     raise CohortFormatError("layout: [columns] needs patient_id, and each [[therapies]] therapy and start")
 
 
-def parse_layout(text: str) -> LongLayout | WideLayout:
+_EXPOSURE_COLUMNS: Final = ("person_id", "drug", "start", "end", "stop_reason", "days_supply")
+_ERA_FIELDS: Final = ("end_policy", "durations", "as_of", "persistence_days")
+
+
+def _exposures(data: Mapping[str, Any]) -> ExposureLayout:
+    """An exposure layout: a column left out of ``[columns]`` is one the table lacks."""
+    columns = _table(data, "columns")
+    _unknown_keys("[columns]", columns, _EXPOSURE_COLUMNS)
+    for required in ("person_id", "drug", "start"):
+        if required not in columns:
+            raise CohortFormatError(f"layout [columns]: {required} is required")
+    eras = _table(data, "eras")
+    _unknown_keys("[eras]", eras, _ERA_FIELDS)
+    as_of = eras.get("as_of")
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise CohortFormatError(f"layout [eras] as_of {quoted(as_of)}: expected a TOML date (2024-12-31)")
+    days = eras.get("persistence_days", DEFAULT_PERSISTENCE_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise CohortFormatError(f"layout [eras] persistence_days {quoted(days)}: expected whole days")
+    durations = _table(eras, "durations")
+    try:
+        # The end column keeps its default name when left out: an end policy makes it optional.
+        names: dict[str, Any] = {field: columns.get(field) for field in _EXPOSURE_COLUMNS if field != "end"}
+        names.update({"end": columns["end"]} if "end" in columns else {})
+        built = ExposureColumns(**names, reading=_reading(data))
+        return ExposureLayout(
+            built,
+            end_policy=eras.get("end_policy", "recorded"),
+            durations=durations,
+            as_of=as_of,
+            persistence_days=days,
+        )
+    except InvalidValueError as exc:
+        message = str(exc)
+    raise CohortFormatError(f"layout: {message}")
+
+
+def parse_layout(text: str) -> LongLayout | WideLayout | ExposureLayout:
     """A layout from the text of a TOML layout file; see the module's example.
 
     Raises:
@@ -192,12 +232,19 @@ def parse_layout(text: str) -> LongLayout | WideLayout:
     if failed:
         # tomllib's message quotes the line; the layout may sit beside patient data, so only say where.
         raise CohortFormatError("layout: not valid TOML")
-    _unknown_keys("file", data, ("kind", "columns", "reading", "crosswalk", "therapies", "footnotes"))
+    known = ("kind", "columns", "reading", "crosswalk", "therapies", "footnotes", "eras")
+    _unknown_keys("file", data, known)
     kind = data.get("kind", "long")
     if kind == "wide":
         return _wide(data)
+    if kind == "exposures":
+        if "therapies" in data or "footnotes" in data:
+            raise CohortFormatError("layout: [[therapies]] and [footnotes] belong to wide layouts")
+        return _exposures(data)
     if kind != "long":
-        raise CohortFormatError(f"layout kind {quoted(kind)}: expected 'long' or 'wide'")
+        raise CohortFormatError(f"layout kind {quoted(kind)}: expected 'long', 'wide' or 'exposures'")
+    if "eras" in data:
+        raise CohortFormatError("layout: [eras] belongs to exposure layouts (kind = 'exposures')")
     if "therapies" in data or "footnotes" in data:
         raise CohortFormatError(
             "layout: [[therapies]] and [footnotes] belong to wide layouts (kind = 'wide')"
@@ -211,7 +258,7 @@ def parse_layout(text: str) -> LongLayout | WideLayout:
     return LongLayout(**columns, reading=reading)
 
 
-def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout:
+def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout | ExposureLayout:
     """A layout from a TOML file; see :func:`parse_layout`."""
     raw = Path(path).read_bytes()[: MAX_LAYOUT_BYTES + 1]
     if len(raw) > MAX_LAYOUT_BYTES:

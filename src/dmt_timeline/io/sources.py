@@ -26,8 +26,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
+
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import CohortFormatError, quoted
+from dmt_timeline.io.exposures import ExposureLayout, build_episodes, read_exposures_table
 from dmt_timeline.io.layouts import LongLayout, load_layout
 from dmt_timeline.io.long import HEADER_ROW, LongRead, read_long_rows
 from dmt_timeline.io.wide import RowProblem, TableFormatError, WideLayout, WideRead, read_wide_rows
@@ -230,18 +233,23 @@ def _text_cell(cell: object) -> str:
 
 def read_table(
     path: str | os.PathLike[str],
-    layout: LongLayout | WideLayout | str | os.PathLike[str],
+    layout: LongLayout | WideLayout | ExposureLayout | str | os.PathLike[str],
     *,
     sheet: str | int | None = None,
     catalogue: Catalogue = CATALOGUE,
     skip_bad_rows: bool = False,
     metadata: CohortMetadata | None = None,
 ) -> LongRead | WideRead:
-    """Read a CSV or Excel table through a layout: the cohort, with every problem named.
+    """Read a table file through a layout: the cohort, with every problem named.
+
+    An exposure table (an :class:`~dmt_timeline.io.exposures.ExposureLayout`) is read with
+    :func:`~dmt_timeline.io.exposures.read_exposures_table` and built into episodes with
+    :func:`~dmt_timeline.io.exposures.build_episodes` (the layout's end policy, data cut and
+    persistence window); as with a long table, a patient with a bad row is left out whole.
 
     Args:
-        path: The ``.csv`` or ``.xlsx`` file.
-        layout: A long or wide layout, or the path of a TOML layout file.
+        path: The ``.csv``, ``.xlsx``, SAS, Stata or SPSS file (see :func:`open_table`).
+        layout: A long, wide or exposure layout, or the path of a TOML layout file.
         sheet: For Excel, the sheet's name or 0-based position; the first by default.
         catalogue: Where therapy names are looked up.
         skip_bad_rows: Read what is good and report the rest, instead of refusing the table.
@@ -252,9 +260,13 @@ def read_table(
             ``skip_bad_rows``); a header that lacks a layout column is refused even then.
         CohortFormatError: for a file or layout that cannot be read at all.
     """
-    if not isinstance(layout, LongLayout | WideLayout):
-        layout = load_layout(layout)
+    chosen = layout if isinstance(layout, LongLayout | WideLayout | ExposureLayout) else load_layout(layout)
     metadata = metadata or CohortMetadata(source=Path(path).name)
+    if isinstance(chosen, ExposureLayout):
+        return _exposure_table(
+            path, chosen, sheet=sheet, catalogue=catalogue, skip_bad_rows=skip_bad_rows, metadata=metadata
+        )
+    layout = chosen
     extra: list[RowProblem] = []
     with open_table(path, sheet=sheet) as (header, rows):
         numbered = list(_records(header, rows, extra))
@@ -289,6 +301,39 @@ def read_table(
     problems = [*extra, *(_renumber(p, numbers) for p in wide.skipped)]
     _refuse(path, problems, skip_bad_rows=skip_bad_rows)
     return WideRead(wide.cohort, tuple(problems))
+
+
+def _exposure_table(
+    path: str | os.PathLike[str],
+    layout: ExposureLayout,
+    *,
+    sheet: str | int | None,
+    catalogue: Catalogue,
+    skip_bad_rows: bool,
+    metadata: CohortMetadata,
+) -> LongRead:
+    read = read_exposures_table(
+        path,
+        layout.columns,
+        sheet=sheet,
+        skip_bad_rows=True,
+        catalogue=catalogue,
+        end_policy=layout.end_policy,
+        durations=dict(layout.durations) or None,
+        as_of=layout.as_of,
+    )
+    problems = list(read.skipped)
+    _refuse(path, problems, skip_bad_rows=skip_bad_rows)
+    # A history without one of its rows is another history: its patient is left out whole.
+    bad = set(read.patients_with_problems)
+    built = build_episodes(
+        [e for e in read if e.person_id not in bad],
+        catalogue=catalogue,
+        persistence_days=layout.persistence_days,
+        as_of=layout.as_of,
+    )
+    cohort = attrs.evolve(built.cohort, metadata=metadata)
+    return LongRead(cohort, tuple(problems), read.patients_with_problems)
 
 
 def _refuse(path: str | os.PathLike[str], problems: list[RowProblem], *, skip_bad_rows: bool) -> None:
