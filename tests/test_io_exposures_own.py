@@ -23,6 +23,7 @@ from dmt_timeline.io.exposures import (
     read_exposures_rows,
     read_exposures_table,
 )
+from dmt_timeline.io.long import LongRead
 from dmt_timeline.model import ONGOING, SwitchReason
 
 
@@ -391,3 +392,113 @@ def test_a_whole_numeric_date_reads_back_in_its_declared_order(day: dt.date, day
     [exposure] = read_exposures_rows(table, ExposureColumns(reading=ReadingOptions(day_first=day_first)))
 
     assert day == exposure.start
+
+
+# -- a TOML layout, read_table and the command line ------------------------------------------------
+
+EXPOSURE_LAYOUT = """\
+kind = "exposures"
+
+[columns]
+person_id = "Patient"
+drug = "Drug"
+start = "Dispensed"
+days_supply = "Days"
+stop_reason = "Why stopped"
+
+[reading]
+day_first = true
+
+[crosswalk.therapies]
+"Tecfidra" = "dimethyl fumarate"
+
+[eras]
+end_policy = "days_supply"
+as_of = 2015-06-15
+"""
+DISPENSINGS = """\
+Patient,Drug,Dispensed,Days,Why stopped
+P1,Tecfidra,01/01/2015,30,
+P1,Tecfidera,31/01/2015,30,
+P1,Tecfidera,01/05/2015,30,
+P2,Gilenya,01/01/2015,28,lack of efficacy
+P3,Gilenya,01/01/2015,,
+P3,Gilenya,01/02/2015,28,
+"""
+
+
+@pytest.fixture
+def dispensings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dispensings.csv").write_text(DISPENSINGS, encoding="utf-8")
+    (tmp_path / "layout.toml").write_text(EXPOSURE_LAYOUT, encoding="utf-8")
+    return tmp_path
+
+
+def test_an_exposure_table_through_its_layout_file(dispensings: Path) -> None:
+    from dmt_timeline.io.sources import read_table  # noqa: PLC0415 - beside the layout tests
+
+    read = read_table("dispensings.csv", "layout.toml", skip_bad_rows=True)
+
+    episodes = {p.id: [(e.therapy.name, e.start, e.stop, e.reasons) for e in p.episodes] for p in read.cohort}
+    assert {
+        "P1": [
+            ("dimethyl fumarate", PartialDate(2015, 1, 1), PartialDate(2015, 3, 1), ()),
+            ("dimethyl fumarate", PartialDate(2015, 5, 1), ONGOING, ()),  # reaches the data cut
+        ],
+        "P2": [
+            (
+                "fingolimod",
+                PartialDate(2015, 1, 1),
+                PartialDate(2015, 1, 28),
+                (SwitchReason.LOSS_OF_EFFECTIVENESS,),
+            )
+        ],
+    } == episodes
+    assert ["row 6, column Days: patient 'P3': days supply is blank (and so is the end)"] == [
+        str(p) for p in read.skipped
+    ]
+    assert isinstance(read, LongRead)
+    assert ("P3",) == read.skipped_patients  # left out whole: its history lacks a row
+
+
+def test_the_commands_read_an_exposure_table(dispensings: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dmt_timeline.cli import main  # noqa: PLC0415 - the command line
+
+    assert 1 == main(["summary", "dispensings.csv", "--layout", "layout.toml"])
+    assert "row 6, column Days: patient 'P3': days supply is blank" in capsys.readouterr().err
+    assert 3 == main(
+        ["import", "dispensings.csv", "--layout", "layout.toml", "-o", "c.json", "--skip-bad-rows"]
+    )
+    assert "dispensings.csv: 2 patients read, 1 left out (P3); 1 problem" in capsys.readouterr().out
+    assert 3 == main(["summary", "dispensings.csv", "--layout", "layout.toml", "--skip-bad-rows"])
+    assert capsys.readouterr().out.startswith("2 patients, 3 therapy episodes\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('kind = "exposures"\n[columns]\nperson_id = "a"\ndrug = "b"', "layout [columns]: start is required"),
+        (
+            'kind = "exposures"\n[columns]\nperson_id = "a"\ndrug = "b"\nstart = "c"\n[eras]\nas_of = "2015"',
+            "layout [eras] as_of '2015': expected a TOML date (2024-12-31)",
+        ),
+        (
+            'kind = "exposures"\n[columns]\nperson_id = "a"\ndrug = "b"\nstart = "c"\n'
+            '[eras]\nend_policy = "x"',
+            "layout: end policy 'x' is not one of",
+        ),
+        (
+            'kind = "exposures"\n[columns]\nperson_id = "a"\ndrug = "b"\nstart = "c"\nstop = "d"',
+            "unknown key 'stop'; expected one of person_id",
+        ),
+        ('kind = "long"\n[eras]\nas_of = 2015-01-01', "layout: [eras] belongs to exposure layouts"),
+    ],
+)
+def test_exposure_layout_errors_name_the_key(text: str, message: str) -> None:
+    from dmt_timeline.errors import CohortFormatError  # noqa: PLC0415 - beside the layout tests
+    from dmt_timeline.io.layouts import parse_layout  # noqa: PLC0415 - as above
+
+    with pytest.raises(CohortFormatError) as info:
+        parse_layout(text)
+    assert message in str(info.value)
