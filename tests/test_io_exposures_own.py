@@ -277,6 +277,7 @@ def test_a_repeated_row_is_reported_never_a_restart() -> None:
         str(p) for p in read.skipped
     ]
     assert 1 == len(build_episodes(read).cohort["P1"].episodes)
+    assert () == read.patients_with_problems  # the row is in the history once: P1 keeps it
 
 
 # -- files -------------------------------------------------------------------------------------------

@@ -63,15 +63,16 @@ def register(sub: Any) -> None:
     """Add the ``import`` command to the subparsers ``sub``."""
     command = sub.add_parser(
         "import",
-        help="read a CSV or Excel table through a layout file into a cohort JSON file",
+        help="read a table (CSV, Excel, SAS, Stata, SPSS) through a layout file into a cohort JSON file",
         description=(
-            "Read a researcher's own table (CSV or Excel .xlsx) through a TOML layout file and write "
+            "Read a researcher's own table (CSV, Excel .xlsx, SAS, Stata or SPSS; one row per patient, "
+            "per episode or per exposure) through a TOML layout file and write "
             "the cohort as JSON, printing every problem by row, column, patient and value. Exit "
             f"status: 0 when every row was read, 1 when the table was refused (nothing written), "
             f"{SKIPPED} when the cohort was written without the rows reported (--skip-bad-rows)."
         ),
     )
-    command.add_argument("file", help="the table: a .csv or .xlsx file")
+    command.add_argument("file", help="the table: a .csv, .xlsx, .sas7bdat, .xpt, .dta, .sav or .zsav file")
     command.add_argument(
         "--layout", required=True, help="a TOML layout file (draft one with 'dmt-timeline layout draft FILE')"
     )

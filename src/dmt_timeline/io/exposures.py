@@ -225,6 +225,7 @@ class ExposureRead:
         exposures: The rows read.
         skipped: Every problem of the rows not read, by row.
         patients_with_problems: The patients a skipped row names: their histories lack a row.
+            A repeated row's patient is not among them (the row is in the history once).
     """
 
     exposures: tuple[Exposure, ...]
@@ -491,7 +492,9 @@ def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> 
     people.update({e.row: e.person_id for e in found})
     if waiting:
         found.extend(_until_next_start(found, waiting, reading, problems))
-    found = _without_repeats(found, reading.columns, problems)
+    found, repeats = _without_repeats(found, reading.columns, problems)
+    for number in repeats:
+        del people[number]  # the repeated row's content is in the history: its patient keeps it
     found.sort(key=lambda e: e.row)
     problems.sort(key=lambda p: p.row)
     if problems and not skip_bad_rows:
@@ -536,10 +539,12 @@ def _until_next_start(
 
 def _without_repeats(
     found: list[Exposure], columns: ExposureColumns, problems: list[RowProblem]
-) -> list[Exposure]:
-    """The exposures with each repeated row reported: a copy is never a second course."""
+) -> tuple[list[Exposure], list[int]]:
+    """The exposures with each repeated row reported (a copy is never a second course), and
+    the repeated rows."""
     seen: dict[tuple[str, str, dt.date, dt.date], int] = {}
     kept: list[Exposure] = []
+    repeats: list[int] = []
     for exposure in sorted(found, key=lambda e: e.row):
         key = (exposure.person_id, exposure.drug, exposure.start, exposure.end)
         first = seen.setdefault(key, exposure.row)
@@ -551,9 +556,10 @@ def _without_repeats(
                     f"patient {quoted(exposure.person_id)}: repeats row {first} (same drug, start and end)",
                 )
             )
+            repeats.append(exposure.row)
             continue
         kept.append(exposure)
-    return kept
+    return kept, repeats
 
 
 def _date_cell(row: SourceRow, column: str, reading: _Reading, fail: Any) -> dt.date | None:
