@@ -503,3 +503,32 @@ def test_exposure_layout_errors_name_the_key(text: str, message: str) -> None:
     with pytest.raises(CohortFormatError) as info:
         parse_layout(text)
     assert message in str(info.value)
+
+
+@given(
+    st.lists(st.tuples(_DAYS, st.integers(1, 90), st.booleans()), min_size=1, max_size=12),
+    st.integers(0, 400),
+)
+def test_an_era_is_ongoing_exactly_when_the_cut_is_within_its_window(
+    rows: list[tuple[dt.date, int, bool]], after: int
+) -> None:
+    table = [
+        {
+            "person_id": "P1",
+            "drug": "DMF",
+            "start": s.isoformat(),
+            "days_supply": str(n),
+            "reason": "LOE" if r else "",
+        }
+        for s, n, r in rows
+    ]
+    columns = ExposureColumns(days_supply="days_supply")
+    read = read_exposures_rows(table, columns, end_policy="days_supply", skip_bad_rows=True)
+    as_of = max(s for s, _, _ in rows) + dt.timedelta(days=after)
+
+    built = build_episodes(read, as_of=as_of)
+
+    (window,) = (days for _, days in built.windows)
+    for episode, era in zip(built.cohort["P1"].episodes, built.eras, strict=True):
+        reaches = (as_of - era.end).days <= window and not episode.reasons
+        assert (episode.stop == ONGOING) == reaches
