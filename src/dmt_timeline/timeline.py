@@ -190,11 +190,12 @@ def _window_truth(gap: MonthRange | None, months: int) -> Truth:
     return Truth.UNDETERMINED
 
 
-def _inside(gap: MonthRange | None, low: int, high: int) -> Truth:
-    """Whether the gap lies within [low, high] months, over every reading."""
-    if gap is None or gap.high < low or gap.low > high:
+def _inside(gap: MonthRange | None, low: int, high: int | None) -> Truth:
+    """Whether the gap lies within [low, high] months (no upper bound when ``high`` is None),
+    over every reading."""
+    if gap is None or gap.high < low or (high is not None and gap.low > high):
         return Truth.FALSE
-    if low <= gap.low and gap.high <= high:
+    if low <= gap.low and (high is None or gap.high <= high):
         return Truth.TRUE
     return Truth.UNDETERMINED
 
@@ -218,8 +219,9 @@ class Transition:
             previous one's effect may still be present (within its carry-over after the last
             dose), over every reading; None when no source gives the carry-over.
         washout: For a change of therapy, whether the gap lies within the washout recommended
-            after the previous one (TRUE), outside it (FALSE: an unplanned interruption or no
-            washout at all), or cannot be told; None when no source recommends one.
+            for the pair (:func:`dmt_timeline.regimens.washout`: TRUE), outside it (FALSE:
+            shorter than recommended, or an unplanned interruption), or cannot be told; None
+            when no source gives a figure for the pair.
     """
 
     before: TherapyEpisode
@@ -637,15 +639,16 @@ class Timeline:
         """A change of therapy marked with the previous therapy's effect window and washout."""
         if transition.change not in (Change.SWITCH, Change.SWITCH_OR_RESTART):
             return transition
-        regimen = regimens.of(transition.before.therapy)
-        carry, washout = regimen.carry_over, regimen.washout
-        if carry is None and washout is None:
+        carry = regimens.of(transition.before.therapy).carry_over
+        guidance = regimens.washout(transition.before.therapy, transition.after.therapy)
+        low = None if guidance is None else guidance.low
+        if carry is None and low is None:
             return transition
         gap = transition.gap
         return attrs.evolve(
             transition,
             effect_window=None if carry is None else _window_truth(gap, carry),
-            washout=None if washout is None else _inside(gap, washout.low, washout.high),
+            washout=None if guidance is None or low is None else _inside(gap, low, guidance.high),
         )
 
     def transitions(
