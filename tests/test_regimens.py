@@ -802,3 +802,19 @@ def test_the_batch_engine_marks_every_pair_as_the_timeline_does(patients: list[P
         (r["patient_id"], r["effect_window"], r["washout"])
         for r in table.select(["patient_id", "effect_window", "washout"]).to_pylist()
     )
+
+
+def test_the_docs_table_of_pairs_is_the_bundled_data() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "concepts" / "regimens.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.startswith("| ") and "--- |" not in line]
+    rows = [line.split("|")[1:4] for line in lines]
+    shown = [(a.strip(), b.strip(), m.strip()) for a, b, m in rows if a.strip() != "from"]
+
+    def months(entry: Washout) -> str:
+        if entry.low is None:
+            return "no figure"
+        if entry.high is None:
+            return f"at least {entry.low}"
+        return str(entry.low) if entry.low == entry.high else f"{entry.low}\N{EN DASH}{entry.high}"
+
+    assert [(w.before, w.after, months(w)) for w in REGIMENS.washouts] == shown
