@@ -196,14 +196,9 @@ class Regimen:
 _CONTINUOUS: Final = RegimenKind.CONTINUOUS
 
 
-def _specificity(key: str, therapy: Therapy) -> int:
-    """How closely a washout entry's ``from`` or ``to`` names a therapy: 2 by name, 1 by its
-    class, 0 for ``any``; -1 when it does not name it."""
-    if key == therapy.name:
-        return 2
-    if key == therapy.therapy_class.value:
-        return 1
-    return 0 if key == ANY else -1
+def _keys(therapy: Therapy) -> tuple[str, ...]:
+    """What a washout entry's ``from`` or ``to`` may say to name a therapy, most specific first."""
+    return (therapy.name, therapy.therapy_class.value, ANY)
 
 
 @attrs.frozen
@@ -214,6 +209,10 @@ class Regimens:
     washouts: tuple[Washout, ...] = ()
     _index: dict[str, Regimen] = attrs.field(init=False, repr=False, eq=False)
     _pairs: dict[tuple[str, str], Washout] = attrs.field(init=False, repr=False, eq=False)
+    # The answer for each pair of therapies (names and classes) asked about (a cache, not a value).
+    _answers: dict[tuple[str, ...], Washout | None] = attrs.field(
+        init=False, repr=False, eq=False, factory=dict
+    )
     # The continuous regimens of therapies with no entry, built once each (a cache, not a value).
     _defaults: dict[str, Regimen] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
@@ -249,12 +248,14 @@ class Regimens:
         """The guidance for switching from ``before`` to ``after``: the entry that names the
         earlier therapy most closely (by name, then class, then ``any``), and among those the
         later one; None when no entry covers the pair."""
-        best: tuple[int, int] | None = None
-        found = None
-        for (first, second), entry in self._pairs.items():
-            rank = (_specificity(first, before), _specificity(second, after))
-            if rank[0] >= 0 and rank[1] >= 0 and (best is None or rank > best):
-                best, found = rank, entry
+        key = (*_keys(before)[:2], *_keys(after)[:2])
+        if key in self._answers:
+            return self._answers[key]
+        pairs = self._pairs
+        found = next(
+            (pairs[k] for k in ((a, b) for a in _keys(before) for b in _keys(after)) if k in pairs), None
+        )
+        self._answers[key] = found
         return found
 
     def __contains__(self, therapy: object) -> bool:
