@@ -818,3 +818,10 @@ def test_the_docs_table_of_pairs_is_the_bundled_data() -> None:
         return str(entry.low) if entry.low == entry.high else f"{entry.low}\N{EN DASH}{entry.high}"
 
     assert [(w.before, w.after, months(w)) for w in REGIMENS.washouts] == shown
+
+
+def test_asking_about_an_unknown_therapy_is_refused_with_the_catalogues_message() -> None:
+    with pytest.raises(UnknownTherapyError, match="unknown therapy 'Fingo'"):
+        washout("Fingo", "ocrelizumab")
+    with pytest.raises(UnknownTherapyError, match="unknown therapy 'ocre'"):
+        carry_over("ocre")
