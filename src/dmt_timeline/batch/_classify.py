@@ -185,7 +185,7 @@ def _transitions(
     repeat = np.where(planned >= 1, courses, np.where(scheduled, interval, 1))
     change = np.where(same, repeat, np.where(family, 4, 0))
     # A change of therapy inside the previous one's carry-over, and a gap inside the washout
-    # recommended for the pair (as Timeline._marked).
+    # recommended for the pair (as Timeline._marks).
     switching = ~same
     carry = profile["carry"][therapy[pair]]
     window = np.where(high < carry, 1, np.where(low >= carry, 0, 2))
