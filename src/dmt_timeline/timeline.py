@@ -190,11 +190,12 @@ def _window_truth(gap: MonthRange | None, months: int) -> Truth:
     return Truth.UNDETERMINED
 
 
-def _inside(gap: MonthRange | None, low: int, high: int) -> Truth:
-    """Whether the gap lies within [low, high] months, over every reading."""
-    if gap is None or gap.high < low or gap.low > high:
+def _inside(gap: MonthRange | None, low: int, high: int | None) -> Truth:
+    """Whether the gap lies within [low, high] months (no upper bound when ``high`` is None),
+    over every reading."""
+    if gap is None or gap.high < low or (high is not None and gap.low > high):
         return Truth.FALSE
-    if low <= gap.low and gap.high <= high:
+    if low <= gap.low and (high is None or gap.high <= high):
         return Truth.TRUE
     return Truth.UNDETERMINED
 
@@ -218,8 +219,9 @@ class Transition:
             previous one's effect may still be present (within its carry-over after the last
             dose), over every reading; None when no source gives the carry-over.
         washout: For a change of therapy, whether the gap lies within the washout recommended
-            after the previous one (TRUE), outside it (FALSE: an unplanned interruption or no
-            washout at all), or cannot be told; None when no source recommends one.
+            for the pair (:func:`dmt_timeline.regimens.washout`: TRUE), outside it (FALSE:
+            shorter than recommended, or an unplanned interruption), or cannot be told; None
+            when no source gives a figure for the pair.
     """
 
     before: TherapyEpisode
@@ -607,8 +609,9 @@ class Timeline:
         change, scheduled = self._change(index, regimens)
         bounds = self._stop_codes(index)
         if bounds is None:
-            return self._marked(
-                Transition(before, after, None, TransitionKind.OVERLAP, change, grace_months), regimens
+            window, washout = self._marks(before, after, change, None, regimens)
+            return Transition(
+                before, after, None, TransitionKind.OVERLAP, change, grace_months, "", window, washout
             )
         stop_lo, stop_hi, bounded = bounds
         start_lo, start_hi = after.start._lo, after.start._hi
@@ -630,22 +633,27 @@ class Timeline:
                 least = _whole_months(stop_hi, start_lo) if start_lo > stop_hi else 0
                 if start_hi >= stop_lo and least <= grace_months + scheduled:
                     change = Change.NEXT_DOSE_OR_RESTART
-        return self._marked(Transition(before, after, gap, kind, change, grace_months, reason), regimens)
+        window, washout = self._marks(before, after, change, gap, regimens)
+        return Transition(before, after, gap, kind, change, grace_months, reason, window, washout)
 
     @staticmethod
-    def _marked(transition: Transition, regimens: Regimens) -> Transition:
-        """A change of therapy marked with the previous therapy's effect window and washout."""
-        if transition.change not in (Change.SWITCH, Change.SWITCH_OR_RESTART):
-            return transition
-        regimen = regimens.of(transition.before.therapy)
-        carry, washout = regimen.carry_over, regimen.washout
-        if carry is None and washout is None:
-            return transition
-        gap = transition.gap
-        return attrs.evolve(
-            transition,
-            effect_window=None if carry is None else _window_truth(gap, carry),
-            washout=None if washout is None else _inside(gap, washout.low, washout.high),
+    def _marks(
+        before: TherapyEpisode,
+        after: TherapyEpisode,
+        change: Change,
+        gap: MonthRange | None,
+        regimens: Regimens,
+    ) -> tuple[Truth | None, Truth | None]:
+        """A change of therapy's marks: the previous therapy's effect window, and the washout
+        recommended for the pair (None, None for a restart, a next dose or a next course)."""
+        if change is not Change.SWITCH and change is not Change.SWITCH_OR_RESTART:
+            return None, None
+        carry = regimens.of(before.therapy).carry_over
+        guidance = regimens.washout(before.therapy, after.therapy)
+        low = None if guidance is None else guidance.low
+        return (
+            None if carry is None else _window_truth(gap, carry),
+            None if guidance is None or low is None else _inside(gap, low, guidance.high),
         )
 
     def transitions(

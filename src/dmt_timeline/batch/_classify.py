@@ -92,6 +92,8 @@ CHANGES: Final = (
 )
 # The change codes of _transitions, and the marks' (-1 is null).
 _MARKS: Final = (Truth.FALSE, Truth.TRUE, Truth.UNDETERMINED)
+_OPEN: Final = 1 << 40
+"""A washout's upper bound when the sources set none: more months than any gap can have."""
 
 
 def therapy_profile(
@@ -99,8 +101,10 @@ def therapy_profile(
 ) -> dict[str, Any]:
     """What the classification needs of each therapy code (an index into ``names``), as arrays
     one longer than ``names`` (the last a pad): its regimen's re-dosing interval (-1 when
-    continuous), planned courses (-1 unless courses), carry-over and washout (-1 when no source
-    gives one), its class and whether the entry names only a class."""
+    continuous), planned courses (-1 unless courses), carry-over (-1 when no source gives one),
+    its class and whether the entry names only a class; and, as matrices indexed by the earlier
+    and the later therapy code, the washout recommended for the pair (low -1 when no source
+    gives a figure, high :data:`_OPEN` when it sets no upper bound)."""
     therapies = [catalogue.get(name) for name in names]
     plans = [regimens.of(t) for t in therapies]
     classes = list(TherapyClass)
@@ -108,12 +112,22 @@ def therapy_profile(
     def column(values: list[int]) -> Any:
         return np.array([*values, -1], dtype=np.int64)
 
+    size = len(therapies) + 1
+    washout_lo = np.full((size, size), -1, dtype=np.int64)
+    washout_hi = np.full((size, size), -1, dtype=np.int64)
+    for i, before in enumerate(therapies):
+        for j, after in enumerate(therapies):
+            guidance = regimens.washout(before, after)
+            if guidance is not None and guidance.low is not None:
+                washout_lo[i, j] = guidance.low
+                washout_hi[i, j] = _OPEN if guidance.high is None else guidance.high
+
     return {
         "redose": column([r.redose if r.kind is not RegimenKind.CONTINUOUS else -1 for r in plans]),
         "planned": column([r.planned_courses.value if r.planned_courses is not None else -1 for r in plans]),
         "carry": column([-1 if r.carry_over is None else r.carry_over for r in plans]),
-        "washout_lo": column([-1 if r.washout is None else r.washout.low for r in plans]),
-        "washout_hi": column([-1 if r.washout is None else r.washout.high for r in plans]),
+        "washout_lo": washout_lo,
+        "washout_hi": washout_hi,
         "class": column([classes.index(t.therapy_class) for t in therapies]),
         "class_level": np.array([*(_class_level(t) for t in therapies), False], dtype=bool),
     }
@@ -170,12 +184,14 @@ def _transitions(
     interval = np.where(kind == 4, 5, np.where((kind == 3) & may_be_scheduled, 6, 1))
     repeat = np.where(planned >= 1, courses, np.where(scheduled, interval, 1))
     change = np.where(same, repeat, np.where(family, 4, 0))
-    # A change of therapy inside the previous one's carry-over, and a gap inside its washout.
+    # A change of therapy inside the previous one's carry-over, and a gap inside the washout
+    # recommended for the pair (as Timeline._marks).
     switching = ~same
     carry = profile["carry"][therapy[pair]]
     window = np.where(high < carry, 1, np.where(low >= carry, 0, 2))
     window = np.where(switching & (carry >= 0), np.where(ongoing, 1, window), -1)
-    w_lo, w_hi = profile["washout_lo"][therapy[pair]], profile["washout_hi"][therapy[pair]]
+    w_lo = profile["washout_lo"][therapy[pair], therapy[after]]
+    w_hi = profile["washout_hi"][therapy[pair], therapy[after]]
     inside = np.where((high < w_lo) | (low > w_hi), 0, np.where((w_lo <= low) & (high <= w_hi), 1, 2))
     washout = np.where(switching & (w_lo >= 0), np.where(ongoing, 0, inside), -1)
     return {
