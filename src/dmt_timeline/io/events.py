@@ -25,12 +25,14 @@ follow-up is reported the same way.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import enum
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar, assert_never
 
 import attrs
 
@@ -59,9 +61,10 @@ from dmt_timeline.io._table import (
 from dmt_timeline.io.cells import ReadingOptions
 from dmt_timeline.io.long import _edss as _edss_cell  # the long tables' one EDSS cell rule
 from dmt_timeline.io.sources import open_table
-from dmt_timeline.model import Cohort
+from dmt_timeline.model import Cohort, Patient
 
 __all__ = [
+    "MEASURE_NAMES",
     "NO_WORDS",
     "YES_WORDS",
     "AssessmentLayout",
@@ -75,9 +78,11 @@ __all__ = [
     "MriLayout",
     "RelapseLayout",
     "attach_events",
+    "event_rows",
     "read_events",
     "read_events_frame",
     "read_events_rows",
+    "write_events_csv",
 ]
 
 YES_WORDS: Final = ("yes", "y", "true", "1")
@@ -346,6 +351,10 @@ class EventRead:
 
 _E = TypeVar("_E", RelapseSeverity, Recovery)
 
+# A score in ASCII digits, as spreadsheets and Python write one (``12.5``, ``1e-05``); float()
+# alone would also take "1_0", "nan", spaces and non-ASCII digits.
+_SCORE: Final = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,17})?(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
+
 
 # -- reading rows ----------------------------------------------------------------------------
 
@@ -446,11 +455,10 @@ class _Cells:
         text = self.row.text(column)
         if not text:
             self.fail(column, f"{column} is blank")
-            return None
-        try:
-            return _cells.number(text, column)
-        except DmtTimelineError as exc:
-            self.fail(column, str(exc))
+        elif _SCORE.fullmatch(text) is None:
+            self.fail(column, f"{column} {quoted(text)} is not a number such as 12.5 or 48 (ASCII digits)")
+        else:
+            return float(text)
         return None
 
     def measure(self, column: str) -> Measure | None:
@@ -728,3 +736,78 @@ def attach_events(cohort: Cohort, events: EventRead, *, skip_bad_rows: bool = Fa
 
 def _date_of(event: Event) -> PartialDate:
     return event.onset if isinstance(event, Relapse) else event.date
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _flag_text(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _optional_text(value: object) -> str:
+    return "" if value is None else str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def _cells_of(event: Event, layout: EventLayout) -> dict[str | None, str]:
+    match layout:
+        case RelapseLayout():
+            assert isinstance(event, Relapse)
+            return {
+                layout.onset: str(event.onset),
+                layout.severity: _optional_text(event.severity),
+                layout.recovery: _optional_text(event.recovery),
+                layout.steroids: _flag_text(event.steroids),
+            }
+        case EdssLayout():
+            assert isinstance(event, EdssAssessment)
+            return {
+                layout.date: str(event.date),
+                layout.score: f"{event.score.score:g}",
+                layout.during_relapse: _flag_text(event.during_relapse),
+            }
+        case MriLayout():
+            assert isinstance(event, MriScan)
+            return {
+                layout.date: str(event.date),
+                layout.new_t2: _optional_text(event.new_t2),
+                layout.gd_enhancing: _optional_text(event.gd_enhancing),
+            }
+        case AssessmentLayout():
+            assert isinstance(event, ScoredAssessment)
+            # repr() is the shortest text that reads back as the same float.
+            return {
+                layout.date: str(event.date),
+                layout.measure: event.measure.value,
+                layout.value: repr(event.value),
+            }
+        case _:
+            assert_never(layout)
+
+
+def event_rows(cohort: Cohort | Iterable[Patient], layout: EventLayout) -> list[dict[str, str]]:
+    """The cohort's events of the layout's kind as rows of text cells in the layout's columns.
+
+    Dates are written at their precision (``2014``, ``2014-03``, ``2014-03-05``), yes/no cells
+    as ``yes``/``no``, and what is not recorded as a blank cell, so that
+    :func:`read_events_rows` reads the rows back to the same events. A field whose column the
+    layout leaves out (None) is not written.
+    """
+    rows = []
+    for patient in cohort:
+        for event in getattr(patient, layout.kind.field):
+            cells = {layout.patient_id: patient.id}
+            cells.update((k, v) for k, v in _cells_of(event, layout).items() if k is not None)
+            rows.append(cells)
+    return rows
+
+
+def write_events_csv(
+    path: str | os.PathLike[str], cohort: Cohort | Iterable[Patient], layout: EventLayout
+) -> None:
+    """Write :func:`event_rows` as a UTF-8 CSV file with a header row, which :func:`read_events` reads."""
+    header = [*layout.required, *layout.optional]
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(event_rows(cohort, layout))
