@@ -62,6 +62,7 @@ from dmt_timeline.io.cells import ReadingOptions
 from dmt_timeline.io.long import _edss as _edss_cell  # the long tables' one EDSS cell rule
 from dmt_timeline.io.sources import open_table
 from dmt_timeline.model import Cohort, Patient
+from dmt_timeline.scores import EDSS
 
 __all__ = [
     "MEASURE_NAMES",
@@ -353,7 +354,7 @@ _E = TypeVar("_E", RelapseSeverity, Recovery)
 
 # A score in ASCII digits, as spreadsheets and Python write one (``12.5``, ``1e-05``); float()
 # alone would also take "1_0", "nan", spaces and non-ASCII digits.
-_SCORE: Final = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,17})?(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
+_SCORE: Final = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,24})?(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
 
 
 # -- reading rows ----------------------------------------------------------------------------
@@ -510,7 +511,10 @@ class _Cells:
             self.fail(column, str(exc))
         return None if self.problems else built
 
-    def _edss(self, column: str) -> Any:
+    def _edss(self, column: str) -> EDSS | None:
+        if not self.row.text(column):
+            self.fail(column, "score is blank")
+            return None
         try:
             return _edss_cell(self.row.cells.get(column))
         except DmtTimelineError as exc:
