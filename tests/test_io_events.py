@@ -37,6 +37,7 @@ from dmt_timeline.io.events import (
     read_events_rows,
     write_events_csv,
 )
+from dmt_timeline.io.tables import EVENT_COLUMNS, events_table
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.strategies import edss_assessments, mri_scans, relapses, scored_assessments
 from tests.leaks import SENTINELS, assert_no_leak, assert_own_error
@@ -414,3 +415,67 @@ def test_fuzzed_cells_give_only_own_errors_and_account_for_every_row(
     rows_read = {r.row for r in read}
     assert rows_read.isdisjoint(read.skipped_rows)
     assert rows_read | set(read.skipped_rows) == set(range(2, count + 2))
+
+
+# -- the tidy table of events ----------------------------------------------------------------
+
+
+def _event_patient() -> Patient:
+    return Patient(
+        "P1",
+        labels={"site": "North"},
+        relapses=[Relapse(PartialDate(2014, 3), RelapseSeverity.SEVERE, None, True)],
+        edss_assessments=[EdssAssessment(PartialDate(2014, 6, 2), 4.5, during_relapse=False)],
+        mri_scans=[MriScan(PartialDate(2015), new_t2=0)],
+        assessments=[ScoredAssessment(Measure.NHPT, PartialDate(2016, 1), 23.5)],
+    )
+
+
+def test_events_table_has_one_row_per_event_with_its_values() -> None:
+    table = events_table([_event_patient()])
+    assert table.names == tuple(c.name for c in EVENT_COLUMNS)
+    rows = table.to_dicts()
+    assert [(r["kind"], r["date_earliest"], r["date_latest"], r["date_precision"]) for r in rows] == [
+        ("relapse", dt.date(2014, 3, 1), dt.date(2014, 3, 31), "month"),
+        ("edss", dt.date(2014, 6, 2), dt.date(2014, 6, 2), "day"),
+        ("mri", dt.date(2015, 1, 1), dt.date(2015, 12, 31), "year"),
+        ("assessment", dt.date(2016, 1, 1), dt.date(2016, 1, 31), "month"),
+    ]
+    filled = [{k: v for k, v in r.items() if v is not None and not k.startswith("date")} for r in rows]
+    assert filled == [
+        {"patient_id": "P1", "kind": "relapse", "event": 0, "severity": "severe", "steroids": True},
+        {"patient_id": "P1", "kind": "edss", "event": 0, "edss": 4.5, "during_relapse": False},
+        # new_t2 0 and gd_enhancing not counted: the scan cannot say it was inactive.
+        {"patient_id": "P1", "kind": "mri", "event": 0, "new_t2": 0},
+        {"patient_id": "P1", "kind": "assessment", "event": 0, "measure": "9HPT", "value": 23.5},
+    ]
+
+
+def test_events_table_takes_patient_labels_and_chosen_kinds() -> None:
+    table = events_table([_event_patient()], kinds=["mri", "edss"]).with_labels([_event_patient()])
+    assert [(r["kind"], r["site"]) for r in table.to_dicts()] == [("edss", "North"), ("mri", "North")]
+
+
+def test_events_table_refuses_an_unknown_kind() -> None:
+    with pytest.raises(DmtTimelineError, match="'relapses' unknown"):
+        events_table([], kinds=["relapses"])
+
+
+def test_events_table_converts_to_typed_frames() -> None:
+    pytest.importorskip("pandas")
+    frame = events_table([_event_patient()]).to_pandas()
+    assert str(frame["new_t2"].dtype) == "Int64"
+    assert str(frame["steroids"].dtype) == "boolean"
+    pa = pytest.importorskip("pyarrow")
+    assert events_table([_event_patient()]).to_arrow().schema.field("value").type == pa.float64()
+
+
+@given(
+    patients=st.lists(_patients_with_events(EventKind.EDSS), max_size=3).map(lambda ps: ps[0] if ps else [])
+)
+def test_events_table_bounds_are_each_events_days(patients: list[Patient]) -> None:
+    rows = events_table(patients).to_dicts()
+    events = [e for p in patients for e in p.edss_assessments]
+    assert [(r["date_earliest"], r["date_latest"], r["edss"]) for r in rows] == [
+        (e.date.first_day, e.date.last_day, e.score.score) for e in events
+    ]
