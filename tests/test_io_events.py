@@ -32,6 +32,7 @@ from dmt_timeline.io.events import (
     RelapseLayout,
     attach_events,
     event_rows,
+    parse_event_layout,
     read_events,
     read_events_frame,
     read_events_rows,
@@ -477,3 +478,35 @@ def test_events_table_bounds_are_each_events_days(patients: list[Patient]) -> No
     assert [(r["date_earliest"], r["date_latest"], r["edss"]) for r in rows] == [
         (e.date.first_day, e.date.last_day, e.score.score) for e in events
     ]
+
+
+# -- layout files ----------------------------------------------------------------------------
+
+
+def test_event_layout_file_maps_columns_and_reading(tmp_path: Path) -> None:
+    layout_file = tmp_path / "relapses.toml"
+    layout_file.write_text(
+        'kind = "relapses"\n[columns]\npatient_id = "Patient"\nonset = "Onset"\nsteroids = false\n'
+        "[reading]\nday_first = true\n",
+        encoding="utf-8",
+    )
+    table = _write(tmp_path / "r.csv", ["Patient", "Onset", "steroids"], [["P1", "12/05/2012", "maybe"]])
+    (row,) = read_events(table, layout_file)
+    assert (row.patient_id, row.event) == ("P1", Relapse(PartialDate(2012, 5, 12)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('kind = "long"', "layout kind 'long': an event layout's kind is one of 'relapses', 'edss'"),
+        ("kind = [", "layout: not valid TOML"),
+        ('kind = "edss"\n[columns]\nscores = "EDSS"', "unknown key 'scores'; did you mean score?"),
+        ('kind = "mri"\n[columns]\nnew_t2 = false\ngd_enhancing = false', "needs a new_t2 or a gd_enhancing"),
+        ('kind = "edss"\n[crosswalk.reasons]\nx = "y"', "layout file: unknown key 'crosswalk'"),
+        ('kind = "edss"\n[columns]\ndate = 3', "layout columns.date '3': expected a column name"),
+    ],
+)
+def test_event_layout_file_errors_name_the_key(text: str, message: str) -> None:
+    with pytest.raises(DmtTimelineError) as caught:
+        parse_event_layout(text)
+    assert message in str(caught.value)

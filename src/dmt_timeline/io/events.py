@@ -30,6 +30,7 @@ import datetime as dt
 import enum
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Final, TypeVar, assert_never
@@ -59,6 +60,7 @@ from dmt_timeline.io._table import (
     shape_problems,
 )
 from dmt_timeline.io.cells import ReadingOptions
+from dmt_timeline.io.layouts import MAX_LAYOUT_BYTES, _reading, _table, _unknown_keys
 from dmt_timeline.io.long import _edss as _edss_cell  # the long tables' one EDSS cell rule
 from dmt_timeline.io.sources import open_table
 from dmt_timeline.model import Cohort, Patient
@@ -80,6 +82,8 @@ __all__ = [
     "RelapseLayout",
     "attach_events",
     "event_rows",
+    "load_event_layout",
+    "parse_event_layout",
     "read_events",
     "read_events_frame",
     "read_events_rows",
@@ -128,7 +132,7 @@ def _optional_name(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         _name(_, attribute, value)
 
 
-def _reading(_: Any, __: attrs.Attribute[Any], value: Any) -> None:
+def _reading_options(_: Any, __: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, ReadingOptions):
         raise CohortFormatError("layout reading: expected ReadingOptions")
 
@@ -157,7 +161,7 @@ class RelapseLayout:
     severity: str | None = attrs.field(default="severity", validator=_optional_name)
     recovery: str | None = attrs.field(default="recovery", validator=_optional_name)
     steroids: str | None = attrs.field(default="steroids", validator=_optional_name)
-    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading_options)
 
     kind: ClassVar[EventKind] = EventKind.RELAPSE
 
@@ -196,7 +200,7 @@ class EdssLayout:
     date: str = attrs.field(default="date", validator=_name)
     score: str = attrs.field(default="score", validator=_name)
     during_relapse: str | None = attrs.field(default="during_relapse", validator=_optional_name)
-    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading_options)
 
     kind: ClassVar[EventKind] = EventKind.EDSS
 
@@ -230,7 +234,7 @@ class MriLayout:
     date: str = attrs.field(default="date", validator=_name)
     new_t2: str | None = attrs.field(default="new_t2", validator=_optional_name)
     gd_enhancing: str | None = attrs.field(default="gd_enhancing", validator=_optional_name)
-    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading_options)
 
     kind: ClassVar[EventKind] = EventKind.MRI
 
@@ -267,7 +271,7 @@ class AssessmentLayout:
     date: str = attrs.field(default="date", validator=_name)
     measure: str = attrs.field(default="measure", validator=_name)
     value: str = attrs.field(default="value", validator=_name)
-    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading)
+    reading: ReadingOptions = attrs.field(factory=ReadingOptions, validator=_reading_options)
 
     kind: ClassVar[EventKind] = EventKind.ASSESSMENT
 
@@ -613,7 +617,7 @@ def read_events_frame(frame: Any, layout: EventLayout, *, skip_bad_rows: bool = 
 
 def read_events(
     path: str | os.PathLike[str],
-    layout: EventLayout,
+    layout: EventLayout | str | os.PathLike[str],
     *,
     sheet: str | int | None = None,
     skip_bad_rows: bool = False,
@@ -626,7 +630,8 @@ def read_events(
 
     Args:
         path: The ``.csv`` or ``.xlsx`` file.
-        layout: Which kind of event, and which column holds what.
+        layout: Which kind of event, and which column holds what; or the path of a TOML
+            layout file (:func:`load_event_layout`).
         sheet: For Excel, the sheet's name or 0-based position; the first by default.
         skip_bad_rows: Read the good rows and report the others, instead of refusing the table.
 
@@ -634,6 +639,8 @@ def read_events(
         TableFormatError: as :func:`read_events_rows`; also for a file without a header row.
         CohortFormatError: for a file that cannot be read as CSV or Excel at all.
     """
+    if not isinstance(layout, RelapseLayout | EdssLayout | MriLayout | AssessmentLayout):
+        layout = load_event_layout(layout)
     what = f"{layout.kind.value} table"
     if Path(path).suffix.casefold() in (".csv", ".txt") and sheet is None:
         with open_csv(path, what, lambda header: _columns(layout, header)) as table:
@@ -669,6 +676,73 @@ def _excel_rows(
             continue
         row = dict(zip(header, values, strict=False))
         yield SourceRow(number, row, tuple(shape_problems(number, row, read)))
+
+
+# -- layout files ----------------------------------------------------------------------------
+
+_LAYOUT_KINDS: Final[dict[str, type[EventLayout]]] = {
+    "relapses": RelapseLayout,
+    "edss": EdssLayout,
+    "mri": MriLayout,
+    "assessments": AssessmentLayout,
+}
+
+
+def parse_event_layout(text: str) -> EventLayout:
+    """An event layout from the text of a TOML layout file::
+
+        kind = "relapses"          # or "edss", "mri", "assessments"
+
+        [columns]                  # the table's own names; unnamed fields keep their defaults
+        patient_id = "Patient"
+        onset = "Onset"
+        steroids = false           # false: never read this column
+
+        [reading]
+        day_first = true           # 12/05/2012 is 12 May; without it such dates are refused
+
+    Raises:
+        CohortFormatError: naming the key or value that is wrong (an unknown key with the
+            closest known one).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        # tomllib's message quotes the line: only say where.
+        raise CohortFormatError("layout: not valid TOML")
+    _unknown_keys("file", data, ("kind", "columns", "reading"))
+    kind = data.get("kind")
+    layout = _LAYOUT_KINDS.get(kind) if isinstance(kind, str) else None
+    if layout is None:
+        kinds = ", ".join(map(quoted, _LAYOUT_KINDS))
+        raise CohortFormatError(f"layout kind {quoted(kind)}: an event layout's kind is one of {kinds}")
+    fields = [f.name for f in attrs.fields(layout) if f.name != "reading"]
+    columns = dict(_table(data, "columns"))
+    _unknown_keys("[columns]", columns, fields)
+    for key, value in columns.items():
+        if value is False:
+            columns[key] = None  # TOML has no null: false says the column is not read
+    return layout(**columns, reading=_reading(data))
+
+
+def load_event_layout(path: str | os.PathLike[str]) -> EventLayout:
+    """An event layout from a TOML file; see :func:`parse_event_layout`."""
+    raw = Path(path).read_bytes()[: MAX_LAYOUT_BYTES + 1]
+    if len(raw) > MAX_LAYOUT_BYTES:
+        raise CohortFormatError(f"layout file: larger than {MAX_LAYOUT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        raise CohortFormatError("layout file: not UTF-8 text")
+    return parse_event_layout(text)
 
 
 # -- attaching to a cohort -------------------------------------------------------------------
