@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Final, TypeVar, assert_never
 
 import attrs
 
+from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError, quoted
 from dmt_timeline.events import (
@@ -537,6 +538,7 @@ def _check(header: Sequence[str], layout: EventLayout, row: int = HEADER_ROW) ->
         )
 
 
+@collector_paused()  # many small objects without cycles: see dmt_timeline._collector
 def _read(
     rows: Iterable[SourceRow], layout: EventLayout, header: Sequence[str] | None, *, skip_bad_rows: bool
 ) -> EventRead:
@@ -762,6 +764,7 @@ class EventAttach:
     skipped: tuple[RowProblem, ...] = ()
 
 
+@collector_paused()  # many small objects without cycles: see dmt_timeline._collector
 def attach_events(cohort: Cohort, events: EventRead, *, skip_bad_rows: bool = False) -> EventAttach:
     """Add the events a table gave to the patients of ``cohort``, by patient id.
 
@@ -781,6 +784,7 @@ def attach_events(cohort: Cohort, events: EventRead, *, skip_bad_rows: bool = Fa
     field = events.kind.field
     patients = {patient.id: patient for patient in cohort}
     added: dict[str, list[Event]] = {}
+    existing: dict[str, set[Event]] = {}
     problems: list[RowProblem] = []
     for item in events:
         who = item.patient_id
@@ -793,7 +797,10 @@ def attach_events(cohort: Cohort, events: EventRead, *, skip_bad_rows: bool = Fa
         mine = added.setdefault(who, [])
         follow_up = patient.last_follow_up
         date = _date_of(item.event)
-        if item.event in getattr(patient, field):
+        had = existing.get(who)
+        if had is None:
+            had = existing[who] = set(getattr(patient, field))
+        if item.event in had:
             message = f"patient {quoted(who)}: repeats a {events.kind.value} event the patient already has"
             problems.append(RowProblem(item.row, events.date_column, message))
         elif follow_up is not None and date.compare(follow_up) is Order.AFTER:
