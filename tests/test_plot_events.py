@@ -185,3 +185,19 @@ def test_trajectory_every_assessment_is_a_marker_within_its_possible_days(
     assert _flat(drawn) == pytest.approx(_flat(expected))
     ranges = _lines(figure, "edss-range")
     assert len(ranges) == sum(1 for a in assessments if a.date.first_day != a.date.last_day)
+
+
+def test_swimmer_edss_scores_sit_in_the_lane_at_the_middle_of_their_dates() -> None:
+    figure = swimmer_plot([_patient()], show_edss=True)
+    scores = [t for t in figure.axes[0].texts if t.get_gid() == "edss"]
+    expected = [(sum(_window(PartialDate(2016))) / 2, 0.0), (_year(dt.date(2014, 2, 3)), 0.0)]
+    assert [t.get_text() for t in scores] == ["3.5", "2"]
+    assert _flat([t.get_position() for t in scores]) == pytest.approx(_flat(expected))
+    (year_range,) = _lines(figure, "edss-range")
+    assert _flat(_points([year_range])) == pytest.approx([2016.0, 0.0, _year(dt.date(2016, 12, 31)), 0.0])
+    assert _lines(figure, "relapse") == []  # EDSS alone: relapses and scans stay off
+
+
+def test_swimmer_edss_is_off_by_default() -> None:
+    figure = swimmer_plot([_patient()], show_events=True)
+    assert [t for t in figure.axes[0].texts if t.get_gid() == "edss"] == []

@@ -1,4 +1,5 @@
-"""Clinical events drawn on swimmer lanes: relapse and MRI markers over the days their dates allow."""
+"""Clinical events drawn on swimmer lanes: relapse and MRI markers and EDSS scores over the days
+their dates allow."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ def _window(date: PartialDate) -> tuple[float, float]:
     return _year(date.first_day), _year(date.last_day)
 
 
-def event_years(patient: Patient) -> list[float]:
-    """The earliest and latest years every relapse and scan of a patient can mean."""
-    dates = [r.onset for r in patient.relapses] + [s.date for s in patient.mri_scans]
+def event_years(patient: Patient, *, events: bool, edss: bool) -> list[float]:
+    """The earliest and latest years the relapses and scans (``events``) and the EDSS
+    assessments (``edss``) of a patient can mean."""
+    dates = [r.onset for r in patient.relapses] + [s.date for s in patient.mri_scans] if events else []
+    dates += [a.date for a in patient.edss_assessments] if edss else []
     return [bound for date in dates for bound in _window(date)]
 
 
@@ -39,7 +42,7 @@ class _EventMarks:
 
     def __init__(self, axes: Axes) -> None:
         self.axes = axes
-        self.any_relapse = False
+        self.any_relapse = self.any_edss = False
         self.mri: dict[bool | None, None] = {}
 
     def lane(self, y: float, patient: Patient) -> None:
@@ -51,6 +54,23 @@ class _EventMarks:
         for scan in patient.mri_scans:
             self.mri[scan.active] = None
             self.mark(y + _MRI_OFFSET, scan.date, "s", _MRI_FACE[scan.active], "mri")
+
+    def edss(self, y: float, patient: Patient) -> None:
+        """Each EDSS score as a small number in the bar, at the middle of its possible days, over
+        a thin line across those days."""
+        from matplotlib.patheffects import withStroke  # noqa: PLC0415 - optional extra
+
+        for assessment in patient.edss_assessments:
+            self.any_edss = True
+            lo, hi = _window(assessment.date)
+            if hi > lo:
+                self.axes.plot([lo, hi], [y, y], color="#333333", linewidth=0.5, gid="edss-range")
+            self.axes.text(
+                (lo + hi) / 2, y, f"{assessment.score.score:g}", ha="center", va="center", fontsize=5,
+                color="#000000", clip_on=True, gid="edss",
+                # A halo keeps the score legible over any bar colour.
+                path_effects=[withStroke(linewidth=1.4, foreground="#FFFFFF")],
+            )  # fmt: skip
 
     def mark(self, at: float, date: PartialDate, marker: str, face: str, gid: str) -> None:
         """A marker at the middle of the days a date can mean, and a line over them (as responses)."""
@@ -80,6 +100,18 @@ class _EventMarks:
             )  # fmt: skip
 
         found = []
+        if self.any_edss:
+            found.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="$3.5$",
+                    markersize=9,
+                    color="#000000",
+                    linestyle="none",
+                    label="EDSS score",
+                )
+            )
         if self.any_relapse:
             found.append(handle(*_RELAPSE_STYLE, "relapse (line: possible dates)"))
         found += [

@@ -30,6 +30,7 @@ def swimmer_plot(
     show_reasons: bool = True,
     show_responses: bool = True,
     show_events: bool = False,
+    show_edss: bool = False,
 ) -> Figure:
     """One lane per patient, each therapy episode a bar coloured by therapy class.
 
@@ -54,6 +55,8 @@ def swimmer_plot(
             scans (squares on its lower edge: filled when active, open when not, grey when the
             counts cannot tell), each at the middle of the days its date can mean with a line
             over them, as responses are drawn.
+        show_edss: Draw each EDSS assessment's score as a small number in the lane, at the
+            middle of the days its date can mean, over a thin line across those days.
 
     Returns:
         The figure.
@@ -83,8 +86,7 @@ def swimmer_plot(
     known = [s.start_lo for _, _, _, spans in lanes for s in spans]
     known += [s.stop_hi for _, _, _, spans in lanes for s in spans if s.stop_hi is not None]
     known += [_response_window(p, o)[1] for _, p, _, _ in lanes for o in p.observations if show_responses]
-    if show_events:
-        known += [year for _, p, _, _ in lanes for year in event_years(p)]
+    known += [year for _, p, _, _ in lanes for year in event_years(p, events=show_events, edss=show_edss)]
     left, right = float(int(min(known))), float(int(max(known)) + 1)
     # Open-ended episodes run to the edge of the data, not to a wall-clock "now".
     lanes_drawn = _Swimmer(axes, horizon=right)
@@ -95,9 +97,11 @@ def swimmer_plot(
         for y, patient, timeline, spans in lanes
     ]
     marks = _EventMarks(axes)
-    if show_events:
-        for y, patient, _, _ in lanes:
+    for y, patient, _, _ in lanes:
+        if show_events:
             marks.lane(y, patient)
+        if show_edss:
+            marks.edss(y, patient)
     for row_y, name in headings:
         axes.text(left + 0.1, row_y + 0.15, name, ha="left", va="center", fontsize=7.5, fontstyle="italic")
         if row_y > 0:
