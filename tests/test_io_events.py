@@ -510,3 +510,13 @@ def test_event_layout_file_errors_name_the_key(text: str, message: str) -> None:
     with pytest.raises(DmtTimelineError) as caught:
         parse_event_layout(text)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("column", ["new_t2", "gd_enhancing"])
+def test_mri_count_above_the_limit_is_reported_under_its_own_column(column: str) -> None:
+    rows = [{"patient_id": "P1", "date": "2016", "new_t2": "0", "gd_enhancing": "0", column: "1001"}]
+    with pytest.raises(TableFormatError) as caught:
+        read_events_rows(rows, MriLayout(), header=["patient_id", "date", "new_t2", "gd_enhancing"])
+    (problem,) = caught.value.row_problems
+    assert (problem.row, problem.column) == (2, column)
+    assert problem.message == f"patient 'P1': {column} 1001 is not a count of lesions in 0..1000"

@@ -41,6 +41,7 @@ from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError, quoted
 from dmt_timeline.events import (
+    MAX_LESIONS,
     EdssAssessment,
     Measure,
     MriScan,
@@ -502,6 +503,10 @@ class _Cells:
                 if len(self.problems) == before and new_t2 is None and gd is None:
                     self.fail(column, "no lesion count: a scan reports new_t2 or gd_enhancing")
                 if date is not None and len(self.problems) == before:
+                    # The model names the count it refuses: report it under that count's column.
+                    t2_ok = new_t2 is None or 0 <= new_t2 <= MAX_LESIONS
+                    if t2_ok and layout.gd_enhancing is not None and gd is not None:
+                        column = layout.gd_enhancing
                     built = MriScan(date, new_t2, gd)
             else:
                 column = layout.value
