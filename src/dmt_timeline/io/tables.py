@@ -42,6 +42,7 @@ __all__ = [
     "DIAGNOSIS_COLUMNS",
     "EPISODE_COLUMNS",
     "EPISODE_KEY_COLUMNS",
+    "EVENT_COLUMNS",
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
     "OBSERVATION_COLUMNS",
@@ -52,6 +53,7 @@ __all__ = [
     "TidyTable",
     "diagnoses_table",
     "episodes_table",
+    "events_table",
     "follow_up_table",
     "latencies_table",
     "observations_table",
@@ -474,3 +476,86 @@ def diagnoses_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
         for diagnosis in patient.diagnoses
     ]
     return TidyTable(DIAGNOSIS_COLUMNS, tuple(rows))
+
+
+# -- clinical events -------------------------------------------------------------------------
+# Kept together at the end of the module: one table of every kind of event.
+
+EVENT_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("kind", _S, "'relapse', 'edss', 'mri' or 'assessment'"),
+    Column("event", _I, "position among the patient's events of this kind (0-based)"),
+    *_date_columns("date", "the event (a relapse's onset)"),
+    Column("severity", _S, "relapse: mild, moderate or severe (None when not recorded)"),
+    Column("recovery", _S, "relapse: complete, partial or none (None when not recorded)"),
+    Column("steroids", _B, "relapse: treated with corticosteroids (None when not recorded)"),
+    Column("edss", _F, "EDSS assessment: the score"),
+    Column("during_relapse", _B, "EDSS assessment: taken during a relapse (None when not recorded)"),
+    Column("new_t2", _I, "MRI: new or enlarging T2 lesions (None when not counted)"),
+    Column("gd_enhancing", _I, "MRI: gadolinium-enhancing lesions (None when not counted)"),
+    Column("active", _B, "MRI: any new/enlarging T2 or enhancing lesion (None when the counts cannot tell)"),
+    Column("measure", _S, "scored assessment: T25FW, 9HPT or SDMT"),
+    Column("value", _F, "scored assessment: the score (seconds, or SDMT correct answers)"),
+)
+"""Columns of :func:`events_table`; a column that does not apply to a row's kind is None."""
+
+_EVENT_KINDS: Final = (
+    ("relapse", "relapses"),
+    ("edss", "edss_assessments"),
+    ("mri", "mri_scans"),
+    ("assessment", "assessments"),
+)
+
+
+def _event_values(kind: str, event: Any) -> tuple[Any, ...]:
+    """The value columns of one event, after its date columns."""
+    none: tuple[None, ...] = (None,) * 10
+    if kind == "relapse":
+        severity = event.severity.value if event.severity is not None else None
+        recovery = event.recovery.value if event.recovery is not None else None
+        return (*_date_values(event.onset), severity, recovery, event.steroids, *none[3:])
+    if kind == "edss":
+        return (*_date_values(event.date), *none[:3], event.score.score, event.during_relapse, *none[5:])
+    if kind == "mri":
+        return (
+            *_date_values(event.date),
+            *none[:5],
+            event.new_t2,
+            event.gd_enhancing,
+            event.active,
+            None,
+            None,
+        )
+    return (*_date_values(event.date), *none[:8], event.measure.value, event.value)
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def events_table(cohort: Cohort | Iterable[Patient], *, kinds: Sequence[str] | None = None) -> TidyTable:
+    """One row per clinical event (relapse, EDSS assessment, MRI scan, scored assessment).
+
+    Rows run patient by patient, and within a patient kind by kind in the order above, each
+    kind's events in the patient's order. Add patient labels with :meth:`TidyTable.with_labels`.
+
+    Args:
+        cohort: The patients.
+        kinds: The kinds to include (``"relapse"``, ``"edss"``, ``"mri"``, ``"assessment"``);
+            all by default.
+
+    Raises:
+        CohortFormatError: naming a kind that is none of these.
+    """
+    known = [kind for kind, _ in _EVENT_KINDS]
+    wanted = known if kinds is None else list(kinds)
+    unknown = [k for k in wanted if k not in known]
+    if unknown:
+        raise CohortFormatError(
+            f"events_table kinds: {', '.join(map(quoted, unknown))} unknown; expected {', '.join(known)}"
+        )
+    rows = [
+        (patient.id, kind, i, *_event_values(kind, event))
+        for patient in cohort
+        for kind, field in _EVENT_KINDS
+        if kind in wanted
+        for i, event in enumerate(getattr(patient, field))
+    ]
+    return TidyTable(EVENT_COLUMNS, tuple(rows))

@@ -1,4 +1,5 @@
-"""Figures: a swimmer plot of therapy histories and cumulative response curves.
+"""Figures: a swimmer plot of therapy histories (with clinical events), EDSS trajectories and
+cumulative response curves.
 
 Partial dates are drawn as what they are, spans of possible days: a solid bar only where a
 patient was certainly on therapy, a faded bar where they possibly were, and a hatched window
@@ -16,11 +17,13 @@ from dmt_timeline.plot._pathways import pathway_sunburst
 from dmt_timeline.plot._style import CLASS_COLOURS
 from dmt_timeline.plot._survival import survival_curves
 from dmt_timeline.plot._swimmer import swimmer_plot
+from dmt_timeline.plot._trajectories import edss_trajectories
 
 __all__ = [
     "CLASS_COLOURS",
     "JOURNAL_WIDTHS",
     "GroupBy",
+    "edss_trajectories",
     "figure_format",
     "pathway_sunburst",
     "response_curves",

@@ -11,7 +11,11 @@ from dmt_timeline.plot._style import CLASS_COLOURS, _text_colour
 from dmt_timeline.timeline import Timeline
 
 if TYPE_CHECKING:  # matplotlib is an optional extra, imported only when drawing
+    from collections.abc import Sequence
+
     from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from matplotlib.text import Annotation, Text
 
 _REASON_TEXT: Final = {
@@ -181,8 +185,10 @@ class _Swimmer:
             gid="response",
         )
 
-    def legend(self) -> None:
-        """Therapy classes, span kinds and markers below the axes; reason codes above them."""
+    def legend(self, extra: Sequence[Patch | Line2D] = ()) -> None:
+        """Therapy classes, span kinds and markers below the axes; reason codes above them.
+
+        ``extra`` are handles for other marks drawn on the lanes (clinical events)."""
         from matplotlib.lines import Line2D  # noqa: PLC0415 - optional extra
         from matplotlib.patches import Patch  # noqa: PLC0415
 
@@ -204,6 +210,7 @@ class _Swimmer:
                     label=f"{key} response (line: possible dates)",
                 )
             )  # fmt: skip
+        handles.extend(extra)
         self.axes.legend(
             handles=handles,
             loc="upper center",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.model import Cohort, Patient
+from dmt_timeline.plot._events import _EventMarks, event_years
 from dmt_timeline.plot._extra import _require_matplotlib
 from dmt_timeline.plot._figure import _new_axes
 from dmt_timeline.plot._groups import GroupBy, _groups
@@ -28,6 +29,8 @@ def swimmer_plot(
     figsize: tuple[float, float] = (7.0, 7.0),
     show_reasons: bool = True,
     show_responses: bool = True,
+    show_events: bool = False,
+    show_edss: bool = False,
 ) -> Figure:
     """One lane per patient, each therapy episode a bar coloured by therapy class.
 
@@ -48,6 +51,12 @@ def swimmer_plot(
         figsize: Size in inches of a new figure; a journal's full page width is about 7.
         show_reasons: Draw the stop-reason codes.
         show_responses: Draw the response observations.
+        show_events: Draw each patient's relapses (triangles on the bar's upper edge) and MRI
+            scans (squares on its lower edge: filled when active, open when not, grey when the
+            counts cannot tell), each at the middle of the days its date can mean with a line
+            over them, as responses are drawn.
+        show_edss: Draw each EDSS assessment's score as a small number in the lane, at the
+            middle of the days its date can mean, over a thin line across those days.
 
     Returns:
         The figure.
@@ -77,6 +86,7 @@ def swimmer_plot(
     known = [s.start_lo for _, _, _, spans in lanes for s in spans]
     known += [s.stop_hi for _, _, _, spans in lanes for s in spans if s.stop_hi is not None]
     known += [_response_window(p, o)[1] for _, p, _, _ in lanes for o in p.observations if show_responses]
+    known += [year for _, p, _, _ in lanes for year in event_years(p, events=show_events, edss=show_edss)]
     left, right = float(int(min(known))), float(int(max(known)) + 1)
     # Open-ended episodes run to the edge of the data, not to a wall-clock "now".
     lanes_drawn = _Swimmer(axes, horizon=right)
@@ -86,12 +96,18 @@ def swimmer_plot(
         )
         for y, patient, timeline, spans in lanes
     ]
+    marks = _EventMarks(axes)
+    for y, patient, _, _ in lanes:
+        if show_events:
+            marks.lane(y, patient)
+        if show_edss:
+            marks.edss(y, patient)
     for row_y, name in headings:
         axes.text(left + 0.1, row_y + 0.15, name, ha="left", va="center", fontsize=7.5, fontstyle="italic")
         if row_y > 0:
             axes.axhline(row_y - 0.5, color="#BBBBBB", linewidth=0.6)
     _swimmer_axes(axes, left=left, right=right, rows=row, lanes=[(y, p.id) for y, p, _, _ in lanes])
-    lanes_drawn.legend()
+    lanes_drawn.legend(marks.handles())
     _separate(figure, reason_labels)
     return figure
 
