@@ -221,12 +221,21 @@ def test_the_ohdsi_row_filters_are_applied_and_counted(make_cdm: Make) -> None:
     assert {"12"} == {r["person_id"] for r in read.exposures.to_pylist() if r["person_id"] in {"12", "13"}}
 
 
-def test_ingredients_without_a_confirmed_rxcui_map_by_name(make_cdm: Make) -> None:
+def test_ingredients_map_by_their_rxcui_or_without_one_by_name(make_cdm: Make) -> None:
+    # Interferon beta-1a has no RxCUI in the catalogue (its code is in dispute): its name maps it.
     source, schema = make_cdm(EDGE_CASES)
     read = read_omop(source, schema=schema)
     found = {(r["person_id"], r["drug"]) for r in read.exposures.to_pylist() if r["person_id"] in {"8", "11"}}
     expected = {("8", "interferon beta-1a"), ("11", "monomethyl fumarate"), ("11", "glatiramer acetate")}
     assert expected == found
+
+
+@pytest.mark.parametrize(("concept", "therapy"), [(i, name) for i, (_, name) in omop_cdm.BY_CODE.items()])
+def test_an_ingredient_maps_by_its_rxcui_alone(make_cdm: Make, concept: int, therapy: str) -> None:
+    # The concept's name is no catalogue name, so only its concept_code (the RxCUI) can map it.
+    source, schema = make_cdm([exposure(21, concept + 1000, D(2021, 1, 1), D(2021, 1, 31))])
+    read = read_omop(source, schema=schema)
+    assert [("21", therapy)] == [(r["person_id"], r["drug"]) for r in read.exposures.to_pylist()]
 
 
 def test_blank_ends_by_the_ohdsi_rule(make_cdm: Make) -> None:
