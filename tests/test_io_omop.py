@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 from dmt_timeline.io.omop import EndDateRule, OmopRead, read_omop
+from dmt_timeline.io.omop._knowledge import stop_reasons
 from dmt_timeline.model import Condition, SwitchReason
+from dmt_timeline.reasons import read_reasons, reason_spellings
 from tests import omop_cdm
 from tests.leaks import assert_own_error
 from tests.omop_cdm import D, Row, exposure
@@ -338,10 +340,27 @@ def test_stop_reasons_are_kept_as_text_and_mapped_where_they_can_be(make_cdm: Ma
     source, schema = make_cdm(rows)
     read = read_omop(source, schema=schema)
     table = [(r["stop_reason"], r["reason"]) for r in read.exposures.to_pylist()]
-    assert [("LOE", "LOE"), ("Side effects", "tlrb"), ("Moved away", ""), ("Regimen completed", "")] == table
+    expected = [("LOE", "LOE"), ("Side effects", "adverse event"), ("Moved away", "")]
+    assert [*expected, ("Regimen completed", "")] == table
     assert (("Moved away", 1),) == read.unread_stop_reasons
     episodes = {p.id: p.episodes[0].reasons for p in read.episodes().cohort.patients}
-    assert (SwitchReason.INTOLERANCE,) == episodes["2"]
+    assert (SwitchReason.ADVERSE_EVENT,) == episodes["2"]
+
+
+@given(st.sampled_from(sorted(reason_spellings())))
+def test_a_stop_reason_means_what_the_reason_vocabulary_says(spelling: str) -> None:
+    # One vocabulary: a stop_reason text reads as the same reasons as a table's stop-reason cell.
+    assert read_reasons(spelling) == stop_reasons(spelling)
+
+
+@pytest.mark.parametrize("text", ["Regimen completed", "completed", "NA", "", "  "])
+def test_texts_that_end_a_course_without_a_reason_give_none(text: str) -> None:
+    assert () == stop_reasons(text)
+
+
+@pytest.mark.parametrize("text", ["Moved away", "LOE; moved away", "x" * 2000])
+def test_a_text_the_vocabulary_cannot_read_is_unread_not_refused(text: str) -> None:
+    assert stop_reasons(text) is None
 
 
 def test_catalogue_mode_widens_the_window_and_omop_mode_does_not(make_cdm: Make) -> None:
