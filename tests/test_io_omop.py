@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
+from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 from dmt_timeline.io.omop import EndDateRule, OmopRead, read_omop
 from dmt_timeline.io.omop._knowledge import stop_reasons
-from dmt_timeline.model import Condition, SwitchReason
+from dmt_timeline.io.omop._read import _censored
+from dmt_timeline.model import ONGOING, Condition, SwitchReason, TherapyEpisode
 from dmt_timeline.reasons import read_reasons, reason_spellings
 from tests import omop_cdm
 from tests.leaks import assert_own_error
@@ -315,6 +317,65 @@ def test_follow_up_is_the_end_of_observation_or_death(make_cdm: Make) -> None:
         str(patients["2"].last_follow_up),
     )
     assert D(2022, 6, 30) == read.data_cut
+
+
+def test_an_episode_not_seen_to_stop_before_follow_up_ends_is_ongoing(make_cdm: Make) -> None:
+    # Whether an episode stopped is seen only when follow-up lasts its persistence window past
+    # its end (natalizumab: 30 days, the default, above its 28-day dosing interval). Death ends
+    # follow-up as the end of observation does.
+    end_of_observation = D(2021, 12, 31)
+    rows = [
+        exposure(30, NAT, D(2021, 11, 12), D(2021, 12, 10)),  # 21 days before the cut: ongoing
+        exposure(31, NAT, D(2021, 11, 1), D(2021, 12, 1)),  # exactly 30 days: seen to stop
+        exposure(32, NAT, D(2021, 5, 8), D(2021, 6, 5)),  # died 5 days later, on therapy
+        exposure(33, NAT, D(2021, 11, 12), D(2021, 12, 10), reason="side effects"),  # stopped
+        exposure(34, DMF, D(2021, 6, 1), D(2021, 12, 20)),  # switched: seen to stop
+        exposure(34, FING, D(2021, 12, 22), D(2021, 12, 30)),
+    ]
+    observation = [(i, p, D(2019, 1, 1), end_of_observation, 44814724) for i, p in enumerate(range(30, 35))]
+    source, schema = make_cdm(rows, observation=observation, deaths=[(32, D(2021, 6, 10), 32817)])
+    built = read_omop(source, schema=schema).episodes()
+    assert 30 == dict(built.windows)["natalizumab"]
+    patients = {p.id: p for p in built.cohort.patients}
+    stops = {person: patients[person].episodes[0].stop for person in patients}
+    assert {"30": ONGOING, "31": PartialDate.parse("2021-12-01"), "32": ONGOING} == {
+        k: v for k, v in stops.items() if k in {"30", "31", "32"}
+    }
+    assert (PartialDate.parse("2021-12-10"), (SwitchReason.ADVERSE_EVENT,)) == (
+        stops["33"],
+        patients["33"].episodes[0].reasons,
+    )
+    assert [PartialDate.parse("2021-12-20"), ONGOING] == [e.stop for e in patients["34"].episodes]
+    assert "2021-06-10" == str(patients["32"].last_follow_up)
+    # OMOP's eras keep their ends: censoring is the episodes' reading, not drug_era's.
+    assert D(2021, 12, 10) == next(e.end for e in built.eras if e.person_id == "30")
+
+
+@given(
+    stop=st.dates(dt.date(2000, 1, 1), dt.date(2030, 1, 1)),
+    length=st.integers(0, 400),
+    follow=st.integers(0, 400),
+    window=st.integers(1, 400),
+    reason=st.booleans(),
+    other=st.one_of(st.none(), st.integers(-400, 400)),
+)
+def test_censoring_is_exactly_an_unseen_stop(
+    *, stop: dt.date, length: int, follow: int, window: int, reason: bool, other: int | None
+) -> None:
+    episode = TherapyEpisode(
+        CATALOGUE.get("natalizumab"),
+        PartialDate.from_date(stop - dt.timedelta(days=length)),
+        PartialDate.from_date(stop),
+        (SwitchReason.ADVERSE_EVENT,) if reason else (),
+    )
+    episodes: tuple[TherapyEpisode, ...] = (episode,)
+    if other is not None:  # another therapy's episode, starting `other` days after the stop
+        start = PartialDate.from_date(stop + dt.timedelta(days=other))
+        episodes += (TherapyEpisode(CATALOGUE.get("fingolimod"), start, ONGOING),)
+    last = stop + dt.timedelta(days=follow)
+    unseen = not reason and follow < window and not (other is not None and other > 0)
+
+    assert (ONGOING if unseen else episode.stop) == _censored(episode, episodes, last, window).stop
 
 
 def test_diagnoses_come_from_snomed_concept_sets_with_descendants(make_cdm: Make) -> None:
