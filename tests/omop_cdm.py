@@ -4,7 +4,9 @@ The vocabulary is made up for the tests (concept ids from 1000): RxNorm ingredie
 therapies and two non-MS drugs, clinical drugs under them, one combination product of two MS
 ingredients and one of an MS and a non-MS ingredient, and SNOMED conditions. The RxNorm codes
 of ingredients whose catalogue RxCUI is confirmed are those codes; the others carry codes no
-therapy has, so that they map by name as in a real vocabulary without those RxCUIs.
+therapy has, so that they map by name as in a real vocabulary without those RxCUIs. The
+ingredients of ``BY_CODE`` carry a catalogue RxCUI under a name no therapy has, so that only
+their concept_code can map them.
 """
 
 from __future__ import annotations
@@ -18,13 +20,23 @@ INGREDIENTS: tuple[tuple[int, str, str], ...] = (
     (1001, "natalizumab", "354770"),
     (1002, "ocrelizumab", "1876366"),
     (1003, "interferon beta-1a", "X72257"),
-    (1004, "glatiramer", "X214582"),
+    (1004, "glatiramer", "214582"),
     (1005, "dimethyl fumarate", "1373478"),
     (1006, "fingolimod", "1012892"),
-    (1007, "monomethyl fumarate", "X0001"),
+    (1007, "monomethyl fumarate", "1546433"),
     (1050, "acetaminophen", "161"),
     (1051, "ibuprofen", "5640"),
 )
+# concept_id -> the catalogue therapy whose RxCUI its concept_code is (names unknown to it)
+BY_CODE: dict[int, tuple[str, str]] = {
+    1101: ("1546168", "peginterferon beta-1a"),
+    1102: ("214582", "glatiramer acetate"),
+    1103: ("2261783", "diroximel fumarate"),
+    1104: ("1546433", "monomethyl fumarate"),
+    1105: ("2532300", "ponesimod"),
+    1106: ("190353", "daclizumab"),
+}
+INGREDIENTS += tuple((i, f"coded ingredient {i}", code) for i, (code, _) in BY_CODE.items())
 # clinical drug concept_id -> its ingredients
 DRUGS: dict[int, tuple[int, ...]] = {
     2001: (1001,),  # natalizumab 300 MG in 15 ML injection
@@ -39,6 +51,7 @@ DRUGS: dict[int, tuple[int, ...]] = {
     2090: (1005, 1006),  # a made-up combination of two MS ingredients
     2091: (1001, 1050),  # a made-up combination of an MS and a non-MS ingredient
 }
+DRUGS.update({i + 1000: (i,) for i in BY_CODE})
 CONDITIONS: tuple[tuple[int, str, str], ...] = (
     (3001, "Multiple sclerosis", "24700007"),
     (3002, "Relapsing remitting multiple sclerosis", "426373005"),

@@ -9,6 +9,7 @@ import pytest
 
 from dmt_timeline.catalogue import CATALOGUE, Code, TherapyClass, load_catalogue
 from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.io.fhir import SNOMED_SYSTEM, cohort_from_fhir
 from tests.leaks import assert_own_error
 
 
@@ -109,12 +110,58 @@ SNOMED_SUBSTANCES = [
     ("444607009", "ofatumumab"),
     ("386919002", "rituximab"),
     ("703785006", "teriflunomide"),
+    # The Swiss substance list.
+    ("386916009", "cladribine"),
+    ("386913001", "mitoxantrone"),
+    ("733464008", "ocrelizumab"),
+]
+# UK dm+d brands and moieties, and rituximab's international product, from the pc4 MS DMT list.
+SNOMED_PRODUCTS = [
+    ("9218501000001109", "interferon beta-1a"),
+    ("9322401000001109", "interferon beta-1a"),
+    ("9222901000001105", "interferon beta-1b"),
+    ("10105201000001101", "interferon beta-1b"),
+    ("12222201000001108", "peginterferon beta-1a"),
+    ("9246601000001104", "glatiramer acetate"),
+    ("13083901000001102", "glatiramer acetate"),
+    ("12089801000001100", "teriflunomide"),
+    ("24056811000001108", "dimethyl fumarate"),
+    ("12086301000001102", "dimethyl fumarate"),
+    ("13083101000001100", "cladribine"),
+    ("12091201000001101", "alemtuzumab"),
+    ("35058611000001103", "ocrelizumab"),
+    ("13096001000001106", "ocrelizumab"),
+    ("108809004", "rituximab"),
 ]
 
 
-@pytest.mark.parametrize(("code", "name"), SNOMED_SUBSTANCES)
-def test_snomed_substance_codes_resolve_to_their_therapy(code: str, name: str) -> None:
+@pytest.mark.parametrize(("code", "name"), SNOMED_SUBSTANCES + SNOMED_PRODUCTS)
+def test_snomed_codes_resolve_to_their_therapy(code: str, name: str) -> None:
     assert name == str(CATALOGUE.by_code("SNOMED CT", code))
+
+
+@pytest.mark.parametrize(("code", "name"), SNOMED_SUBSTANCES + SNOMED_PRODUCTS)
+def test_the_fhir_reader_maps_a_snomed_coding(code: str, name: str) -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": SNOMED_SYSTEM, "code": code}]},
+        "subject": {"reference": "Patient/P01"},
+        "effectivePeriod": {"start": "2019-03", "end": "2020"},
+    }
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": statement}]}
+    (episode,) = cohort_from_fhir(bundle)["P01"].episodes
+    assert name == episode.therapy.name
+
+
+def test_every_snomed_code_is_listed_in_one_of_the_tests() -> None:
+    held = {c.code for t in CATALOGUE for c in t.codes if c.system == "SNOMED CT"}
+    assert held == {code for code, _ in SNOMED_SUBSTANCES + SNOMED_PRODUCTS}
+
+
+def test_a_snomed_code_is_never_read_as_a_name() -> None:
+    # SNOMED CT and RxNorm codes are both digits: only look-ups by system may find them.
+    assert not any(code in CATALOGUE for code, _ in SNOMED_SUBSTANCES + SNOMED_PRODUCTS)
 
 
 def test_atc_codes_another_source_gives_resolve_too() -> None:

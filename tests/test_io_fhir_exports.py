@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE, Route, Therapy, TherapyClass
@@ -85,6 +85,15 @@ def test_hl7_example_is_valid_r4b(name: str) -> None:
     module = importlib.import_module(f"fhir.resources.R4B.{kind.lower()}")
 
     assert resource["id"] == getattr(module, kind).model_validate(resource).id
+
+
+@pytest.mark.parametrize("name", HL7_FILES)
+def test_hl7_example_is_valid_r4(name: str) -> None:
+    resource = _hl7(name)
+    kind = resource["resourceType"]
+    module = importlib.import_module(f"fhirclient.models.{kind.lower()}")
+
+    assert resource == getattr(module, kind)(resource, strict=True).as_json()
 
 
 def test_hl7_alemtuzumab_administration_is_an_exposure_of_its_local_day() -> None:
@@ -536,6 +545,42 @@ def test_transaction_bundle_validates_as_r4b() -> None:
     bundle = cohort_to_fhir(COHORT, bundle_type="transaction")
 
     assert 6 == len(models.Bundle.model_validate(bundle).entry)
+
+
+def _r4_bundle(bundle: dict[str, Any]) -> Any:
+    """The bundle as FHIR R4 (4.0.1) models: fhirclient's, which refuse unknown elements, wrong
+    types and missing required ones (fhir.resources 8 has R4B and R5 models only)."""
+    models = pytest.importorskip("fhirclient.models.bundle")
+    return models.Bundle(bundle, strict=True)
+
+
+def test_transaction_bundle_validates_as_r4() -> None:
+    bundle = cohort_to_fhir(COHORT, bundle_type="transaction")
+
+    assert bundle == _r4_bundle(bundle).as_json()
+
+
+def test_r4_models_refuse_what_r4_does_not_define() -> None:
+    # The check has teeth: an element R4 does not have, and a required one missing.
+    bundle = cohort_to_fhir(COHORT, bundle_type="transaction")
+    errors = pytest.importorskip("fhirclient.models.fhirabstractbase").FHIRValidationError
+    unknown, missing = copy.deepcopy(bundle), copy.deepcopy(bundle)
+    unknown["entry"][3]["resource"]["effectivePeriodX"] = {}
+    del missing["entry"][3]["resource"]["status"]
+    for broken in (unknown, missing):
+        with pytest.raises(errors):
+            _r4_bundle(broken)
+
+
+@settings(deadline=None)  # the first example imports both model packages
+@given(cohorts(patients(), max_size=4), st.sampled_from(["transaction", "collection"]))
+def test_generated_bundles_validate_as_r4_and_r4b(cohort: Cohort, kind: str) -> None:
+    r4b = pytest.importorskip("fhir.resources.R4B.bundle")
+    bundle = cohort_to_fhir(cohort, bundle_type=kind)
+
+    # fhirclient writes no empty array back: an empty cohort's "entry": [] comes back absent.
+    assert {k: v for k, v in bundle.items() if v != []} == _r4_bundle(bundle).as_json()
+    assert len(bundle["entry"]) == len(r4b.Bundle.model_validate(bundle).entry or ())
 
 
 def test_transaction_bundle_has_patients_then_statements_with_full_urls() -> None:

@@ -14,9 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
+from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 from dmt_timeline.io.omop import EndDateRule, OmopRead, read_omop
-from dmt_timeline.model import Condition, SwitchReason
+from dmt_timeline.io.omop._knowledge import stop_reasons
+from dmt_timeline.io.omop._read import _censored
+from dmt_timeline.model import ONGOING, Condition, SwitchReason, TherapyEpisode
+from dmt_timeline.reasons import read_reasons, reason_spellings
 from tests import omop_cdm
 from tests.leaks import assert_own_error
 from tests.omop_cdm import D, Row, exposure
@@ -221,12 +225,21 @@ def test_the_ohdsi_row_filters_are_applied_and_counted(make_cdm: Make) -> None:
     assert {"12"} == {r["person_id"] for r in read.exposures.to_pylist() if r["person_id"] in {"12", "13"}}
 
 
-def test_ingredients_without_a_confirmed_rxcui_map_by_name(make_cdm: Make) -> None:
+def test_ingredients_map_by_their_rxcui_or_without_one_by_name(make_cdm: Make) -> None:
+    # Interferon beta-1a has no RxCUI in the catalogue (its code is in dispute): its name maps it.
     source, schema = make_cdm(EDGE_CASES)
     read = read_omop(source, schema=schema)
     found = {(r["person_id"], r["drug"]) for r in read.exposures.to_pylist() if r["person_id"] in {"8", "11"}}
     expected = {("8", "interferon beta-1a"), ("11", "monomethyl fumarate"), ("11", "glatiramer acetate")}
     assert expected == found
+
+
+@pytest.mark.parametrize(("concept", "therapy"), [(i, name) for i, (_, name) in omop_cdm.BY_CODE.items()])
+def test_an_ingredient_maps_by_its_rxcui_alone(make_cdm: Make, concept: int, therapy: str) -> None:
+    # The concept's name is no catalogue name, so only its concept_code (the RxCUI) can map it.
+    source, schema = make_cdm([exposure(21, concept + 1000, D(2021, 1, 1), D(2021, 1, 31))])
+    read = read_omop(source, schema=schema)
+    assert [("21", therapy)] == [(r["person_id"], r["drug"]) for r in read.exposures.to_pylist()]
 
 
 def test_blank_ends_by_the_ohdsi_rule(make_cdm: Make) -> None:
@@ -306,6 +319,65 @@ def test_follow_up_is_the_end_of_observation_or_death(make_cdm: Make) -> None:
     assert D(2022, 6, 30) == read.data_cut
 
 
+def test_an_episode_not_seen_to_stop_before_follow_up_ends_is_ongoing(make_cdm: Make) -> None:
+    # Whether an episode stopped is seen only when follow-up lasts its persistence window past
+    # its end (natalizumab: 30 days, the default, above its 28-day dosing interval). Death ends
+    # follow-up as the end of observation does.
+    end_of_observation = D(2021, 12, 31)
+    rows = [
+        exposure(30, NAT, D(2021, 11, 12), D(2021, 12, 10)),  # 21 days before the cut: ongoing
+        exposure(31, NAT, D(2021, 11, 1), D(2021, 12, 1)),  # exactly 30 days: seen to stop
+        exposure(32, NAT, D(2021, 5, 8), D(2021, 6, 5)),  # died 5 days later, on therapy
+        exposure(33, NAT, D(2021, 11, 12), D(2021, 12, 10), reason="side effects"),  # stopped
+        exposure(34, DMF, D(2021, 6, 1), D(2021, 12, 20)),  # switched: seen to stop
+        exposure(34, FING, D(2021, 12, 22), D(2021, 12, 30)),
+    ]
+    observation = [(i, p, D(2019, 1, 1), end_of_observation, 44814724) for i, p in enumerate(range(30, 35))]
+    source, schema = make_cdm(rows, observation=observation, deaths=[(32, D(2021, 6, 10), 32817)])
+    built = read_omop(source, schema=schema).episodes()
+    assert 30 == dict(built.windows)["natalizumab"]
+    patients = {p.id: p for p in built.cohort.patients}
+    stops = {person: patients[person].episodes[0].stop for person in patients}
+    assert {"30": ONGOING, "31": PartialDate.parse("2021-12-01"), "32": ONGOING} == {
+        k: v for k, v in stops.items() if k in {"30", "31", "32"}
+    }
+    assert (PartialDate.parse("2021-12-10"), (SwitchReason.ADVERSE_EVENT,)) == (
+        stops["33"],
+        patients["33"].episodes[0].reasons,
+    )
+    assert [PartialDate.parse("2021-12-20"), ONGOING] == [e.stop for e in patients["34"].episodes]
+    assert "2021-06-10" == str(patients["32"].last_follow_up)
+    # OMOP's eras keep their ends: censoring is the episodes' reading, not drug_era's.
+    assert D(2021, 12, 10) == next(e.end for e in built.eras if e.person_id == "30")
+
+
+@given(
+    stop=st.dates(dt.date(2000, 1, 1), dt.date(2030, 1, 1)),
+    length=st.integers(0, 400),
+    follow=st.integers(0, 400),
+    window=st.integers(1, 400),
+    reason=st.booleans(),
+    other=st.one_of(st.none(), st.integers(-400, 400)),
+)
+def test_censoring_is_exactly_an_unseen_stop(
+    *, stop: dt.date, length: int, follow: int, window: int, reason: bool, other: int | None
+) -> None:
+    episode = TherapyEpisode(
+        CATALOGUE.get("natalizumab"),
+        PartialDate.from_date(stop - dt.timedelta(days=length)),
+        PartialDate.from_date(stop),
+        (SwitchReason.ADVERSE_EVENT,) if reason else (),
+    )
+    episodes: tuple[TherapyEpisode, ...] = (episode,)
+    if other is not None:  # another therapy's episode, starting `other` days after the stop
+        start = PartialDate.from_date(stop + dt.timedelta(days=other))
+        episodes += (TherapyEpisode(CATALOGUE.get("fingolimod"), start, ONGOING),)
+    last = stop + dt.timedelta(days=follow)
+    unseen = not reason and follow < window and not (other is not None and other > 0)
+
+    assert (ONGOING if unseen else episode.stop) == _censored(episode, episodes, last, window).stop
+
+
 def test_diagnoses_come_from_snomed_concept_sets_with_descendants(make_cdm: Make) -> None:
     conditions = [
         (1, 1, 3002, D(2015, 4, 1), 32020),  # relapsing remitting MS, a descendant
@@ -329,10 +401,27 @@ def test_stop_reasons_are_kept_as_text_and_mapped_where_they_can_be(make_cdm: Ma
     source, schema = make_cdm(rows)
     read = read_omop(source, schema=schema)
     table = [(r["stop_reason"], r["reason"]) for r in read.exposures.to_pylist()]
-    assert [("LOE", "LOE"), ("Side effects", "tlrb"), ("Moved away", ""), ("Regimen completed", "")] == table
+    expected = [("LOE", "LOE"), ("Side effects", "adverse event"), ("Moved away", "")]
+    assert [*expected, ("Regimen completed", "")] == table
     assert (("Moved away", 1),) == read.unread_stop_reasons
     episodes = {p.id: p.episodes[0].reasons for p in read.episodes().cohort.patients}
-    assert (SwitchReason.INTOLERANCE,) == episodes["2"]
+    assert (SwitchReason.ADVERSE_EVENT,) == episodes["2"]
+
+
+@given(st.sampled_from(sorted(reason_spellings())))
+def test_a_stop_reason_means_what_the_reason_vocabulary_says(spelling: str) -> None:
+    # One vocabulary: a stop_reason text reads as the same reasons as a table's stop-reason cell.
+    assert read_reasons(spelling) == stop_reasons(spelling)
+
+
+@pytest.mark.parametrize("text", ["Regimen completed", "completed", "NA", "", "  "])
+def test_texts_that_end_a_course_without_a_reason_give_none(text: str) -> None:
+    assert () == stop_reasons(text)
+
+
+@pytest.mark.parametrize("text", ["Moved away", "LOE; moved away", "x" * 2000])
+def test_a_text_the_vocabulary_cannot_read_is_unread_not_refused(text: str) -> None:
+    assert stop_reasons(text) is None
 
 
 def test_catalogue_mode_widens_the_window_and_omop_mode_does_not(make_cdm: Make) -> None:

@@ -4,8 +4,8 @@ A ``CodeableConcept`` is resolved in two steps:
 
 1. its codings: an ATC code (:data:`ATC_SYSTEM`) or an RxNorm code (:data:`RXNORM_SYSTEM`) that
    the catalogue knows among a therapy's names; a SNOMED CT code (:data:`SNOMED_SYSTEM`) only
-   when the catalogue's therapy carries that code as its SNOMED CT code, since SNOMED CT and
-   RxNorm codes are both digits and must not be confused;
+   when a therapy carries it among its SNOMED CT codes (substances, and the UK brands the
+   catalogue lists), since SNOMED CT and RxNorm codes are both digits and must not be confused;
 2. its text and the codings' displays, by :func:`therapies_in_text`: a catalogue name, or an
    alias of at least four characters with a lower-case letter (brand names such as
    ``Tysabri``; not abbreviations such as ``NTZ`` or ``GA``), found as a whole word. So
@@ -89,11 +89,12 @@ def _by_code(system: str | None, code: str, catalogue: Catalogue) -> Therapy | N
     if system == ATC_SYSTEM:
         return catalogue.get(code) if code in catalogue and not code.isdigit() else None
     if system == RXNORM_SYSTEM:
-        return catalogue.get(code) if code.isdigit() and code in catalogue else None
-    if system == SNOMED_SYSTEM and code.isdigit() and code in catalogue:
-        therapy = catalogue.get(code)
-        snomed = getattr(therapy, "snomed", None)  # a SNOMED CT code, where the catalogue has one
-        return therapy if snomed == code or (isinstance(snomed, tuple) and code in snomed) else None
+        # A therapy built in code may carry its RxCUI as a name without a Code record.
+        held = catalogue.by_code("RxNorm", code)
+        return held or (catalogue.get(code) if code.isdigit() and code in catalogue else None)
+    if system == SNOMED_SYSTEM:
+        # Only the catalogue's SNOMED CT codes: an RxNorm code of the same digits is no match.
+        return catalogue.by_code("SNOMED CT", code)
     return None
 
 

@@ -22,7 +22,15 @@ from dmt_timeline.io.exposures import (
 )
 from dmt_timeline.io.omop._database import Database, Names, names_of, open_database
 from dmt_timeline.io.omop._knowledge import fold, knowledge, stop_reasons
-from dmt_timeline.model import Cohort, Condition, Diagnosis, Patient, parse_reasons
+from dmt_timeline.model import (
+    ONGOING,
+    Cohort,
+    Condition,
+    Diagnosis,
+    Patient,
+    TherapyEpisode,
+    parse_reasons,
+)
 
 
 class EndDateRule(enum.Enum):
@@ -105,6 +113,12 @@ class OmopRead:
         was read, those with an exposure of a catalogue therapy. A patient whose exposures start
         after the end of observation keeps no last follow-up (the CDM contradicts itself);
         :attr:`follow_up` still has the dates.
+
+        Censoring: an episode whose end plus its persistence window reaches past the patient's
+        last follow-up was not seen to stop (a next exposure that would have continued it falls
+        after observation ended, or the patient died on it), so it is ongoing, censored at the
+        last follow-up; one whose last exposure gives a stop reason stopped. The eras
+        (:attr:`EpisodeBuild.eras`, OMOP's ``drug_era``) keep their ends.
         """
         exposures = [
             Exposure(row["person_id"], row["drug"], row["start"], row["end"], parse_reasons(row["reason"]), i)
@@ -125,12 +139,16 @@ class OmopRead:
             )
         by_id = {p.id: p for p in build.cohort.patients}
         ids = sorted(by_id) if self.persons is None else sorted(set(self.persons) | set(by_id))
+        windows = dict(build.windows)
         patients = []
         for person in ids:
             patient = by_id.get(person, Patient(person))
             last = follow.get(person)
             if last is not None and all(e.start.first_day <= last for e in patient.episodes):
-                patient = attrs.evolve(patient, last_follow_up=PartialDate.from_date(last))
+                episodes = tuple(
+                    _censored(e, patient.episodes, last, windows[e.therapy.name]) for e in patient.episodes
+                )
+                patient = attrs.evolve(patient, episodes=episodes, last_follow_up=PartialDate.from_date(last))
             patients.append(attrs.evolve(patient, diagnoses=tuple(found.get(person, ()))))
         return attrs.evolve(build, cohort=Cohort(patients))
 
@@ -141,6 +159,22 @@ class OmopRead:
 
         options.setdefault("catalogue", self.catalogue)
         return exposure_transitions(self.exposures, columns=EXPOSURE_COLUMNS, **options)
+
+
+def _censored(
+    episode: TherapyEpisode, episodes: tuple[TherapyEpisode, ...], last: dt.date, window: int
+) -> TherapyEpisode:
+    """The episode, ongoing when follow-up ended before its stop could be seen."""
+    stop = episode.stop
+    if episode.reasons or not isinstance(stop, PartialDate):
+        return episode
+    # An exposure starting up to `window` days after the end would have continued the episode.
+    if (last - stop.first_day).days >= window:
+        return episode
+    # Another therapy started after it ended: a switch, seen.
+    if any(other.start.first_day > stop.first_day for other in episodes):
+        return episode
+    return attrs.evolve(episode, stop=ONGOING)
 
 
 def _persons(values: Iterable[int | str]) -> list[int]:
