@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import enum
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -145,6 +146,9 @@ class Catalogue:
 
     therapies: tuple[Therapy, ...]
     _index: dict[str, Therapy] = attrs.field(init=False, repr=False, eq=False)
+    _words: tuple[re.Pattern[str], dict[str, Therapy]] | None = attrs.field(
+        init=False, default=None, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Therapy] = {}
@@ -189,6 +193,50 @@ class Catalogue:
 
     __getitem__ = get
 
+    def named_in(self, text: str) -> list[Therapy]:
+        """The therapies named as whole words in ``text`` (any case), in order, each once.
+
+        A name, or an alias of at least four characters with a lower-case letter: brand names
+        such as ``Tysabri`` count, abbreviations such as ``NTZ`` or ``GA`` do not, since they
+        are too likely to be part of something else. So ``Tysabri 300 MG in 15 ML Injection``
+        names natalizumab.
+        """
+        if self._words is None:
+            owners: dict[str, Therapy] = {}
+            for therapy in self.therapies:
+                for term in _word_terms(therapy):
+                    owners.setdefault(term.casefold(), therapy)
+            # Longest first, so that "interferon beta-1a" wins over "interferon beta".
+            alternatives = "|".join(re.escape(t) for t in sorted(owners, key=len, reverse=True))
+            pattern = re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])")
+            object.__setattr__(self, "_words", (pattern, owners))
+        assert self._words is not None
+        pattern, owners = self._words
+        # Keyed by name: hashing or comparing therapies compares every field.
+        found: dict[str, Therapy] = {}
+        for match in pattern.finditer(text.casefold()):
+            therapy = owners[match.group(0)]
+            found.setdefault(therapy.name, therapy)
+        return list(found.values())
+
+    def resolve(self, text: str) -> Therapy:
+        """The therapy ``text`` names: one of its names (:meth:`get`), else a product or brand
+        string that names exactly one therapy as a whole word (:meth:`named_in`), as EHRs and
+        pharmacies write them (``Copaxone 40mg/ml``, ``Ocrevus 300 mg``).
+
+        Raises:
+            UnknownTherapyError: when the text names no therapy (with close names suggested),
+                or names two.
+        """
+        if isinstance(text, str) and text not in self and len(text) <= _LONGEST_TEXT:
+            named = self.named_in(text)
+            if len(named) == 1:
+                return named[0]
+            if named:
+                listed = " and ".join(repr(t.name) for t in named)
+                raise UnknownTherapyError(f"therapy {describe_value(text)} names {listed}")
+        return self.get(text)
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and _fold(name) in self._index
 
@@ -217,6 +265,20 @@ class Catalogue:
         for item in therapies:
             added.extend([item] if isinstance(item, Therapy) else item)
         return Catalogue((*self.therapies, *added))
+
+
+_SHORTEST_ALIAS: Final = 4
+_LONGEST_TEXT: Final = 1000
+"""Longer text is no product name: it is looked up by name only (and refused)."""
+
+
+def _word_terms(therapy: Therapy) -> list[str]:
+    terms = [therapy.name]
+    for alias in therapy.aliases:
+        # Abbreviations (NTZ, GA, DMF, FTY720) and codes are too likely to be a word of something else.
+        if len(alias) >= _SHORTEST_ALIAS and any(c.islower() for c in alias):
+            terms.append(alias)
+    return terms
 
 
 _SYSTEMS: Final = ("ATC", "RxNorm", "SNOMED CT")

@@ -27,8 +27,11 @@ def _therapies(
     found: list[Therapy | None] = []
     unknown: list[tuple[str, int]] = []
     for drug, count in zip(drugs, counts.tolist(), strict=True):
+        named = catalogue.named_in(drug) if isinstance(drug, str) and len(drug) <= 1000 else []
         if drug in catalogue:
             found.append(catalogue.get(drug))
+        elif len(named) == 1:  # a product or brand string: "Ocrevus 300 mg"
+            found.append(named[0])
         else:
             found.append(None)
             if count:

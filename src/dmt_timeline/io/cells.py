@@ -162,6 +162,10 @@ def _fold(text: str) -> str:
     return _NOISE.sub("", text).casefold()
 
 
+_PRODUCT_TEXT: Final = 1000
+"""Longer cells are not searched for product names: they are refused as unknown."""
+
+
 class TherapyReader:
     """Therapy cells through the user's crosswalk, then the catalogue; unknown ones with hints."""
 
@@ -196,6 +200,12 @@ class TherapyReader:
             return found
         if text in self.catalogue:
             return self.catalogue.get(text)
+        named = self.catalogue.named_in(text) if len(text) <= _PRODUCT_TEXT else []
+        if len(named) == 1:  # a product or brand string: "Tysabri 300 MG in 15 ML Injection"
+            return named[0]
+        if named:
+            listed = " and ".join(quoted(t.name) for t in named)
+            return f"therapy {quoted(text)} names {listed} (map it with a therapy crosswalk)"
         close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.75)
         hint = "; did you mean " + " or ".join(quoted(self.names[c]) for c in close) + "?" if close else ""
         return f"unknown therapy {quoted(text)}{hint or ' (map it with a therapy crosswalk)'}"

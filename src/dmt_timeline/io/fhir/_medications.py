@@ -6,7 +6,7 @@ A ``CodeableConcept`` is resolved in two steps:
    the catalogue knows among a therapy's names; a SNOMED CT code (:data:`SNOMED_SYSTEM`) only
    when a therapy carries it among its SNOMED CT codes (substances, and the UK brands the
    catalogue lists), since SNOMED CT and RxNorm codes are both digits and must not be confused;
-2. its text and the codings' displays, by :func:`therapies_in_text`: a catalogue name, or an
+2. its text and the codings' displays, by :meth:`Catalogue.named_in`: a catalogue name, or an
    alias of at least four characters with a lower-case letter (brand names such as
    ``Tysabri``; not abbreviations such as ``NTZ`` or ``GA``), found as a whole word. So
    ``Tysabri 300 MG in 15 ML Injection`` is natalizumab, and so is the RxNorm product
@@ -20,9 +20,8 @@ A Medication resource is resolved by its ``code``, else by its ingredients (R4
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
@@ -33,48 +32,10 @@ from dmt_timeline.io.fhir._problems import Entry
 
 __all__ = ["Medications", "Resolved", "resolve_concept", "resolve_medication", "therapies_in_text"]
 
-_SHORTEST_ALIAS: Final = 4
-
-
-def _word_terms(therapy: Therapy) -> list[str]:
-    terms = [therapy.name]
-    for alias in therapy.aliases:
-        # Abbreviations (NTZ, GA, DMF, FTY720) and codes are too likely to be a word of something else.
-        if len(alias) >= _SHORTEST_ALIAS and any(c.islower() for c in alias):
-            terms.append(alias)
-    return terms
-
-
-# By identity: hashing a catalogue (every field of every therapy) would cost more than the match.
-_PATTERNS: dict[int, tuple[Catalogue, re.Pattern[str], dict[str, Therapy]]] = {}
-
-
-def _pattern(catalogue: Catalogue) -> tuple[re.Pattern[str], dict[str, Therapy]]:
-    found = _PATTERNS.get(id(catalogue))
-    if found is not None and found[0] is catalogue:
-        return found[1], found[2]
-    if len(_PATTERNS) >= 8:
-        _PATTERNS.clear()
-    owners: dict[str, Therapy] = {}
-    for therapy in catalogue:
-        for term in _word_terms(therapy):
-            owners.setdefault(term.casefold(), therapy)
-    # Longest first, so that "interferon beta-1a" wins over "interferon beta" where both match.
-    alternatives = "|".join(re.escape(term) for term in sorted(owners, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![0-9a-z])(?:{alternatives})(?![0-9a-z])")
-    _PATTERNS[id(catalogue)] = (catalogue, pattern, owners)
-    return pattern, owners
-
 
 def therapies_in_text(text: str, catalogue: Catalogue) -> list[Therapy]:
-    """The therapies named as whole words in ``text`` (any case), in order, each once."""
-    pattern, owners = _pattern(catalogue)
-    # Keyed by name: hashing or comparing therapies compares every field.
-    found: dict[str, Therapy] = {}
-    for match in pattern.finditer(text.casefold()):
-        therapy = owners[match.group(0)]
-        found.setdefault(therapy.name, therapy)
-    return list(found.values())
+    """The therapies named as whole words in ``text``: :meth:`Catalogue.named_in`."""
+    return catalogue.named_in(text)
 
 
 @attrs.frozen

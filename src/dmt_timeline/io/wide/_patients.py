@@ -61,7 +61,7 @@ def _therapy(text: str, catalogue: Catalogue, reading: ReadingOptions | None = N
             raise CellError(found)
         return found
     try:
-        return catalogue.get(text)
+        return catalogue.resolve(text)
     except DmtTimelineError as exc:
         message = str(exc)
     if quoted(text) == repr(text):
