@@ -263,7 +263,10 @@ any other file as Parquet. The paths written are printed on stdout.
 
 progress: plain lines on stderr (also when it is not a terminal, so that job logs show them),
 at most one every few seconds, the first and the last always; then a summary line with the
-counts of episodes and of transitions by kind. --quiet silences them; errors still show.
+counts of episodes and of transitions by kind. On a terminal, with the progress extra
+(pip install "dmt-timeline[progress]"), redrawn bars replace the lines: patients with rate
+and time left, then transfers and writing with a running clock. --quiet silences them;
+errors still show.
 
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
