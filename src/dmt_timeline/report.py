@@ -44,6 +44,8 @@ img { max-width: 100%; height: auto; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   section { break-inside: avoid; }
+  img, table { break-inside: avoid; }
+  h2 { break-after: avoid; }
   .note { border-left-color: #000; }
 }
 """
