@@ -17,13 +17,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dmt_timeline import report
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.cli import main
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.model import Cohort, CohortMetadata, Patient, TherapyEpisode
 from dmt_timeline.report import render_report, write_report
+from dmt_timeline.strategies import cohorts
 from tests.leaks import SENTINELS, assert_no_leak
 
 
@@ -96,6 +100,19 @@ def test_report_suppresses_small_counts_and_says_so() -> None:
     assert all(c == "<5" or int(c) == 0 or int(c) >= 5 for c in page.counts)
     assert "<5" in page.counts
     assert "every count from 1 to 4 is shown as &lt;5 (threshold 5)" in text
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohort=cohorts(max_size=12), threshold=st.integers(2, 8))
+def test_every_count_in_any_report_is_suppressed_below_the_threshold(cohort: Cohort, threshold: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        # The swimmer plot draws patients, not counts: left out to keep the examples quick.
+        patch.setattr(report, "_swimmer", lambda cohort, grouped: "")
+        text = render_report(cohort, min_cell_count=threshold, as_of=dt.date(2100, 1, 1))
+    page = _parse(text)
+    small = f"<{threshold}"
+    assert all(c == small or int(c) == 0 or int(c) >= threshold for c in page.counts)
+    assert f"every count from 1 to {threshold - 1} is shown as &lt;{threshold}" in text
 
 
 def test_report_threshold_is_a_choice() -> None:
@@ -268,6 +285,31 @@ def test_cli_report_refuses_a_layout_without_a_table(
 ) -> None:
     assert 2 == main(["report", "--layout", "layout.toml", "-o", str(tmp_path / "r.html")])
     assert "--layout needs a table FILE" in capsys.readouterr().err
+
+
+def test_cli_report_of_a_fhir_export_counts_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dmt_timeline.io.fhir import cohort_to_fhir  # noqa: PLC0415
+
+    bundle = cohort_to_fhir(load_natalizumab_psoriasis())
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    target = tmp_path / "r.html"
+    assert 0 == main(
+        ["report", f"fhir:{tmp_path / 'bundle.json'}", "-o", str(target), "--as-of", "2020-12-31"]
+    )
+    page = _parse(target.read_text(encoding="utf-8"))
+    rows = dict(zip(page.cells[::2], page.cells[1::2], strict=False))
+    assert str(len(bundle["entry"])) == rows["entries in the export"]
+    assert "" == capsys.readouterr().err  # not a terminal: no progress
+
+
+def test_cli_report_refuses_a_date_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["report", "-o", str(tmp_path / "r.html"), "--as-of", "2020"])
+    assert "'2020' is not a date written YYYY-MM-DD" in capsys.readouterr().err
 
 
 def _chromium() -> str | None:

@@ -51,6 +51,9 @@ img { max-width: 100%; height: auto; }
 """
 
 
+_NONE: Final = "<p>No therapy episodes.</p>"
+
+
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -355,11 +358,15 @@ def _render(
         (
             "therapies",
             "Episodes by therapy",
-            lambda: _counts(therapies, "therapy", n) if therapies else "<p>None.</p>",
+            lambda: _counts(therapies, "therapy", n) if therapies else _NONE,
         ),
         ("transitions", "Transitions by kind", lambda: _transitions(cohort, n)),
-        ("pathways", "Treatment pathways", lambda: _pathways(episodes, n)),
-        ("persistence", "Persistence on therapy", lambda: _persistence(cohort, episodes, n, as_of)),
+        ("pathways", "Treatment pathways", lambda: _pathways(episodes, n) if therapies else _NONE),
+        (
+            "persistence",
+            "Persistence on therapy",
+            lambda: _persistence(cohort, episodes, n, as_of) if therapies else _NONE,
+        ),
         ("swimmer", "Swimmer plot", lambda: _swimmer(cohort, grouped=bundled)),
     ]
     if with_study:
