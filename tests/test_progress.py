@@ -194,14 +194,16 @@ def _ndjson_export(folder: Path) -> Path:
     return folder
 
 
-def test_a_fhir_export_counts_its_files(tmp_path: Path) -> None:
+def test_a_fhir_export_counts_the_bytes_read(tmp_path: Path) -> None:
     folder = _ndjson_export(tmp_path / "export")
-    files = len(list(folder.iterdir()))
+    size = sum(f.stat().st_size for f in folder.iterdir())
     with _pipe() as pipe:
         read_fhir(folder, progress=True)
     text = pipe.getvalue()
     assert "reading FHIR NDJSON: 100%" in text
-    assert f"{files}/{files}" in text
+    kb = f"{size / 1024:.1f}k"  # tqdm's scaling: units of 1024 bytes
+    assert f"{kb}/{kb} [" in text
+    assert "B/s" in text  # the rate
     assert "building the cohort" in text
 
 

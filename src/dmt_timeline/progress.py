@@ -198,7 +198,10 @@ def _bar(name: str, total: int | None, unit: str) -> Any:
     return tqdm(
         total=total,
         desc=name,
-        unit=f" {unit}" if unit else "it",
+        unit="B" if unit == "bytes" else f" {unit}" if unit else "it",
+        # Bytes read as kB, MB, GB (powers of 1024), counts as they are.
+        unit_scale=unit == "bytes",
+        unit_divisor=1024,
         file=sys.stderr,
         leave=True,
         dynamic_ncols=True,
@@ -227,7 +230,8 @@ def stage(name: str, total: int | None = None, *, unit: str = "") -> Iterator[St
         name: What the stage does, such as ``"reading exposures"``.
         total: How many items the stage has, when known (then a percentage, the rate and the
             time remaining are shown); None shows the count and the clock.
-        unit: What an item is (``"patients"``); empty for a stage that counts nothing.
+        unit: What an item is (``"patients"``; ``"bytes"`` are shown in kB, MB...); empty for
+            a stage that counts nothing.
     """
     bar = _bar(name, total, unit)
     current = Stage(bar)

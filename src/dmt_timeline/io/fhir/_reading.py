@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -323,9 +323,10 @@ def _ndjson_files(target: Path) -> list[Path]:
     return [target]
 
 
-def _take_ndjson(reader: _Reader, path: Path) -> None:
+def _take_ndjson(reader: _Reader, path: Path, done: Callable[[int], None]) -> None:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
+            done(len(line))  # bytes read, for the progress bar
             if not line.strip():
                 continue  # a blank line (the last one, often) is no entry
             message = ""
@@ -359,7 +360,7 @@ def read_fhir(
     a later line or file is resolved at the end. Problems name the file and the line. A file
     whose name ends in ``.ndjson`` (or a folder) is read as NDJSON; any other file as a
     Bundle (UTF-8 JSON, read whole). The arguments are those of :func:`read_fhir_bundle`,
-    and ``progress``: show the files or entries read on stderr (True), never (False), or
+    and ``progress``: show the bytes or entries read on stderr (True), never (False), or
     when stderr is a terminal (None; see :mod:`dmt_timeline.progress`).
 
     Raises:
@@ -376,9 +377,11 @@ def read_fhir(
             # Many small acyclic objects accumulate while an export streams: the collector would rescan them.
             with collector_paused():
                 files = _ndjson_files(target)
-                with stage("reading FHIR NDJSON", len(files), unit="files") as step:
-                    for file in step.iterate(files):
-                        _take_ndjson(reader, file)
+                size = sum(file.stat().st_size for file in files)
+                with stage("reading FHIR NDJSON", size, unit="bytes") as step:
+                    for file in files:
+                        step.note(file.name)
+                        _take_ndjson(reader, file, step.update)
                 with stage("building the cohort"):
                     return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT_EXPORT)
         with stage("decoding the FHIR bundle"):
