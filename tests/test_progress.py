@@ -138,6 +138,22 @@ def test_a_counter_left_open_stops_with_its_run() -> None:
     assert (True, False) == (before, bar.shown)  # a failed run leaves no bar drawing
 
 
+def test_a_line_written_while_a_bar_draws_goes_above_it() -> None:
+    with _terminal() as terminal, progress.stage("patients", 10, unit="patients") as bar:
+        bar(5, 10)
+        bar.write("read 40 MS drug exposures")
+        bar(10, 10)
+    text = terminal.getvalue()
+    assert "read 40 MS drug exposures\n" in text
+    assert text.index("read 40 MS drug exposures") < text.index("10/10")
+
+
+def test_a_silent_stage_writes_its_line_plainly() -> None:
+    with _pipe() as pipe, progress.stage("patients", 10, unit="patients") as bar:
+        bar.write("read 40 MS drug exposures")
+    assert "read 40 MS drug exposures\n" == pipe.getvalue()
+
+
 def test_showing_refuses_what_is_not_a_choice() -> None:
     with pytest.raises(InvalidValueError, match="progress"), progress.showing("yes"):  # type: ignore[arg-type]
         pass

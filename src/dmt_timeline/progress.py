@@ -172,6 +172,14 @@ class Stage:
             yield item
             self.update()
 
+    def write(self, text: str) -> None:
+        """Print a line on stderr above the bar (the bar is redrawn below it)."""
+        if self._bar is None:
+            print(text, file=sys.stderr, flush=True)
+            return
+        with self._lock:
+            self._bar.write(text, file=sys.stderr)
+
     def note(self, text: str) -> None:
         """Show ``text`` after the counts (what the stage is doing now)."""
         if self._bar is None:

@@ -42,8 +42,13 @@ class _Progress:
         return time.perf_counter() - self.started
 
     def say(self, text: str) -> None:
-        if not self.quiet:
-            print(f"batch: {text}, {self.elapsed():.1f} s", file=sys.stderr, flush=True)
+        if self.quiet:
+            return
+        line = f"batch: {text}, {self.elapsed():.1f} s"
+        if self.bar is not None and self.bar.shown:
+            self.bar.write(line)  # above the bar still drawing, not through it
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total
