@@ -1,4 +1,5 @@
-"""Sphinx configuration: MyST pages, API reference from the docstrings (autodoc + napoleon)."""
+"""Sphinx configuration: MyST pages and notebooks (myst-nb, executed on every build), API reference
+from the docstrings (autodoc + napoleon)."""
 
 from importlib.metadata import version as _version
 
@@ -8,17 +9,24 @@ copyright = "2026, The dmt_timeline developers"  # noqa: A001 - Sphinx reads thi
 release = _version("dmt-timeline")
 
 extensions = [
-    "myst_parser",
+    "myst_nb",  # MyST pages, and text notebooks run by a Jupyter kernel (it loads myst_parser)
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
 ]
-source_suffix = {".md": "markdown"}
+source_suffix = {".md": "myst-nb"}
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_scripts"]
+
+# Notebooks (pages with ``file_format: mystnb``) run on every build, so their outputs are the
+# library's of today; a cell that raises fails the build.
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 300
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import html.parser
+import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dmt_timeline import report
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.cli import main
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.model import Cohort, CohortMetadata, Patient, TherapyEpisode
 from dmt_timeline.report import render_report, write_report
+from dmt_timeline.strategies import cohorts
 from tests.leaks import SENTINELS, assert_no_leak
 
 
@@ -27,8 +37,10 @@ class _Page(html.parser.HTMLParser):
         self.tags: list[str] = []
         self.ids: list[str] = []
         self.cells: list[str] = []
+        self.counts: list[str] = []
         self.sources: list[str] = []
         self._in_cell = False
+        self._in_count = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -38,11 +50,15 @@ class _Page(html.parser.HTMLParser):
         if tag in {"img", "script", "link", "iframe"}:
             self.sources.append(str(values.get("src") or values.get("href") or ""))
         self._in_cell = tag == "td"
+        self._in_count = tag == "td" and values.get("class") == "n"
 
     def handle_data(self, data: str) -> None:
         if self._in_cell:
             self.cells.append(data)
             self._in_cell = False
+        if self._in_count:
+            self.counts.append(data)
+            self._in_count = False
 
 
 def _parse(text: str) -> _Page:
@@ -52,14 +68,19 @@ def _parse(text: str) -> _Page:
     return page
 
 
+CUT = dt.date(2020, 12, 31)  # the bundled series was followed to 2020
+SECTIONS = ["summary", "therapies", "transitions", "pathways", "persistence", "swimmer"]
+
+
 @cache
 def _bundled_page() -> str:
-    return render_report(load_natalizumab_psoriasis())
+    return render_report(load_natalizumab_psoriasis(), as_of=CUT)
 
 
 def test_report_has_every_section_for_the_bundled_study() -> None:
     page = _parse(_bundled_page())
-    assert ["suppression", "summary", "therapies", "transitions", "swimmer", "reproduction"] == page.ids
+    charts = ["persistence-curves", "swimmer-plot"]
+    assert ["suppression", *SECTIONS[:5], charts[0], SECTIONS[5], charts[1], "reproduction"] == page.ids
 
 
 def test_report_is_self_contained() -> None:
@@ -70,16 +91,28 @@ def test_report_is_self_contained() -> None:
     assert "script" not in page.tags
     assert "link" not in page.tags
     assert all(s.startswith("data:image/png;base64,") for s in page.sources)
-    assert 1 == len(page.sources)
+    assert 2 == len(page.sources)
 
 
 def test_report_suppresses_small_counts_and_says_so() -> None:
     text = _bundled_page()
     page = _parse(text)
-    numbers = [c for c in page.cells if c.isdigit()]
-    assert all(int(c) == 0 or int(c) >= 5 for c in numbers)
-    assert "<5" in page.cells
+    assert all(c == "<5" or int(c) == 0 or int(c) >= 5 for c in page.counts)
+    assert "<5" in page.counts
     assert "every count from 1 to 4 is shown as &lt;5 (threshold 5)" in text
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohort=cohorts(max_size=12), threshold=st.integers(2, 8))
+def test_every_count_in_any_report_is_suppressed_below_the_threshold(cohort: Cohort, threshold: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        # The swimmer plot draws patients, not counts: left out to keep the examples quick.
+        patch.setattr(report, "_swimmer", lambda cohort, grouped: "")
+        text = render_report(cohort, min_cell_count=threshold, as_of=dt.date(2100, 1, 1))
+    page = _parse(text)
+    small = f"<{threshold}"
+    assert all(c == small or int(c) == 0 or int(c) >= threshold for c in page.counts)
+    assert f"every count from 1 to {threshold - 1} is shown as &lt;{threshold}" in text
 
 
 def test_report_threshold_is_a_choice() -> None:
@@ -121,8 +154,221 @@ def test_cli_report_writes_the_bundled_report(tmp_path: Path, capsys: pytest.Cap
     assert "every count from 1 to 2 is shown as &lt;3" in target.read_text(encoding="utf-8")
 
 
+CHART = """\
+Patient,Drug,Start date,Stop date,Reason for stopping
+P01,Avonex,03/2007,2010-6,lack of efficacy
+P01,Tysabri,Sep 2010,ongoing,
+P02,Tysbari,2008,2011,intolerance
+P03,Copaxone,2009,2012,
+"""
+LAYOUT = """\
+[columns]
+patient_id = "Patient"
+therapy = "Drug"
+start = "Start date"
+stop = "Stop date"
+reasons = "Reason for stopping"
+"""
+
+
+@pytest.fixture
+def chart(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "chart.csv").write_text(CHART, encoding="utf-8")
+    (tmp_path / "layout.toml").write_text(LAYOUT, encoding="utf-8")
+    return tmp_path / "chart.csv", tmp_path / "layout.toml"
+
+
+def test_problems_found_on_reading_a_table_are_counted_not_quoted(chart: tuple[Path, Path]) -> None:
+    from dmt_timeline.io import read_table  # noqa: PLC0415
+
+    read = read_table(*chart, skip_bad_rows=True)
+    text = render_report(read.cohort, reading=read, min_cell_count=1, as_of=CUT)
+    page = _parse(text)
+    assert "problems" == page.ids[2]
+    rows = dict(zip(page.cells[::2], page.cells[1::2], strict=False))
+    assert "1" == rows["rows skipped for a problem"]
+    assert "1" == rows["patients left out for a problem in one of their rows"]
+    assert "1" == rows["Drug"]  # problems by column
+    assert "Tysbari" not in text  # a message quotes the cell; the report does not
+    assert "P02" not in text
+
+
+def test_problems_found_on_reading_a_fhir_export_are_counted() -> None:
+    from dmt_timeline.io.fhir import cohort_to_fhir, read_fhir_bundle  # noqa: PLC0415
+
+    bundle = cohort_to_fhir(load_natalizumab_psoriasis())
+    read = read_fhir_bundle(bundle)
+    page = _parse(render_report(read.cohort, reading=read, as_of=CUT))
+    rows = dict(zip(page.cells[::2], page.cells[1::2], strict=False))
+    assert str(len(bundle["entry"])) == rows["entries in the export"]
+    assert str(read.read) == rows["entries read"]
+
+
+def test_a_reading_that_is_not_a_readers_result_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="reading"):
+        render_report(load_natalizumab_psoriasis(), reading="chart.csv")
+
+
+def test_persistence_without_a_data_cut_says_what_is_missing_and_names_no_one() -> None:
+    text = render_report(load_natalizumab_psoriasis(), reproduction=False)
+    section = text[text.index('<section id="persistence">') : text.index('<section id="swimmer">')]
+    assert "Not estimated: an ongoing course has no last follow-up" in section
+    assert not re.search(r"P\d\d", section)
+    assert 1 == _parse(text).sources.__len__()  # the swimmer plot only
+
+
+def test_curves_show_numbers_at_risk_only_where_they_are_not_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmt_timeline import plot  # noqa: PLC0415
+    from dmt_timeline.dates import Precision  # noqa: PLC0415
+    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415
+    from dmt_timeline.synthetic import synthetic_cohort  # noqa: PLC0415
+
+    asked: list[tuple[dict[str, Any], list[float]]] = []
+    drawn = plot.survival_curves
+
+    def spy(estimates: dict[str, Any], **options: Any) -> Any:
+        asked.append((dict(estimates), list(options["at_risk_times"])))
+        return drawn(estimates, **options)
+
+    monkeypatch.setattr(plot, "survival_curves", spy)
+    # Day-precise dates: some therapies' times are exact, so Kaplan-Meier with a risk set.
+    cohort = synthetic_cohort(300, seed=4, partial_date_share={Precision.YEAR: 0.0, Precision.MONTH: 0.0})
+    render_report(cohort, min_cell_count=11, as_of=dt.date(2030, 1, 1))
+    [(estimates, times)] = asked
+    exact = [e for e in estimates.values() if isinstance(e, KaplanMeier)]
+    assert exact
+    assert all(e.n >= 11 for e in estimates.values())
+    for estimate in exact:
+        for t in times:
+            at = [n for x, n in zip(estimate.timeline, estimate.at_risk_counts, strict=True) if x >= t]
+            assert not at or at[0] == 0 or at[0] >= 11
+    # The last times of the longest curve have fewer than 11 at risk: they are left out.
+    longest = max(max(e.timeline) for e in exact)
+    assert max(times) < longest - 12
+
+
+def test_report_shows_progress_by_section_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tqdm")
+    import io  # noqa: PLC0415
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    render_report(load_natalizumab_psoriasis(), as_of=CUT, progress=True)
+    monkeypatch.undo()
+    assert "report: 100%" in err.getvalue()
+    assert "7/7" in err.getvalue()
+
+
+def test_cli_report_of_a_table_with_a_layout(
+    chart: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = chart[0].parent / "r.html"
+    args = [
+        "report",
+        str(chart[0]),
+        "--layout",
+        str(chart[1]),
+        "--as-of",
+        "2020-12-31",
+        "-o",
+        str(target),
+        "-q",
+    ]
+    assert 0 == main(args)
+    captured = capsys.readouterr()
+    assert (str(target), "") == (captured.out.strip(), captured.err)
+    assert "Data problems found on reading" in target.read_text(encoding="utf-8")
+
+
+def test_cli_report_refuses_a_layout_without_a_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert 2 == main(["report", "--layout", "layout.toml", "-o", str(tmp_path / "r.html")])
+    assert "--layout needs a table FILE" in capsys.readouterr().err
+
+
+def test_cli_report_of_a_fhir_export_counts_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dmt_timeline.io.fhir import cohort_to_fhir  # noqa: PLC0415
+
+    bundle = cohort_to_fhir(load_natalizumab_psoriasis())
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    target = tmp_path / "r.html"
+    assert 0 == main(
+        ["report", f"fhir:{tmp_path / 'bundle.json'}", "-o", str(target), "--as-of", "2020-12-31"]
+    )
+    page = _parse(target.read_text(encoding="utf-8"))
+    rows = dict(zip(page.cells[::2], page.cells[1::2], strict=False))
+    assert str(len(bundle["entry"])) == rows["entries in the export"]
+    assert "" == capsys.readouterr().err  # not a terminal: no progress
+
+
+def test_cli_report_refuses_a_date_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["report", "-o", str(tmp_path / "r.html"), "--as-of", "2020"])
+    assert "'2020' is not a date written YYYY-MM-DD" in capsys.readouterr().err
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+# Written into a copy of the page (never into the report itself): it collects every error event
+# (a script error, an image that does not decode), console.error calls and every resource the
+# page fetched, and each section and chart with its place, into the DOM that --dump-dom prints.
+COLLECTOR = """<script>
+window.__seen = [];
+window.addEventListener("error", (e) => {
+  window.__seen.push(String(e.message || (e.target && e.target.outerHTML.slice(0, 80))));
+}, true);
+const __error = console.error;
+console.error = (...a) => { window.__seen.push(a.join(" ")); __error(...a); };
+window.addEventListener("load", () => {
+  const place = (el) => { const r = el.getBoundingClientRect();
+    return [Math.round(r.left), Math.round(r.top + scrollY), Math.round(r.width), Math.round(r.height)]; };
+  const out = {
+    errors: window.__seen,
+    resources: performance.getEntriesByType("resource").map((r) => r.name),
+    sections: [...document.querySelectorAll("section")].map((s) => s.id),
+    charts: [...document.images].map((i) => ({id: i.id, drawn: i.complete && i.naturalWidth > 0,
+                                              place: place(i)})),
+    height: document.documentElement.scrollHeight,
+  };
+  const pre = document.createElement("pre");
+  pre.id = "collected";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _browse(browser: str, page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--hide-scrollbars",
+            # The network is off: every host resolves to nothing and every connection goes to a
+            # proxy that does not exist.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={profile}",
+            *extra,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_report_is_drawn_by_a_real_browser_offline(tmp_path: Path) -> None:
@@ -133,32 +379,38 @@ def test_report_is_drawn_by_a_real_browser_offline(tmp_path: Path) -> None:
         pytest.skip("no chromium on PATH (apt-get install chromium)")
     from PIL import Image  # noqa: PLC0415 - matplotlib's own dependency
 
-    page = write_report(load_natalizumab_psoriasis(), tmp_path / "report.html", reproduction=False)
+    page = write_report(load_natalizumab_psoriasis(), tmp_path / "report.html", as_of=CUT)
+    # The page as written: no console message at all.
+    plain = _browse(browser, page, tmp_path / "p1", "--dump-dom")
+    assert 0 == plain.returncode, plain.stderr.decode(errors="replace")[-2000:]
+    assert [] == [line for line in plain.stderr.decode(errors="replace").splitlines() if ":CONSOLE" in line]
+    # A copy with the collector: errors, resources fetched, sections and charts.
+    probe = tmp_path / "probe.html"
+    text = page.read_text(encoding="utf-8")
+    probe.write_text(text.replace("<head>", "<head>" + COLLECTOR, 1), encoding="utf-8")
+    dumped = _browse(browser, probe, tmp_path / "p2", "--dump-dom")
+    found = re.search(r'<pre id="collected">(.*?)</pre>', dumped.stdout.decode())
+    assert found is not None, dumped.stderr.decode(errors="replace")[-2000:]
+    collected = json.loads(html.unescape(found.group(1)))
+    assert [] == collected["errors"]
+    assert [] == [r for r in collected["resources"] if not r.startswith(("data:", "file:"))]
+    assert [*SECTIONS, "reproduction"] == collected["sections"]
+    charts = {c["id"]: c for c in collected["charts"]}
+    assert {"persistence-curves", "swimmer-plot"} == set(charts)
+    assert all(c["drawn"] for c in charts.values())
+    # A screenshot of the whole page: where each chart is, it is not blank.
     shot = tmp_path / "shot.png"
-    profile = tmp_path / "profile"
-    result = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            # Every host resolves to nothing: the page must draw with the network off.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={profile}",
-            "--window-size=1000,2400",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
+    drawn = _browse(
+        browser, page, tmp_path / "p3", f"--window-size=1000,{collected['height']}", f"--screenshot={shot}"
     )
-    assert 0 == result.returncode, result.stderr.decode(errors="replace")[-2000:]
+    assert 0 == drawn.returncode, drawn.stderr.decode(errors="replace")[-2000:]
     with Image.open(shot) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
-    # The swimmer plot's therapy colours: pixels far from grey. Text and rules are grey.
-    coloured = int(((pixels.max(axis=2) - pixels.min(axis=2)) > 60).sum())
-    assert coloured > 5_000, f"only {coloured} coloured pixels: the chart is not drawn"
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # not a blank page
+    for name, chart in charts.items():
+        left, top, width, height = chart["place"]
+        assert min(width, height) > 100, name
+        region = pixels[top : top + height, left : left + width]
+        # Therapy colours are far from grey; text and rules are grey.
+        coloured = int(((region.max(axis=2) - region.min(axis=2)) > 60).sum())
+        assert coloured > 500, f"{name}: only {coloured} coloured pixels: the chart is not drawn"
+        assert len(np.unique(region.reshape(-1, 3), axis=0)) > 20, name

@@ -1,24 +1,31 @@
 """A cohort report as one self-contained HTML file that opens in any browser, offline.
 
-The page holds the cohort summary, episodes by therapy, transitions by kind, the swimmer plot
-and, for the bundled study, its reproduction. Styles are inline, the figure is an embedded PNG,
-and the page needs no script and names no network address. Every count from 1 up to the
-threshold is shown as ``<threshold`` (small-cell suppression, on by default), and the page says
-so.
+The page holds the cohort summary, the data problems found on reading (when the reader's result
+is given), episodes by therapy, transitions by kind, treatment pathways, persistence on each
+therapy with its curves, the swimmer plot and, for the bundled study, its reproduction. Styles
+are inline, the figures are embedded PNGs, and the page needs no script and names no network
+address. Every count from 1 up to the threshold is shown as ``<threshold`` (small-cell
+suppression, on by default), and the page says so; a curve is drawn only for a group of at
+least that many courses, with its numbers at risk shown only where they are 0 or at least the
+threshold.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
+import datetime as dt
 import html
 import io
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from dmt_timeline.errors import InvalidValueError, TimelineError
+from dmt_timeline.errors import InvalidValueError, TimelineError, describe_value
 from dmt_timeline.model import Cohort
+from dmt_timeline.progress import showing, stage
 
 __all__ = ["MIN_CELL_COUNT", "render_report", "write_report"]
 
@@ -37,9 +44,14 @@ img { max-width: 100%; height: auto; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   section { break-inside: avoid; }
+  img, table { break-inside: avoid; }
+  h2 { break-after: avoid; }
   .note { border-left-color: #000; }
 }
 """
+
+
+_NONE: Final = "<p>No therapy episodes.</p>"
 
 
 def _e(text: str) -> str:
@@ -114,14 +126,167 @@ def _swimmer(cohort: Cohort, grouped: bool) -> str:
 
         group_by = paradigm
     figure = swimmer_plot(cohort, group_by=group_by)
+    return (
+        _img(figure, "swimmer-plot", "Swimmer plot: one lane per patient, therapy episodes as bars")
+        + "<p>The swimmer plot shows each patient's history; it is not an aggregate and is not "
+        "suppressed.</p>"
+    )
+
+
+def _img(figure: Any, name: str, alt: str) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=120)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="chart" id="{name}" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table_reads() -> tuple[type, ...]:
+    from dmt_timeline.io.long import LongRead  # noqa: PLC0415 - keeps the import light
+    from dmt_timeline.io.wide import WideRead  # noqa: PLC0415
+
+    return (LongRead, WideRead)
+
+
+def _check_reading(reading: object) -> None:
+    kinds = [*_table_reads()]
+    for module, name in (("dmt_timeline.io.fhir", "FhirRead"), ("dmt_timeline.io.omop", "OmopRead")):
+        loaded = sys.modules.get(module)  # not imported: no result of that reader can exist
+        if loaded is not None:
+            kinds.append(getattr(loaded, name))
+    if not isinstance(reading, tuple(kinds)):
+        raise InvalidValueError(
+            f"reading: {describe_value(reading)} is not a reader's result "
+            "(read_table, read_fhir or read_omop gives one)"
+        )
+
+
+def _problems(reading: object, threshold: int) -> str:
+    """What a reader left out and why, as counts only: messages and free text may quote cells."""
+    rows: list[list[str]] = []
+
+    def add(what: str, n: int) -> None:
+        rows.append([what, _suppressed(n, threshold)])
+
+    fhir = sys.modules.get("dmt_timeline.io.fhir")
+    omop = sys.modules.get("dmt_timeline.io.omop")
+    if fhir is not None and isinstance(reading, fhir.FhirRead):
+        add("entries in the export", reading.entries)
+        add("entries read", reading.read)
+        for kind, n in reading.ignored:
+            add(f"entries not read: {kind} resources", n)
+        add("entries of medications not in the catalogue", sum(n for _, n in reading.unknown))
+        add("entries dropped for their status, intent or verification", len(reading.dropped))
+        add("entries skipped for a problem", len({(p.source, p.entry) for p in reading.skipped}))
+        by_field = Counter(p.field or "(the resource)" for p in reading.skipped)
+    elif omop is not None and isinstance(reading, omop.OmopRead):
+        add("MS drug exposures read", reading.exposures.num_rows)
+        for why, n in reading.dropped:
+            add(f"exposures left out: {why}", n)
+        add("exposures whose drug has no ingredient", reading.no_ingredient)
+        other = sum(n for *_, n in reading.other_ingredients)
+        add("exposures of other ingredients (not MS therapies)", other)
+        unread = sum(n for _, n in reading.unread_stop_reasons)
+        add("exposures whose stop reason could not be read", unread)
+        by_field = Counter()
+    elif isinstance(reading, _table_reads()):
+        table: Any = reading  # a LongRead or WideRead
+        add("rows skipped for a problem", len({p.row for p in table.skipped}))
+        if hasattr(table, "skipped_patients"):
+            add("patients left out for a problem in one of their rows", len(table.skipped_patients))
+        by_field = Counter(p.column or "(the whole row)" for p in table.skipped)
+    else:  # pragma: no cover - _check_reading refused it
+        raise AssertionError(type(reading).__name__)
+    text = _table(["what", "count"], rows, [False, True])
+    if by_field:
+        text += "<p>Problems by column or field:</p>" + _counts(by_field, "column or field", threshold)
+    return text + (
+        "<p>Counts only: a problem's message can quote a cell, so the messages are not in the "
+        "report (the reader's result lists them).</p>"
+    )
+
+
+def _pathways(episodes: Any, threshold: int) -> str:
+    from dmt_timeline.analyses.pathways import PathwaySettings, pathway_counts  # noqa: PLC0415 - tables
+
+    result = pathway_counts(episodes, PathwaySettings(min_cell_count=threshold))
+    rows = [[r["pathway"], r["shown"]] for r in result.counts.to_dicts()]
+    attrition = [
+        [str(r["setting"]), str(r["value"]), *(_suppressed(r[k], threshold) for k in ("patients", "eras"))]
+        for r in result.attrition.to_dicts()
+    ]
+    settings = ", ".join(f"{k} = {v}" for k, v in result.settings.describe())
     return (
-        f'<img alt="Swimmer plot: one lane per patient, therapy episodes as bars" '
-        f'src="data:image/png;base64,{data}">'
-        "<p>The swimmer plot shows each patient's history; it is not an aggregate and is not "
-        "suppressed.</p>"
+        (_table(["pathway", "patients"], rows, [False, True]) if rows else "<p>No pathways.</p>")
+        + "<p>Steps are joined by &gt;; {A, B} means the dates cannot tell the order of A and B.</p>"
+        + "<p>Attrition:</p>"
+        + _table(["setting", "value", "patients", "eras"], attrition, [False, False, True, True])
+        + f"<p>Settings: {_e(settings)}.</p>"
+    )
+
+
+def _at_risk(estimate: Any, time: float) -> int:
+    i = bisect.bisect_left(estimate.timeline, time)
+    return int(estimate.at_risk_counts[i]) if i < len(estimate.timeline) else 0
+
+
+def _persistence(cohort: Cohort, episodes: Any, threshold: int, as_of: dt.date | None) -> str:
+    from dmt_timeline.analyses import persistence  # noqa: PLC0415 - the tables extra
+    from dmt_timeline.io.tables import follow_up_table  # noqa: PLC0415
+    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415 - scipy
+
+    try:
+        result = persistence(episodes, follow_up=follow_up_table(cohort), as_of=as_of)
+    except InvalidValueError as exc:
+        # The library's message names a patient: the report says what is missing, not who.
+        if "needs a last follow-up or as_of" in str(exc):
+            return (
+                "<p>Not estimated: an ongoing course has no last follow-up. Give the data cut "
+                "(<code>as_of</code>, or <code>--as-of</code> on the command line).</p>"
+            )
+        return "<p>Not estimated: the courses cannot be read (analyses.persistence says why).</p>"
+    n = threshold
+    rows = [
+        [
+            name,
+            _suppressed(g.n, n),
+            _suppressed(g.discontinued, n),
+            _suppressed(g.censored, n),
+            _suppressed(g.unknown, n),
+            "Kaplan-Meier" if g.exact else "Turnbull (dates as ranges)",
+        ]
+        for name, g in result.groups.items()
+    ]
+    text = _table(
+        ["therapy", "courses", "discontinued", "censored", "end unknown", "estimate"],
+        rows,
+        [False, True, True, True, True, False],
+    )
+    grace = f", grace {result.grace_months} months" if result.definition == "gap" else ""
+    cut = f", data cut {result.as_of.isoformat()}" if result.as_of is not None else ""
+    text += f"<p>Discontinuation: {_e(result.definition)}{grace}{cut}.</p>"
+    drawn = {name: e for name, e in result.estimates().items() if result.groups[name].n >= n}
+    if not drawn:
+        return text + f"<p>No therapy has {n} or more courses: no curve is drawn.</p>"
+    try:
+        from dmt_timeline.plot import survival_curves  # noqa: PLC0415 - the plot extra
+    except ImportError:
+        return text + '<p>The curves need the plot extra: pip install "dmt-timeline[plot]".</p>'
+    exact = [e for e in drawn.values() if isinstance(e, KaplanMeier)]
+    longest = max((max(e.timeline) for e in exact), default=0.0)
+    times = [
+        float(t)
+        for t in range(0, int(longest) + 1, 12)
+        if all(_at_risk(e, t) == 0 or _at_risk(e, t) >= n for e in exact)
+    ] or [0.0]
+    figure = survival_curves(drawn, at_risk_times=times, figsize=(6.0, 4.0))
+    alt = "Persistence curves: probability still on each therapy by months since its start"
+    return (
+        text
+        + _img(figure, "persistence-curves", alt)
+        + (
+            f"<p>Curves of therapies with {n} or more courses; numbers at risk at the times where "
+            f"every one is 0 or at least {n}.</p>"
+        )
     )
 
 
@@ -152,26 +317,67 @@ def render_report(
     title: str = "Cohort report",
     min_cell_count: int = MIN_CELL_COUNT,
     reproduction: bool | None = None,
+    reading: object = None,
+    as_of: dt.date | None = None,
+    progress: bool | None = None,
 ) -> str:
     """The report as one HTML document (see :func:`write_report`)."""
     if not isinstance(min_cell_count, int) or isinstance(min_cell_count, bool) or min_cell_count < 1:
         raise InvalidValueError("min_cell_count: must be a whole number of at least 1")
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise InvalidValueError("as_of: must be a date")
+    if reading is not None:
+        _check_reading(reading)
+    with showing(progress):
+        return _render(
+            cohort, title=title, n=min_cell_count, reproduction=reproduction, reading=reading, as_of=as_of
+        )
+
+
+def _render(
+    cohort: Cohort,
+    *,
+    title: str,
+    n: int,
+    reproduction: bool | None,
+    reading: object,
+    as_of: dt.date | None,
+) -> str:
+    from dmt_timeline.io.tables import episodes_table  # noqa: PLC0415 - keeps the import light
+
     bundled = _is_bundled(cohort)
     with_study = bundled if reproduction is None else reproduction
-    n = min_cell_count
     therapies: Counter[str] = Counter(e.therapy.label for p in cohort.patients for e in p.episodes)
-    sections = [
-        ("summary", "Cohort summary", _summary(cohort, n)),
+    planned: list[tuple[str, str, Callable[[], str]]] = [
+        ("summary", "Cohort summary", lambda: _summary(cohort, n))
+    ]
+    if reading is not None:
+        planned.append(("problems", "Data problems found on reading", lambda: _problems(reading, n)))
+    episodes = episodes_table(cohort)
+    planned += [
         (
             "therapies",
             "Episodes by therapy",
-            _counts(therapies, "therapy", n) if therapies else "<p>None.</p>",
+            lambda: _counts(therapies, "therapy", n) if therapies else _NONE,
         ),
-        ("transitions", "Transitions by kind", _transitions(cohort, n)),
-        ("swimmer", "Swimmer plot", _swimmer(cohort, grouped=bundled)),
+        ("transitions", "Transitions by kind", lambda: _transitions(cohort, n)),
+        ("pathways", "Treatment pathways", lambda: _pathways(episodes, n) if therapies else _NONE),
+        (
+            "persistence",
+            "Persistence on therapy",
+            lambda: _persistence(cohort, episodes, n, as_of) if therapies else _NONE,
+        ),
+        ("swimmer", "Swimmer plot", lambda: _swimmer(cohort, grouped=bundled)),
     ]
     if with_study:
-        sections.append(("reproduction", "Reproduction of the bundled study", _reproduction(cohort, n)))
+        study = "Reproduction of the bundled study"
+        planned.append(("reproduction", study, lambda: _reproduction(cohort, n)))
+    sections = []
+    with stage("report", len(planned), unit="sections") as step:
+        for sid, head, make in planned:
+            step.note(head)
+            sections.append((sid, head, make()))
+            step.update()
     notice = (
         f"Small-cell suppression: every count from 1 to {n - 1} is shown as &lt;{n} (threshold {n})."
         if n > 1
@@ -194,6 +400,9 @@ def write_report(
     title: str = "Cohort report",
     min_cell_count: int = MIN_CELL_COUNT,
     reproduction: bool | None = None,
+    reading: object = None,
+    as_of: dt.date | None = None,
+    progress: bool | None = None,
 ) -> Path:
     """Write a self-contained HTML report of a cohort: no scripts, no network at view time.
 
@@ -205,16 +414,32 @@ def write_report(
             suppression off. The page states the threshold.
         reproduction: Include the bundled study's reproduction; None includes it when the cohort
             is the bundled one.
+        reading: What the reader returned (:func:`~dmt_timeline.io.read_table`,
+            :func:`~dmt_timeline.io.fhir.read_fhir` or :func:`~dmt_timeline.io.omop.read_omop`):
+            adds the data problems found on reading, as counts.
+        as_of: The data cut of the persistence estimates (needed when an ongoing course has no
+            last follow-up).
+        progress: Show the sections as they are made on stderr (True), never (False), or when
+            stderr is a terminal (None; see :mod:`dmt_timeline.progress`).
 
     Returns:
         The path written.
 
     Raises:
-        InvalidValueError: when ``min_cell_count`` is not a whole number of at least 1.
+        InvalidValueError: when ``min_cell_count`` is not a whole number of at least 1,
+            ``as_of`` is not a date, or ``reading`` is not a reader's result.
     """
     target = Path(path)
     target.write_text(
-        render_report(cohort, title=title, min_cell_count=min_cell_count, reproduction=reproduction),
+        render_report(
+            cohort,
+            title=title,
+            min_cell_count=min_cell_count,
+            reproduction=reproduction,
+            reading=reading,
+            as_of=as_of,
+            progress=progress,
+        ),
         encoding="utf-8",
     )
     return target

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from dmt_timeline import progress as _bars
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.cli._common import DASK_EXTRA, PROG, TABLES_EXTRA, non_negative, positive
 from dmt_timeline.cli._describe import selector
@@ -34,16 +35,26 @@ class _Progress:
         self.started = time.perf_counter()
         self.shown = -float("inf")
         self.total: int | None = None
+        # On a terminal (with the progress extra) a redrawn bar replaces the percentage lines.
+        self.bar = _bars.counter("patients", unit="patients") if not quiet and _bars.active() else None
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def say(self, text: str) -> None:
-        if not self.quiet:
-            print(f"batch: {text}, {self.elapsed():.1f} s", file=sys.stderr, flush=True)
+        if self.quiet:
+            return
+        line = f"batch: {text}, {self.elapsed():.1f} s"
+        if self.bar is not None and self.bar.shown:
+            self.bar.write(line)  # above the bar still drawing, not through it
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total
+        if self.bar is not None:
+            self.bar(done, total)
+            return
         now = time.perf_counter()
         if done < total and now - self.shown < PROGRESS_SECONDS:
             return
@@ -208,8 +219,10 @@ def run(args: argparse.Namespace) -> int:
         result = _batch_result(args, progress, options)
         tables = {"episodes": result.episodes, "transitions": result.transitions}
         if selectors is not None:
-            tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
-        written = _write_all(tables, out, fmt)
+            with _bars.stage("transfers"):
+                tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
+        with _bars.stage("writing tables"):
+            written = _write_all(tables, out, fmt)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; the output folder is as it was", file=sys.stderr)
         return 130
@@ -255,7 +268,10 @@ any other file as Parquet. The paths written are printed on stdout.
 
 progress: plain lines on stderr (also when it is not a terminal, so that job logs show them),
 at most one every few seconds, the first and the last always; then a summary line with the
-counts of episodes and of transitions by kind. --quiet silences them; errors still show.
+counts of episodes and of transitions by kind. On a terminal, with the progress extra
+(pip install "dmt-timeline[progress]"), redrawn bars replace the lines: patients with rate
+and time left, then transfers and writing with a running clock. --quiet silences them;
+errors still show.
 
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
@@ -359,4 +375,4 @@ def register(sub: Any) -> None:
         help="with --transfers, which starts of TARGET to ask about (default: first)",
     )
     command.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    command.set_defaults(handler=run)
+    command.set_defaults(handler=_bars.honouring_quiet(run))

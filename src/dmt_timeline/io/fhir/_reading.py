@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,6 +37,7 @@ from dmt_timeline.io.fhir._resources import (
     read_resource,
 )
 from dmt_timeline.model import Cohort, CohortMetadata, Diagnosis, Patient, TherapyEpisode
+from dmt_timeline.progress import showing, stage
 
 __all__ = ["FhirRead", "cohort_from_fhir", "read_fhir", "read_fhir_bundle"]
 
@@ -322,9 +323,10 @@ def _ndjson_files(target: Path) -> list[Path]:
     return [target]
 
 
-def _take_ndjson(reader: _Reader, path: Path) -> None:
+def _take_ndjson(reader: _Reader, path: Path, done: Callable[[int], None]) -> None:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
+            done(len(line))  # bytes read, for the progress bar
             if not line.strip():
                 continue  # a blank line (the last one, often) is no entry
             message = ""
@@ -348,6 +350,7 @@ def read_fhir(
     persistence_days: int = DEFAULT_PERSISTENCE_DAYS,
     windows: Mapping[str, int] | None = None,
     metadata: CohortMetadata = CohortMetadata(),  # noqa: B008 - a frozen value, safe as a default
+    progress: bool | None = None,
 ) -> FhirRead:
     """Read a FHIR export: a Bundle in a JSON file, one NDJSON file, or a folder of NDJSON files.
 
@@ -356,7 +359,9 @@ def read_fhir(
     streams: only what the cohort needs is kept. A ``medicationReference`` to a Medication in
     a later line or file is resolved at the end. Problems name the file and the line. A file
     whose name ends in ``.ndjson`` (or a folder) is read as NDJSON; any other file as a
-    Bundle (UTF-8 JSON, read whole). The arguments are those of :func:`read_fhir_bundle`.
+    Bundle (UTF-8 JSON, read whole). The arguments are those of :func:`read_fhir_bundle`,
+    and ``progress``: show the bytes or entries read on stderr (True), never (False), or
+    when stderr is a terminal (None; see :mod:`dmt_timeline.progress`).
 
     Raises:
         CohortFormatError: for a Bundle file that is not UTF-8 JSON (naming the place, never
@@ -366,24 +371,34 @@ def read_fhir(
     """
     target = Path(path)
     options = _Options(catalogue, skip_unknown, statements, persistence_days, windows)
-    if target.is_dir() or target.name.endswith(".ndjson"):
-        reader = _Reader(options)
-        # Many small acyclic objects accumulate while an export streams: the collector would rescan them.
-        with collector_paused():
-            for file in _ndjson_files(target):
-                _take_ndjson(reader, file)
-            return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT_EXPORT)
-    data = target.read_bytes()
-    message = ""
-    try:
-        bundle = decode_json(data)
-    except DecodeError as exc:
-        message = str(exc)
-    else:
-        reader = _Reader(options)
-        with collector_paused():
-            _take_bundle(reader, _bundle_entries(bundle))
-            return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
+    with showing(progress):
+        if target.is_dir() or target.name.endswith(".ndjson"):
+            reader = _Reader(options)
+            # Many small acyclic objects accumulate while an export streams: the collector would rescan them.
+            with collector_paused():
+                files = _ndjson_files(target)
+                size = sum(file.stat().st_size for file in files)
+                with stage("reading FHIR NDJSON", size, unit="bytes") as step:
+                    for file in files:
+                        step.note(file.name)
+                        _take_ndjson(reader, file, step.update)
+                with stage("building the cohort"):
+                    return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT_EXPORT)
+        with stage("decoding the FHIR bundle"):
+            data = target.read_bytes()
+            message: str | None = None
+            try:
+                bundle = decode_json(data)
+            except DecodeError as exc:
+                message = str(exc)
+        if message is None:
+            reader = _Reader(options)
+            with collector_paused():
+                entries = _bundle_entries(bundle)
+                with stage("reading FHIR entries", len(entries), unit="entries") as step:
+                    _take_bundle(reader, step.iterate(entries))
+                with stage("building the cohort"):
+                    return reader.finish(skip_bad_rows=skip_bad_rows, metadata=metadata, what=_CANNOT)
     raise _refuse(f"file {quoted(target.name)} {message}")
 
 

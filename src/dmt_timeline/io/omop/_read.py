@@ -31,6 +31,7 @@ from dmt_timeline.model import (
     TherapyEpisode,
     parse_reasons,
 )
+from dmt_timeline.progress import Stage, showing, stage
 
 
 class EndDateRule(enum.Enum):
@@ -124,13 +125,14 @@ class OmopRead:
             Exposure(row["person_id"], row["drug"], row["start"], row["end"], parse_reasons(row["reason"]), i)
             for i, row in enumerate(self.exposures.to_pylist(), start=1)
         ]
-        build = build_episodes(
-            exposures,
-            catalogue=self.catalogue,
-            persistence_days=persistence_days,
-            windows=windows,
-            era_mode=era_mode,
-        )
+        with stage("building episodes"):
+            build = build_episodes(
+                exposures,
+                catalogue=self.catalogue,
+                persistence_days=persistence_days,
+                windows=windows,
+                era_mode=era_mode,
+            )
         follow = {r["person_id"]: r["last_follow_up"] for r in self.follow_up.to_pylist()}
         found: dict[str, list[Diagnosis]] = {}
         for row in self.diagnoses.to_pylist():
@@ -230,6 +232,7 @@ def read_omop(
     catalogue: Catalogue = CATALOGUE,
     end_date_rule: EndDateRule | str = EndDateRule.OHDSI_DRUG_ERA,
     ingredient_vocabularies: tuple[str, ...] = ("RxNorm",),
+    progress: bool | None = None,
 ) -> OmopRead:
     """Read a CDM (v5.3 or v5.4): MS drug exposures, follow-up and diagnoses.
 
@@ -259,6 +262,8 @@ def read_omop(
         end_date_rule: How a blank end is read (see :class:`EndDateRule`).
         ingredient_vocabularies: Vocabularies of the ingredients rolled up to (add
             ``"RxNorm Extension"`` for European data; the DRUG_ERA script uses RxNorm only).
+        progress: Show each query on stderr (True), never (False), or when stderr is a
+            terminal (None; see :mod:`dmt_timeline.progress`).
 
     Raises:
         InvalidValueError: a source that cannot be opened, a missing table or column, both
@@ -272,23 +277,25 @@ def read_omop(
     ):
         raise InvalidValueError(f"cohort_definition_id {quoted(cohort_definition_id)} is not a whole number")
     window = (_date(start, "start"), _date(end, "end"))
-    db = open_database(source)
-    try:
-        return _read(
-            db,
-            schema=schema,
-            vocabulary_schema=vocabulary_schema,
-            persons=persons,
-            cohort_definition_id=cohort_definition_id,
-            cohort_table=cohort_table,
-            cohort_schema=cohort_schema,
-            window=window,
-            catalogue=catalogue,
-            rule=rule,
-            vocabularies=ingredient_vocabularies,
-        )
-    finally:
-        db.close()
+    with showing(progress), stage("reading the OMOP CDM", 4, unit="queries") as step:
+        db = open_database(source)
+        try:
+            return _read(
+                db,
+                schema=schema,
+                vocabulary_schema=vocabulary_schema,
+                persons=persons,
+                cohort_definition_id=cohort_definition_id,
+                cohort_table=cohort_table,
+                cohort_schema=cohort_schema,
+                window=window,
+                catalogue=catalogue,
+                rule=rule,
+                vocabularies=ingredient_vocabularies,
+                step=step,
+            )
+        finally:
+            db.close()
 
 
 def _rule(value: str) -> EndDateRule:
@@ -313,6 +320,7 @@ def _read(
     catalogue: Catalogue,
     rule: EndDateRule,
     vocabularies: tuple[str, ...],
+    step: Stage,
 ) -> OmopRead:
     import pyarrow as pa  # noqa: PLC0415 - the omop extra brings it
 
@@ -343,10 +351,18 @@ def _read(
         person_filter, person_params = "1 = 1", []
     q = _Query(db, cdm, vocab, person_filter, person_params)
 
+    step.note("MS drug exposures")
     exposures, dropped, no_ingredient, other = _exposures(q, window, catalogue, rule, vocabularies)
+    step.update()
+    step.note("stop reasons")
     exposures, unread = _with_reasons(pa, exposures)
+    step.update()
+    step.note("follow-up")
     follow_up, data_cut = _follow_up(q)
+    step.update()
+    step.note("diagnoses")
     diagnoses = _diagnoses(q)
+    step.update()
     return OmopRead(
         exposures,
         follow_up,
