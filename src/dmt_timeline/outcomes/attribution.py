@@ -291,6 +291,7 @@ class _Episode:
     start: tuple[int, int]
     end: tuple[int, int]
     effective: tuple[int, int] | None
+    onset: int
     carried: tuple[int, int] | None
     carry_unknown: bool
 
@@ -317,7 +318,7 @@ def _episodes(
         )
         carry = windows.carry_over(episode.therapy)
         carried = None
-        if carry is not None and episode.stop is not StopState.ONGOING:
+        if carry is not None and carry.months > 0 and episode.stop is not StopState.ONGOING:
             # The stop's bounds as the timeline reads them (a stop not recorded lies between the
             # start and the next start or last follow-up): the timeline's one reading of a stop.
             stop = timeline._stop_bounds(i)
@@ -333,6 +334,7 @@ def _episodes(
                 start,
                 end,
                 effective,
+                0 if onset is None else onset.months,
                 carried,
                 carry is None and episode.stop is not StopState.ONGOING,
             )
@@ -363,6 +365,30 @@ def _carry(day: int, episodes: list[_Episode], before: int, out: set[Candidate],
     return True
 
 
+def _working(day: int, ep: _Episode) -> Truth:
+    """On therapy and past the onset window. The window's end comes no earlier than the start,
+    so the start needs no comparison of its own; comparing both separately would allow
+    readings that are none (a start after the day but an onset window over before it)."""
+    assert ep.effective is not None
+    return Truth.from_bounds(
+        always=ep.effective[1] <= day <= ep.end[0], never=ep.effective[0] > day or day > ep.end[1]
+    )
+
+
+def _waiting(day: int, ep: _Episode) -> Truth:
+    """On therapy, inside the onset window: some start no later than the day whose window is not
+    yet over on the day (the latest such start has the latest window end)."""
+    assert ep.effective is not None
+    start_lo, start_hi = ep.start
+    if day < start_lo or day > ep.end[1]:
+        return Truth.FALSE
+    latest = min(day, start_hi)
+    window_end = ep.effective[1] if latest == start_hi else _months_on(latest, ep.onset)
+    if window_end <= day:
+        return Truth.FALSE
+    return Truth.from_bounds(always=start_hi <= day <= ep.end[0] and ep.effective[0] > day, never=False)
+
+
 def _states_on(day: int, episodes: list[_Episode], out: set[Candidate], unknown: set[str]) -> None:
     """Add the states ``day`` may be in on some reading of the episodes' dates."""
     untreated_possible = True
@@ -373,12 +399,12 @@ def _states_on(day: int, episodes: list[_Episode], out: set[Candidate], unknown:
             continue
         if ep.effective is None:
             unknown.add(f"onset of {ep.name}")
-            working = Truth.TRUE
+            working, waiting = covers, Truth.FALSE
         else:
-            working = _ge(day, *ep.effective)
+            working, waiting = _working(day, ep), _waiting(day, ep)
         if working.possible:
             out.add(Candidate(AttributionState.ON_THERAPY, ep.position))
-        if not working.certain and _carry(day, episodes, k, out, unknown):
+        if waiting.possible and _carry(day, episodes, k, out, unknown):
             out.add(Candidate(AttributionState.ONSET, ep.position))
         if covers.certain:
             untreated_possible = False
