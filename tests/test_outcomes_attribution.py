@@ -26,7 +26,7 @@ from dmt_timeline.outcomes import (
 )
 from dmt_timeline.regimens import REGIMENS, load_regimens
 from dmt_timeline.strategies import partial_dates, refinements, timelines
-from dmt_timeline.timeline import _LAST_DAY, Timeline
+from dmt_timeline.timeline import _LAST_DAY, Change, Timeline
 
 ON, ONSET, CARRY, UNTREATED, UNDETERMINED = (
     AttributionState.ON_THERAPY,
@@ -109,6 +109,25 @@ def test_month_and_year_dates_give_the_states_their_days_allow(
     date: str, expected: tuple[Candidate, ...]
 ) -> None:
     assert expected == one(date)
+
+
+def test_a_next_dose_continues_the_treatment_and_its_onset_window() -> None:
+    data = load_regimens(
+        {
+            "regimen": [
+                {"therapy": "natalizumab", "kind": "interval", "redose_months": 1, "redose_source": "a label"}
+            ]
+        }
+    )
+    doses = [TherapyEpisode(NAT, f"2020-0{m}-01", f"2020-0{m}-01") for m in range(1, 6)]
+    patient = Patient(id="p", episodes=doses, last_follow_up="2021-01-01")
+    windows = EffectWindows(data, onset_months=3)
+    assert (Candidate(ONSET, 1),) == one("2020-02-15", patient, windows)
+    # Three whole months after the first infusion, although 14 days after the fourth.
+    assert (Candidate(ON, 3),) == one("2020-04-15", patient, windows)
+    # The last dose covers its month: on therapy to 2020-06-01.
+    assert (Candidate(ON, 4),) == one("2020-06-01", patient, windows)
+    assert (Candidate(UNTREATED, None),) == one("2020-06-02", patient, windows)
 
 
 def test_partial_episode_dates_leave_the_state_undetermined() -> None:
@@ -226,11 +245,19 @@ def _reference(day: dt.date, timeline: Timeline, windows: EffectWindows) -> Cand
     def position(j: int) -> int:
         return next(p for p, e in enumerate(timeline.episodes) if e is timeline.episodes[j])
 
+    transitions = timeline.transitions(regimens=windows.regimens)
+
+    def began(i: int) -> dt.date:
+        # A next dose or planned course continues the treatment begun before it.
+        while i and transitions[i - 1].change in (Change.NEXT_DOSE, Change.COURSE):
+            i -= 1
+        return timeline.episodes[i].start.first_day
+
     for i in range(len(timeline.episodes) - 1, -1, -1):
         episode = timeline.episodes[i]
         if episode.start.first_day <= day and ordinal <= end(i):
             onset = windows.onset(episode.therapy)
-            if onset is None or whole_months(episode.start.first_day, day) >= onset.months:
+            if onset is None or whole_months(began(i), day) >= onset.months:
                 return Candidate(ON, position(i))
             j = carried(i)
             return Candidate(ONSET, position(i)) if j is None else Candidate(CARRY, position(j))
@@ -242,20 +269,55 @@ def _windows(onset: int | None, carry: int | None) -> EffectWindows:
     return EffectWindows(REGIMENS, onset_months=onset, carry_over_months=carry)
 
 
-@given(DAYS, EVENTS, WINDOW_MONTHS, WINDOW_MONTHS)
-def test_candidates_are_the_states_of_the_days_a_date_can_mean(
+def _check_against_reference(
     timeline: Timeline, date: PartialDate, onset: int | None, carry: int | None
 ) -> None:
     # Stops that are dates (or ongoing): every bound is one day, so the answer is exact.
     assume(all(isinstance(e.stop, PartialDate) or e.stop is ONGOING for e in timeline.episodes))
     windows = _windows(onset, carry)
-    ordered, patient = timeline, _patient(timeline)
     days = range(date.first_day.toordinal(), date.last_day.toordinal() + 1)
-    expected = {_reference(dt.date.fromordinal(d), ordered, windows) for d in days}
-    assert sorted(expected) == list(attribute_date(patient, date, windows=windows)[0])
+    expected = {_reference(dt.date.fromordinal(d), timeline, windows) for d in days}
+    assert sorted(expected) == list(attribute_date(_patient(timeline), date, windows=windows)[0])
 
 
-@given(NEARBY, EVENTS, WINDOW_MONTHS, WINDOW_MONTHS, st.data())
+@given(DAYS, EVENTS, WINDOW_MONTHS, WINDOW_MONTHS)
+def test_candidates_are_the_states_of_the_days_a_date_can_mean(
+    timeline: Timeline, date: PartialDate, onset: int | None, carry: int | None
+) -> None:
+    _check_against_reference(timeline, date, onset, carry)
+
+
+# Interval and course regimens only, so that next doses and courses come up.
+DOSES = timelines(
+    max_size=4,
+    min_value=PartialDate(2000),
+    max_value=PartialDate(2002),
+    precisions=[Precision.DAY],
+    therapies=st.sampled_from([NAT, CATALOGUE["ocrelizumab"], CATALOGUE["cladribine"]]),
+)
+
+
+@given(
+    DOSES,
+    partial_dates(min_value=PartialDate(2000), max_value=PartialDate(2003)),
+    WINDOW_MONTHS,
+    WINDOW_MONTHS,
+)
+def test_next_doses_and_courses_agree_with_the_reference(
+    timeline: Timeline, date: PartialDate, onset: int | None, carry: int | None
+) -> None:
+    _check_against_reference(timeline, date, onset, carry)
+
+
+NEARBY_DOSES = timelines(
+    max_size=4,
+    min_value=PartialDate(2000),
+    max_value=PartialDate(2003),
+    therapies=st.sampled_from([NAT, CATALOGUE["ocrelizumab"], CATALOGUE["cladribine"], IFN]),
+)
+
+
+@given(st.one_of(NEARBY, NEARBY_DOSES), EVENTS, WINDOW_MONTHS, WINDOW_MONTHS, st.data())
 def test_refining_dates_never_turns_one_answer_into_another(
     timeline: Timeline, date: PartialDate, onset: int | None, carry: int | None, data: st.DataObject
 ) -> None:

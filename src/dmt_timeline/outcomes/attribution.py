@@ -43,7 +43,7 @@ from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import InvalidValueError, describe_value, quoted
 from dmt_timeline.model import Cohort, Patient, StopState
 from dmt_timeline.regimens import REGIMENS, Regimens
-from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Timeline
+from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Change, Timeline
 
 __all__ = [
     "Attribution",
@@ -132,6 +132,7 @@ def _carry_map(value: object) -> tuple[tuple[str, int], ...] | int | None:
 
 
 _GIVEN: Final = "given by the user"
+_CONTINUES: Final = (Change.NEXT_DOSE, Change.COURSE)
 
 
 @attrs.frozen
@@ -283,12 +284,14 @@ def _lt(day: int, lo: int, hi: int) -> Truth:
 
 @attrs.frozen
 class _Episode:
-    """One episode's bounds as ordinals: start, end of treatment, end of its onset window (None
-    when unknown) and end of its carry-over window (None when unknown or ongoing)."""
+    """One episode's bounds as ordinals: start, the start of the treatment it continues (its own
+    unless it is a next dose or course), end of treatment, end of the onset window (None when
+    unknown) and end of its carry-over window (None when unknown or ongoing)."""
 
     position: int
     name: str
     start: tuple[int, int]
+    began: tuple[int, int]
     end: tuple[int, int]
     effective: tuple[int, int] | None
     onset: int
@@ -296,7 +299,7 @@ class _Episode:
     carry_unknown: bool
 
     def bounds(self) -> Iterable[int]:
-        for pair in (self.start, self.end, self.effective, self.carried):
+        for pair in (self.start, self.began, self.end, self.effective, self.carried):
             if pair is not None:
                 yield from pair
 
@@ -304,17 +307,27 @@ class _Episode:
 def _episodes(
     patient_episodes: tuple[object, ...], timeline: Timeline, windows: EffectWindows
 ) -> list[_Episode]:
-    found = []
+    found: list[_Episode] = []
+    transitions = timeline.transitions(regimens=windows.regimens)
     for i, episode in enumerate(timeline.episodes):
         position = next(p for p, e in enumerate(patient_episodes) if e is episode)
         start = (episode.start.first_day.toordinal(), episode.start.last_day.toordinal())
+        # A next dose or planned course continues one treatment: its onset window is the
+        # treatment's, from the first start, not a new one (on the readings where it may be a
+        # restart, from its own start too).
+        began = start
+        change = transitions[i - 1].change if i else None
+        if change in _CONTINUES:
+            began = found[-1].began
+        elif change is Change.NEXT_DOSE_OR_RESTART:
+            began = (found[-1].began[0], start[1])
         end_lo, end_hi = timeline.treatment_end(i, regimens=windows.regimens)
         end = (_code_ordinal(end_lo), _code_ordinal(end_hi))
         onset = windows.onset(episode.therapy)
         effective = (
             None
             if onset is None
-            else (_months_on(start[0], onset.months), _months_on(start[1], onset.months))
+            else (_months_on(began[0], onset.months), _months_on(began[1], onset.months))
         )
         carry = windows.carry_over(episode.therapy)
         carried = None
@@ -332,6 +345,7 @@ def _episodes(
                 position,
                 episode.therapy.name,
                 start,
+                began,
                 end,
                 effective,
                 0 if onset is None else onset.months,
@@ -351,11 +365,9 @@ def _carry(day: int, episodes: list[_Episode], before: int, out: set[Candidate],
         if ended is Truth.FALSE:
             continue
         if ep.carried is None:
+            # No window: earlier therapies' windows may still reach this far.
             if ep.carry_unknown:
                 unknown.add(f"carry-over of {ep.name}")
-            if ended is Truth.TRUE:
-                # Certainly over and no window: earlier therapies' windows may still reach here.
-                continue
             continue
         inside = ended & _lt(day, *ep.carried)
         if inside.possible:
@@ -366,27 +378,32 @@ def _carry(day: int, episodes: list[_Episode], before: int, out: set[Candidate],
 
 
 def _working(day: int, ep: _Episode) -> Truth:
-    """On therapy and past the onset window. The window's end comes no earlier than the start,
-    so the start needs no comparison of its own; comparing both separately would allow
-    readings that are none (a start after the day but an onset window over before it)."""
+    """On therapy and past the onset window."""
     assert ep.effective is not None
     return Truth.from_bounds(
-        always=ep.effective[1] <= day <= ep.end[0], never=ep.effective[0] > day or day > ep.end[1]
+        always=ep.effective[1] <= day and ep.start[1] <= day <= ep.end[0],
+        never=ep.effective[0] > day or ep.start[0] > day or day > ep.end[1],
     )
 
 
 def _waiting(day: int, ep: _Episode) -> Truth:
-    """On therapy, inside the onset window: some start no later than the day whose window is not
-    yet over on the day (the latest such start has the latest window end)."""
+    """On therapy, inside the onset window. The window runs from the treatment's start, so a
+    reading has it open on the day only if that start is no later than the day and its window not
+    yet over; the latest such start has the latest end. (Comparing the start and the window's end
+    separately would allow readings that are none: a start after the day with a window over
+    before it.)"""
     assert ep.effective is not None
-    start_lo, start_hi = ep.start
-    if day < start_lo or day > ep.end[1]:
+    if day < ep.start[0] or day > ep.end[1]:
         return Truth.FALSE
-    latest = min(day, start_hi)
-    window_end = ep.effective[1] if latest == start_hi else _months_on(latest, ep.onset)
+    latest = min(day, ep.began[1])
+    if latest < ep.began[0]:
+        return Truth.FALSE
+    window_end = ep.effective[1] if latest == ep.began[1] else _months_on(latest, ep.onset)
     if window_end <= day:
         return Truth.FALSE
-    return Truth.from_bounds(always=start_hi <= day <= ep.end[0] and ep.effective[0] > day, never=False)
+    return Truth.from_bounds(
+        always=ep.start[1] <= day <= ep.end[0] and ep.began[1] <= day and ep.effective[0] > day, never=False
+    )
 
 
 def _states_on(day: int, episodes: list[_Episode], out: set[Candidate], unknown: set[str]) -> None:
