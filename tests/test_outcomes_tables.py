@@ -74,7 +74,7 @@ def test_first_relapses_and_neda_tables_are_the_results_row_for_row() -> None:
     assert [(f.patient, f.observed.value, *f.days) for f in found] == [
         (r[0], r[5], r[6], r[7]) for r in table.rows
     ]
-    assert math.inf == table.rows[0][-1]  # a: no relapse on fingolimod, censored
+    assert math.inf == table.rows[0][-1]  # a: the relapse of "2017" may precede fingolimod
     neda = neda_table(COHORT, index="fingolimod", months=12)
     assert len(NEDA_COLUMNS) == len(neda.columns)
     assert [f.status for f in cohort_neda(COHORT, index="fingolimod", months=12)] == [
@@ -94,3 +94,17 @@ def test_every_event_of_any_patient_has_a_row_and_a_state(patient: Patient) -> N
     assert events == len(table)
     states = {"on therapy", "onset window", "carry-over", "untreated", "undetermined"}
     assert all(row[table.names.index("state")] in states for row in table.rows)
+
+
+def test_results_show_short_reprs_with_the_id_quoted() -> None:
+    attribution = cohort_attributions(COHORT, windows=WINDOWS)[1]
+    expected = (
+        "<Attribution 'a' relapses[1] 2017: on therapy (episodes[0]) | on therapy (episodes[1])"
+        " | onset window (episodes[1])>"
+    )
+    assert expected == repr(attribution)
+    first = cohort_first_relapses(COHORT, index="fingolimod")[0]
+    # The relapse of "2017" may come before or after fingolimod's start in July.
+    assert "<FirstRelapse 'a' episodes[1]: 0..1279 days, observed undetermined>" == repr(first)
+    neda = cohort_neda(COHORT, index="fingolimod", months=12)[0]
+    assert "<Neda 'a' episodes[1] months 0-12: cannot tell>" == repr(neda)

@@ -236,6 +236,11 @@ class Attribution:
             text += f" [no {', '.join(self.unknown_windows)} in the data]"
         return text
 
+    def __repr__(self) -> str:
+        # The id quoted and capped, as every repr of the library shows one.
+        head = f"{quoted(self.patient)} {self.kind.value}[{self.event}] {self.date}"
+        return f"<Attribution {head}: {' | '.join(map(str, self.candidates))}>"
+
 
 # -- days as ordinals ---------------------------------------------------------------------------
 

@@ -84,6 +84,10 @@ class Neda:
         text = f"{head}: NEDA-3 {self.status} ({parts})"
         return text + "".join(f"; {r}" for r in self.reasons)
 
+    def __repr__(self) -> str:
+        window = f"months {self.rebaseline_months}-{self.months}"
+        return f"<Neda {quoted(self.patient)} episodes[{self.episode}] {window}: {self.status}>"
+
 
 def _inside(date: PartialDate, window: tuple[int, int, int, int]) -> Truth:
     """Whether a date lies in a window whose first day is in [a_lo, a_hi] and whose end (the

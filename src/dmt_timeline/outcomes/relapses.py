@@ -209,6 +209,11 @@ class FirstRelapse:
         )
         return f"{self.patient} episodes[{self.episode}] from {self.start}: {what} {span}"
 
+    def __repr__(self) -> str:
+        low, high = self.days
+        where = f"{quoted(self.patient)} episodes[{self.episode}]"
+        return f"<FirstRelapse {where}: {low}..{high} days, observed {self.observed.value}>"
+
 
 def first_relapse(
     patient: Patient,
