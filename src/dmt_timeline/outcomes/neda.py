@@ -28,10 +28,11 @@ from dmt_timeline.dates import PartialDate, Precision, Truth
 from dmt_timeline.errors import InvalidDateError, InvalidValueError, TimelineError, describe_value, quoted
 from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
 from dmt_timeline.model import Cohort, Patient
-from dmt_timeline.outcomes.attribution import _code_ordinal, _months_on
+from dmt_timeline.outcomes.attribution import _months_on
 from dmt_timeline.outcomes.disability import CdwSettings, DisabilityKind, confirmed_disability_events
+from dmt_timeline.outcomes.relapses import _follow_up_end
 from dmt_timeline.regimens import REGIMENS, Regimens
-from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
+from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
 
 __all__ = ["Neda", "cohort_neda", "neda"]
 
@@ -169,15 +170,9 @@ def _neda(  # noqa: PLR0917 - private, called once per patient
     )
     reasons: list[str] = []
     # Follow-up ends as a latency's does (latency.py): the index treatment's end, the last follow-up.
-    end_lo, end_hi = _LAST_DAY, _LAST_DAY
-    if censor_at == "index end":
-        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
-    follow_up = patient.last_follow_up
-    if follow_up is not None:
-        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    end = _follow_up_end(patient, episode, censor_at, timeline, regimens)
     # Observed to the window's last day (the day before its end) on every reading.
-    followed = end_hi != _LAST_DAY and _code_ordinal(end_lo) >= window[3] - 1
+    followed = end is not None and end[0] >= window[3] - 1
     if not followed:
         reasons.append("follow-up may end before the window does")
 

@@ -10,7 +10,6 @@ those allow (outer bounds: each reading's rate lies between them).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable
 from typing import Literal
@@ -22,6 +21,7 @@ from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import TimelineError, quoted
 from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
 from dmt_timeline.model import Cohort, Patient, StopState
+from dmt_timeline.outcomes.attribution import _NEVER, _code_ordinal
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
 
@@ -245,25 +245,33 @@ def first_relapse(
     return _first_relapse(patient, episode, censor_at, timeline, regimens)
 
 
-def _ordinal(code: int) -> int:
-    year, month = divmod((code >> 5) - 1, 12)
-    return dt.date(year, month + 1, code & 31).toordinal()
+def _follow_up_end(
+    patient: Patient, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+) -> tuple[int, int] | None:
+    """The earliest and latest day (ordinals) follow-up from the episode at position ``episode``
+    ends, censored as a latency is (``latency.py``): at the first of the index treatment's end and
+    the last follow-up, or at the last follow-up alone; None when nothing bounds it."""
+    index = patient.episodes[episode]
+    end_lo, end_hi = _LAST_DAY, _LAST_DAY
+    if censor_at == "index end":
+        # By identity: a duplicated episode is equal to its twin.
+        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
+        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
+    follow_up = patient.last_follow_up
+    if follow_up is not None:
+        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    if end_hi == _LAST_DAY:
+        return None
+    return _code_ordinal(end_lo), _code_ordinal(end_hi)
 
 
 def _first_relapse(
     patient: Patient, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
 ) -> FirstRelapse:
     index = patient.episodes[episode]
-    # The censoring bounds exactly as a latency's (latency.py), in day codes.
-    end_lo, end_hi = _LAST_DAY, _LAST_DAY
-    if censor_at == "index end":
-        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
-    follow_up = patient.last_follow_up
-    if follow_up is not None:
-        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
-    open_ended = end_hi == _LAST_DAY
-    c_lo, c_hi = _ordinal(end_lo), _ordinal(end_hi)
+    end = _follow_up_end(patient, episode, censor_at, timeline, regimens)
+    open_ended = end is None
+    c_lo, c_hi = (_NEVER, _NEVER) if end is None else end
     s_lo, s_hi = index.start.first_day.toordinal(), index.start.last_day.toordinal()
     soonest = latest_certain = None  # days to the first relapse: least over all, most if certain
     first = None
