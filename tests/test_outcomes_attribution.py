@@ -189,6 +189,14 @@ def test_bad_windows_are_refused_by_name() -> None:
         attribute_events(history(), windows=WINDOWS, onset_months=3)
 
 
+def test_a_timeline_is_attributed_as_its_patient_is() -> None:
+    patient = history()
+    timeline = Timeline.of(patient)
+    for date in ("2014-05", "2017-08", "2019"):
+        expected = attribute_date(patient, date, windows=WINDOWS)
+        assert expected == attribute_date(timeline, date, windows=WINDOWS)
+
+
 def test_a_history_the_timeline_refuses_is_refused_here() -> None:
     bad = Patient(id="p", episodes=[TherapyEpisode(IFN, "2015", "2019"), TherapyEpisode(FTY, "2016", "2018")])
     with pytest.raises(TimelineError, match="'p'"):

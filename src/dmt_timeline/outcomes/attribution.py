@@ -466,7 +466,7 @@ def _windows(
 
 
 def attribute_date(
-    patient: Patient,
+    patient: Patient | Timeline,
     date: PartialDate | str,
     *,
     windows: EffectWindows | None = None,
@@ -478,7 +478,9 @@ def attribute_date(
     """The states a day (or month, or year) may be in against a patient's treatment.
 
     Args:
-        patient: The patient; only the episodes and last follow-up are read.
+        patient: The patient (only its episodes and last follow-up are read), or a timeline,
+            whose problems are then not checked again; the candidates' episodes are
+            positions in the patient's ``episodes`` or the timeline's.
         date: The date.
         windows: The effect windows; or give the next three.
         onset_months: Onset months for every therapy, or per therapy, over the data.
@@ -490,11 +492,14 @@ def attribute_date(
         The candidate states (one when the dates decide) and the unknown windows.
 
     Raises:
-        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses.
+        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses (for a patient).
         InvalidValueError: a window that is not months, or an unknown therapy.
     """
     chosen = _windows(windows, onset_months, carry_over_months, regimens)
-    timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+    if isinstance(patient, Timeline):
+        timeline = patient
+    else:
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
     return _attribute(PartialDate.coerce(date), _episodes(patient.episodes, timeline, chosen))
 
 
