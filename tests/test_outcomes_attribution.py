@@ -242,7 +242,7 @@ def _reference(day: dt.date, timeline: Timeline, windows: EffectWindows) -> Cand
         for j in range(before - 1, -1, -1):
             episode = timeline.episodes[j]
             window = windows.carry_over(episode.therapy)
-            if window is None or episode.stop is ONGOING or end(j) >= ordinal:
+            if window is None or window.months == 0 or episode.stop is ONGOING or end(j) >= ordinal:
                 continue
             stop = episode.stop
             assert isinstance(stop, PartialDate)

@@ -9,9 +9,9 @@ An event on a day is in one of four states against a patient's timeline:
 - in its **onset window**: on therapy, but fewer than the therapy's onset months after the start
   (before it can be expected to work);
 - in the **carry-over** of an earlier episode: after that treatment ended and fewer than its
-  carry-over months after its stop (its effect may still be present). Inside a new therapy's
-  onset window the previous therapy's carry-over wins (the new one is not yet working; the old
-  one may be); once the new therapy's onset has passed, the event is on it;
+  carry-over months after its stop (its effect may still be present; 0 months is no window).
+  Inside a new therapy's onset window the previous therapy's carry-over wins (the new one is not
+  yet working; the old one may be); once the new therapy's onset has passed, the event is on it;
 - **untreated**: none of these.
 
 Months are whole months (:func:`~dmt_timeline.dates.whole_months`), as the timeline's effect
