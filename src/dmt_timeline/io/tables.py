@@ -559,3 +559,172 @@ def events_table(cohort: Cohort | Iterable[Patient], *, kinds: Sequence[str] | N
         for i, event in enumerate(getattr(patient, field))
     ]
     return TidyTable(EVENT_COLUMNS, tuple(rows))
+
+
+# -- outcomes from clinical events ----------------------------------------------------------------
+# Kept together at the end: each table is its outcome function's results, row for row, so a
+# cohort of objects and its table share one rule.
+
+from dmt_timeline.outcomes.attribution import (  # noqa: E402 - this section's own imports
+    EffectWindows,
+    cohort_attributions,
+)
+from dmt_timeline.outcomes.neda import cohort_neda  # noqa: E402
+from dmt_timeline.outcomes.relapses import cohort_first_relapses  # noqa: E402
+
+__all__ += ["ATTRIBUTION_COLUMNS", "FIRST_RELAPSE_COLUMNS", "NEDA_COLUMNS"]
+__all__ += ["attributions_table", "first_relapses_table", "neda_table"]
+
+ATTRIBUTION_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("event_kind", _S, "the event list: relapses, edss_assessments, mri_scans or assessments"),
+    Column("event", _I, "position in that list (0-based)"),
+    *_date_columns("date", "the event's date"),
+    Column("state", _S, "on therapy, onset window, carry-over, untreated or undetermined"),
+    Column("episode", _I, "position in the patient's episodes of the attributed episode (when determined)"),
+    Column("therapy", _S, "the attributed episode's therapy (when determined)"),
+    Column("candidates", _S, "the states the dates allow, as state:episode joined by ';'"),
+    Column("unknown_windows", _S, "windows not in the data that could change the answer, joined by ';'"),
+)
+"""Columns of :func:`attributions_table`."""
+
+FIRST_RELAPSE_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("index_therapy", _S, "the index episode's therapy"),
+    *_date_columns("index_start", "the index episode's start"),
+    Column("observed", _S, "'true', 'false' (censored) or 'undetermined'"),
+    Column("days_low", _I, "fewest days to the first relapse (or to censoring)"),
+    Column("days_high", _I, "most days to the first relapse (or to censoring)"),
+    Column("interval_left", _F, "the interval-censored time's lower end (see FirstRelapse.interval)"),
+    Column("interval_right", _F, "its upper end; infinite when censored"),
+)
+"""Columns of :func:`first_relapses_table`."""
+
+NEDA_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("index_therapy", _S, "the index episode's therapy"),
+    *_date_columns("index_start", "the index episode's start"),
+    Column("rebaseline_months", _I, "the window begins this many whole months after the start"),
+    Column("months", _I, "the window ends this many whole months after the start"),
+    Column("relapse", _S, "relapse activity: 'true', 'false' or 'undetermined'"),
+    Column("disability", _S, "confirmed disability worsening: 'true', 'false' or 'undetermined'"),
+    Column("mri", _S, "MRI activity: 'true', 'false' or 'undetermined'"),
+    Column("neda", _S, "'achieved', 'not achieved' or 'cannot tell'"),
+    Column("reasons", _S, "why a component cannot tell, joined by ';'"),
+)
+"""Columns of :func:`neda_table`."""
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def attributions_table(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    windows: EffectWindows | None = None,
+    regimens: Regimens = REGIMENS,
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+) -> TidyTable:
+    """One row per clinical event with its attribution; see :data:`ATTRIBUTION_COLUMNS` and
+    :func:`~dmt_timeline.outcomes.cohort_attributions` (``windows`` and ``regimens`` as there)."""
+    patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)
+    episodes = {p.id: p.episodes for p in patients}
+    found = cohort_attributions(
+        patients, windows=windows, regimens=regimens, max_overlap_months=max_overlap_months
+    )
+    rows = []
+    for item in found:
+        episode = item.episode
+        rows.append(
+            (
+                item.patient,
+                item.kind.value,
+                item.event,
+                *_date_values(item.date),
+                item.state.value,
+                episode,
+                None if episode is None else episodes[item.patient][episode].therapy.name,
+                ";".join(
+                    c.state.value if c.episode is None else f"{c.state.value}:{c.episode}"
+                    for c in item.candidates
+                ),
+                ";".join(item.unknown_windows),
+            )
+        )
+    return TidyTable(ATTRIBUTION_COLUMNS, tuple(rows))
+
+
+def first_relapses_table(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    index: Selector,
+    initiation: Literal["first", "last"] = "first",
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
+) -> TidyTable:
+    """One row per patient who started ``index``; see :data:`FIRST_RELAPSE_COLUMNS` and
+    :func:`~dmt_timeline.outcomes.cohort_first_relapses`."""
+    patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)
+    episodes = {p.id: p.episodes for p in patients}
+    found = cohort_first_relapses(
+        patients,
+        index=index,
+        initiation=initiation,
+        censor_at=censor_at,
+        max_overlap_months=max_overlap_months,
+        regimens=regimens,
+    )
+    rows = [
+        (
+            item.patient,
+            episodes[item.patient][item.episode].therapy.name,
+            *_date_values(item.start),
+            item.observed.value,
+            *item.days,
+            *item.interval,
+        )
+        for item in found
+    ]
+    return TidyTable(FIRST_RELAPSE_COLUMNS, tuple(rows))
+
+
+def neda_table(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    index: Selector,
+    initiation: Literal["first", "last"] = "first",
+    months: int = 24,
+    rebaseline_months: int = 0,
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
+) -> TidyTable:
+    """One row per patient who started ``index``; see :data:`NEDA_COLUMNS` and
+    :func:`~dmt_timeline.outcomes.cohort_neda` (default worsening settings)."""
+    patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)
+    episodes = {p.id: p.episodes for p in patients}
+    found = cohort_neda(
+        patients,
+        index=index,
+        initiation=initiation,
+        months=months,
+        rebaseline_months=rebaseline_months,
+        censor_at=censor_at,
+        max_overlap_months=max_overlap_months,
+        regimens=regimens,
+    )
+    rows = [
+        (
+            item.patient,
+            episodes[item.patient][item.episode].therapy.name,
+            *_date_values(item.start),
+            item.rebaseline_months,
+            item.months,
+            item.relapse.value,
+            item.disability.value,
+            item.mri.value,
+            item.status,
+            ";".join(item.reasons),
+        )
+        for item in found
+    ]
+    return TidyTable(NEDA_COLUMNS, tuple(rows))

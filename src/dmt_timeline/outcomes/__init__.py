@@ -1,6 +1,18 @@
-"""MS outcomes derived from clinical events: confirmed disability worsening (RAW and PIRA) and
-annualised relapse rates."""
+"""MS outcomes derived from clinical events: attribution of events to therapy episodes,
+confirmed disability worsening (RAW and PIRA), annualised relapse rates, time to first relapse
+and NEDA-3."""
 
+from dmt_timeline.outcomes.attribution import (
+    Attribution,
+    AttributionState,
+    Candidate,
+    EffectWindows,
+    EventKind,
+    Window,
+    attribute_date,
+    attribute_events,
+    cohort_attributions,
+)
 from dmt_timeline.outcomes.disability import (
     Baseline,
     CdwSettings,
@@ -11,19 +23,43 @@ from dmt_timeline.outcomes.disability import (
     confirmed_disability_events,
     minimum_change,
 )
-from dmt_timeline.outcomes.relapses import DAYS_PER_YEAR, RelapseRate, episode_relapse_rates, relapse_rate
+from dmt_timeline.outcomes.neda import Neda, cohort_neda, neda
+from dmt_timeline.outcomes.relapses import (
+    DAYS_PER_YEAR,
+    FirstRelapse,
+    RelapseRate,
+    cohort_first_relapses,
+    episode_relapse_rates,
+    first_relapse,
+    relapse_rate,
+)
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "Attribution",
+    "AttributionState",
     "Baseline",
+    "Candidate",
     "CdwSettings",
     "DisabilityEvent",
     "DisabilityKind",
     "DisabilityResults",
+    "EffectWindows",
+    "EventKind",
     "EventSelection",
+    "FirstRelapse",
+    "Neda",
     "RelapseRate",
+    "Window",
+    "attribute_date",
+    "attribute_events",
+    "cohort_attributions",
+    "cohort_first_relapses",
+    "cohort_neda",
     "confirmed_disability_events",
     "episode_relapse_rates",
+    "first_relapse",
     "minimum_change",
+    "neda",
     "relapse_rate",
 ]

@@ -11,14 +11,29 @@ those allow (outer bounds: each reading's rate lies between them).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Literal
 
 import attrs
 
-from dmt_timeline.dates import PartialDate
+from dmt_timeline._collector import collector_paused
+from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import TimelineError, quoted
-from dmt_timeline.model import Patient, StopState
+from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
+from dmt_timeline.model import Cohort, Patient, StopState
+from dmt_timeline.outcomes.attribution import _NEVER, _code_ordinal
+from dmt_timeline.regimens import REGIMENS, Regimens
+from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
 
-__all__ = ["DAYS_PER_YEAR", "RelapseRate", "episode_relapse_rates", "relapse_rate"]
+__all__ = [
+    "DAYS_PER_YEAR",
+    "FirstRelapse",
+    "RelapseRate",
+    "cohort_first_relapses",
+    "episode_relapse_rates",
+    "first_relapse",
+    "relapse_rate",
+]
 
 DAYS_PER_YEAR = 365.25
 """The length of a year in exposure time."""
@@ -148,3 +163,182 @@ def episode_relapse_rates(patient: Patient, *, skip_unknown_stop: bool = False) 
             raise TimelineError(f"patient {quoted(patient.id)}: episodes[{i}] stop {why}: no exposure")
         rates.append(_rate(patient, i, episode.start, stop))
     return tuple(rates)
+
+
+@attrs.frozen(kw_only=True)
+class FirstRelapse:
+    """Days from the start of an index episode to the first relapse on or after it, censored
+    when the index treatment ends (or at the last follow-up), as a latency is.
+
+    Attributes:
+        patient: The patient's id.
+        episode: The index episode's position in ``patient.episodes``.
+        start: The index episode's start.
+        observed: Whether a relapse came before the censoring, on every reading (TRUE), on none
+            (FALSE), or on some (UNDETERMINED).
+        days: When observed, the fewest and the most days to the first relapse; when not, the
+            fewest and the most days of follow-up; when undetermined, the fewest and the most
+            days to the first of the two.
+        relapse: The position in ``patient.relapses`` of the relapse that is certainly first,
+            when one is.
+    """
+
+    patient: str
+    episode: int
+    start: PartialDate
+    observed: Truth
+    days: tuple[int, int]
+    relapse: int | None = None
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The time to the first relapse as an interval for
+        :func:`~dmt_timeline.stats.turnbull` (``closed="both"``): the event lies in
+        ``[low, high]`` days when observed; otherwise it is known only to come after ``low``
+        (right-censored, ``high`` infinite), which is all an undetermined reading allows."""
+        low, high = self.days
+        if self.observed is Truth.TRUE:
+            return float(low), float(high)
+        return float(low), math.inf
+
+    def __str__(self) -> str:
+        low, high = self.days
+        span = f"{low} days" if low == high else f"{low}-{high} days"
+        what = {Truth.TRUE: "first relapse after", Truth.FALSE: "censored after"}.get(
+            self.observed, "first relapse or censoring after"
+        )
+        return f"{self.patient} episodes[{self.episode}] from {self.start}: {what} {span}"
+
+    def __repr__(self) -> str:
+        low, high = self.days
+        where = f"{quoted(self.patient)} episodes[{self.episode}]"
+        return f"<FirstRelapse {where}: {low}..{high} days, observed {self.observed.value}>"
+
+
+def first_relapse(
+    patient: Patient,
+    *,
+    episode: int,
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
+) -> FirstRelapse:
+    """The time from the start of the episode at position ``episode`` to the first relapse.
+
+    A relapse on the start day counts (0 days). With ``censor_at="index end"`` (the default)
+    follow-up ends at the first of the index treatment's end, the next therapy's start and the
+    last follow-up; with ``"last follow-up"``, at the last follow-up (see
+    :data:`~dmt_timeline.latency.CENSOR_AT`). A relapse on the censoring day counts.
+
+    Raises:
+        TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses; naming the
+            patient when ``episode`` names none of the episodes, or when no relapse certainly
+            came and there is nothing to censor at (no stop, no later episode, no last follow-up).
+    """
+    if not isinstance(episode, int) or isinstance(episode, bool) or not 0 <= episode < len(patient.episodes):
+        raise TimelineError(
+            f"patient {quoted(patient.id)}: episode {quoted(episode)} does not name one of the "
+            f"{len(patient.episodes)} episodes"
+        )
+    _check_censor_at(censor_at)
+    timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+    return _first_relapse(patient, episode, censor_at, timeline, regimens)
+
+
+def _follow_up_end(
+    patient: Patient, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+) -> tuple[int, int] | None:
+    """The earliest and latest day (ordinals) follow-up from the episode at position ``episode``
+    ends, censored as a latency is (``latency.py``): at the first of the index treatment's end and
+    the last follow-up, or at the last follow-up alone; None when nothing bounds it."""
+    index = patient.episodes[episode]
+    end_lo, end_hi = _LAST_DAY, _LAST_DAY
+    if censor_at == "index end":
+        # By identity: a duplicated episode is equal to its twin.
+        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
+        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
+    follow_up = patient.last_follow_up
+    if follow_up is not None:
+        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    if end_hi == _LAST_DAY:
+        return None
+    return _code_ordinal(end_lo), _code_ordinal(end_hi)
+
+
+def _first_relapse(
+    patient: Patient, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+) -> FirstRelapse:
+    index = patient.episodes[episode]
+    end = _follow_up_end(patient, episode, censor_at, timeline, regimens)
+    open_ended = end is None
+    c_lo, c_hi = (_NEVER, _NEVER) if end is None else end
+    s_lo, s_hi = index.start.first_day.toordinal(), index.start.last_day.toordinal()
+    soonest = latest_certain = None  # days to the first relapse: least over all, most if certain
+    first = None
+    for i, relapse in enumerate(patient.relapses):
+        r_lo, r_hi = relapse.onset.first_day.toordinal(), relapse.onset.last_day.toordinal()
+        if r_hi < s_lo or r_lo > c_hi:
+            continue  # before the start or after the censoring on every reading
+        low = max(r_lo - s_hi, 0)
+        soonest = low if soonest is None else min(soonest, low)
+        if r_lo >= s_hi and r_hi <= c_lo:  # inside the follow-up on every reading
+            high = r_hi - s_lo
+            if latest_certain is None or high < latest_certain:
+                latest_certain, first = high, i
+    censor = (max(c_lo - s_hi, 0), max(c_hi - s_lo, 0))
+    if latest_certain is not None and soonest is not None:
+        # Another relapse that may come first (its range begins before the certain one ends)
+        # leaves which one is first open, not whether one came.
+        assert first is not None  # set with latest_certain
+        last = patient.relapses[first].onset.last_day
+        unique = all(
+            i == first or not (r.onset.first_day <= last and r.onset.last_day.toordinal() >= s_lo)
+            for i, r in enumerate(patient.relapses)
+        )
+        return FirstRelapse(
+            patient=patient.id,
+            episode=episode,
+            start=index.start,
+            observed=Truth.TRUE,
+            days=(soonest, latest_certain),
+            relapse=first if unique else None,
+        )
+    if open_ended:
+        raise TimelineError(
+            f"patient {quoted(patient.id)}: no relapse certainly after {index} and no "
+            "last_follow_up to censor at"
+        )
+    if soonest is None:
+        return FirstRelapse(
+            patient=patient.id, episode=episode, start=index.start, observed=Truth.FALSE, days=censor
+        )
+    return FirstRelapse(
+        patient=patient.id,
+        episode=episode,
+        start=index.start,
+        observed=Truth.UNDETERMINED,
+        days=(min(soonest, censor[0]), censor[1]),
+    )
+
+
+@collector_paused()  # many small results without cycles: see dmt_timeline._collector
+def cohort_first_relapses(
+    cohort: Cohort | Iterable[Patient],
+    *,
+    index: Selector,
+    initiation: Literal["first", "last"] = "first",
+    censor_at: CensorAt = "index end",
+    max_overlap_months: int | None = DEFAULT_MAX_OVERLAP_MONTHS,
+    regimens: Regimens = REGIMENS,
+) -> tuple[FirstRelapse, ...]:
+    """:func:`first_relapse` after each patient's first (or last) start of ``index``; patients
+    who never started it are left out (as :func:`~dmt_timeline.cohort_latencies` does)."""
+    _check_censor_at(censor_at)
+    target = resolve_selector(index)
+    found = []
+    for patient in cohort:
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+        position = index_episode(patient, target, initiation=initiation)
+        if position is not None:
+            found.append(_first_relapse(patient, position, censor_at, timeline, regimens))
+    return tuple(found)
