@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import warnings
+from pathlib import Path
 
 import attrs
 import cattrs
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from dmt_timeline import (
     CATALOGUE,
     ONGOING,
+    CohortFormatError,
     Condition,
     Diagnosis,
     InvalidValueError,
@@ -25,7 +28,7 @@ from dmt_timeline import (
     TherapyEpisode,
 )
 from dmt_timeline.analyses.baseline import baseline_characteristics, baseline_table
-from dmt_timeline.serialize import unstructure
+from dmt_timeline.serialize import load_cohort, unstructure
 from dmt_timeline.serialize._fast import _FAST
 from dmt_timeline.serialize._hooks import _CONVERTER
 from dmt_timeline.strategies import refinements
@@ -252,3 +255,39 @@ def test_refining_birth_dates_only_narrows_every_range(
     fine_sd, _, _ = narrow.cell("Overall", "age", None, "sd")
     if sd_lo is not None:
         assert sd_lo <= fine_sd + 1e-9
+
+
+def test_a_cohort_file_with_bad_sex_and_birth_dates_names_each_problem(tmp_path: Path) -> None:
+    path = tmp_path / "cohort.json"
+    patients = [
+        {"id": "P1", "sex": "F"},
+        {"id": "P2", "birth_date": "19x0"},
+        {
+            "id": "P3",
+            "birth_date": "2011",
+            "episodes": [{"therapy": "natalizumab", "start": "2010", "stop": "ongoing"}],
+        },
+    ]
+    path.write_text(json.dumps({"patients": patients}), encoding="utf-8")
+    with pytest.raises(CohortFormatError) as caught:
+        load_cohort(path)
+    assert [
+        "patient 'P1': sex: 'F' is not one of 'female', 'male', 'other'",
+        "patient 'P2': birth_date: partial date '19x0': expected YYYY, YYYY-MM or YYYY-MM-DD",
+        "patient 'P3': episodes[0].start: 2010 is before birth_date 2011",
+    ] == [line.removeprefix("  - ") for line in str(caught.value).splitlines()[1:]]
+
+
+def test_reads_a_pyarrow_table() -> None:
+    pytest.importorskip("pyarrow")
+    cohort = _cohort(30)
+    chars = baseline_characteristics(cohort).with_labels(cohort)
+    assert baseline_table(chars, by="site").table == baseline_table(chars.to_arrow(), by="site").table
+
+
+@given(st.lists(st.sampled_from(["female", "male", "other", None]), min_size=1, max_size=30))
+def test_unsuppressed_percentages_add_up_to_100(sexes: list[str | None]) -> None:
+    cohort = [_patient(f"P{i}", "2010", sex=s) for i, s in enumerate(sexes)]
+    table = baseline_table(cohort, continuous=(), min_cell_count=1)
+    shares = [low for g, v, _, stat, low, _, _ in table.table.rows if v == "sex" and stat == "percent"]
+    assert 100.0 == pytest.approx(sum(shares))
