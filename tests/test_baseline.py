@@ -26,6 +26,7 @@ from dmt_timeline import (
     Sex,
     StatsInputError,
     TherapyEpisode,
+    UnknownTherapyError,
 )
 from dmt_timeline.analyses.baseline import baseline_characteristics, baseline_table
 from dmt_timeline.serialize import load_cohort, unstructure
@@ -105,9 +106,16 @@ def test_index_may_be_a_therapy_or_a_mapping() -> None:
     assert (35, 33) == (by_therapy["age_low"], by_map["age_low"])
 
 
+def test_an_index_therapy_may_be_named() -> None:
+    patient = _patient("P1", "2010-06-15", birth_date="1980-06-15")
+    assert 30 == baseline_characteristics([patient], index="Nat").to_dicts()[0]["age_low"]
+
+
 def test_an_unknown_index_is_refused() -> None:
-    with pytest.raises(InvalidValueError, match="index 'last' is not"):
-        baseline_characteristics([], index="last")  # type: ignore[arg-type]
+    with pytest.raises(UnknownTherapyError, match="'last'"):
+        baseline_characteristics([], index="last")
+    with pytest.raises(InvalidValueError, match="index 3 is not"):
+        baseline_characteristics([], index=3)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- the table

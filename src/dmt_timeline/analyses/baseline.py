@@ -33,7 +33,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from dmt_timeline.analyses.pathways import _column_names, _records
-from dmt_timeline.catalogue import Therapy
+from dmt_timeline.catalogue import CATALOGUE, Therapy
 from dmt_timeline.dates import PartialDate, whole_months
 from dmt_timeline.errors import InvalidValueError, StatsInputError, describe_value, quoted
 from dmt_timeline.io.tables import Column, ColumnType, TidyTable
@@ -47,7 +47,7 @@ __all__ = [
     "baseline_table",
 ]
 
-Index = Literal["first_episode", "ms_diagnosis"] | Therapy | Mapping[str, PartialDate]
+Index = Literal["first_episode", "ms_diagnosis"] | Therapy | str | Mapping[str, PartialDate]
 
 _S, _I, _F, _B = ColumnType.STRING, ColumnType.INT, ColumnType.FLOAT, ColumnType.BOOL
 
@@ -120,8 +120,10 @@ def _months(start: PartialDate, index: tuple[dt.date, dt.date]) -> tuple[int, in
 def _check_index(index: object) -> Index:
     if isinstance(index, (Therapy, Mapping)) or index in ("first_episode", "ms_diagnosis"):
         return index
+    if isinstance(index, str):
+        return CATALOGUE.get(index)  # a therapy's name or alias; unknown names are refused there
     raise InvalidValueError(
-        f"index {describe_value(index)} is not 'first_episode', 'ms_diagnosis', a Therapy"
+        f"index {describe_value(index)} is not 'first_episode', 'ms_diagnosis', a therapy"
         " or a mapping from patient id to date"
     )
 
@@ -139,8 +141,9 @@ def baseline_characteristics(
     Args:
         cohort: The patients.
         index: ``"first_episode"`` (the first start of any therapy), ``"ms_diagnosis"``, a
-            :class:`~dmt_timeline.Therapy` (its first start), or a mapping from patient id to
-            an index date. A patient without an index date has no age or duration.
+            :class:`~dmt_timeline.Therapy` or a therapy's name (its first start), or a mapping
+            from patient id to an index date. A patient without an index date has no age or
+            duration.
 
     Returns:
         See :data:`CHARACTERISTIC_COLUMNS`; add patient labels with
