@@ -28,7 +28,7 @@ from dmt_timeline import (
     TherapyEpisode,
     UnknownTherapyError,
 )
-from dmt_timeline.analyses.baseline import baseline_characteristics, baseline_table
+from dmt_timeline.analyses.baseline import _smallest_sd, baseline_characteristics, baseline_table
 from dmt_timeline.serialize import load_cohort, unstructure
 from dmt_timeline.serialize._fast import _FAST
 from dmt_timeline.serialize._hooks import _CONVERTER
@@ -299,3 +299,25 @@ def test_unsuppressed_percentages_add_up_to_100(sexes: list[str | None]) -> None
     table = baseline_table(cohort, continuous=(), min_cell_count=1)
     shares = [low for g, v, _, stat, low, _, _ in table.table.rows if v == "sex" and stat == "percent"]
     assert 100.0 == pytest.approx(sum(shares))
+
+
+_RANGES = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(0, 5)).map(lambda p: (float(p[0]), float(p[0] + p[1]))),
+    min_size=2,
+    max_size=30,
+)
+
+
+@given(_RANGES)
+def test_smallest_sd_is_the_minimum_over_every_reading(ranges: list[tuple[float, float]]) -> None:
+    optimize = pytest.importorskip("scipy.optimize")
+    lows, highs = [r[0] for r in ranges], [r[1] for r in ranges]
+
+    def spread(c: float) -> float:
+        return sum((c - min(max(c, lo), hi)) ** 2 for lo, hi in ranges)
+
+    found = optimize.minimize_scalar(
+        spread, bounds=(min(lows), max(highs)), method="bounded", options={"xatol": 1e-10}
+    )
+    expected = (min(spread(found.x), spread(min(highs)), spread(max(lows))) / (len(ranges) - 1)) ** 0.5
+    assert expected == pytest.approx(_smallest_sd(lows, highs), abs=1e-6)

@@ -24,7 +24,9 @@ protected: publish either the ``Overall`` column or the groups when that matters
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -190,25 +192,40 @@ def _smallest_sd(lows: Sequence[float], highs: Sequence[float]) -> float:
     """The smallest sample SD of values each in ``[low, high]``.
 
     For a fixed centre ``c`` the closest values are ``clip(c, low, high)``, so the smallest sum
-    of squares is the minimum over ``c`` of the sum of squared distances from ``c`` to the
-    ranges: a convex function whose slope, ``sum(c - clip(c))``, is found to be zero by
-    bisection between the smallest high and the largest low.
+    of squares is the minimum over ``c`` of the summed squared distances from ``c`` to the
+    ranges: a convex function whose slope, ``sum(c - clip(c))``, is piecewise linear and
+    increasing. Its zero is found between the two range ends where the slope changes sign.
     """
+    n = len(lows)
+    if min(highs) >= max(lows):
+        return 0.0  # the ranges share a value: every value can be equal
+    hs, ls = sorted(highs), sorted(lows)
+    h_sums = list(itertools.accumulate(hs, initial=0.0))
+    l_sums = list(itertools.accumulate(ls, initial=0.0))
+
+    def pulled(c: float) -> tuple[int, float]:
+        """How many ranges lie wholly below or above ``c``, and the sum of their near ends."""
+        below, above = bisect.bisect_left(hs, c), bisect.bisect_right(ls, c)
+        return below + n - above, h_sums[below] + l_sums[n] - l_sums[above]
 
     def slope(c: float) -> float:
-        return math.fsum(c - min(max(c, lo), hi) for lo, hi in zip(lows, highs, strict=True))
+        count, total = pulled(c)
+        return count * c - total
 
-    a, b = min(highs), max(lows)
-    if a >= b:
-        return 0.0  # the ranges share a value: every value can be equal
-    for _ in range(200):
-        mid = (a + b) / 2
-        if mid in (a, b):
-            break
-        a, b = (mid, b) if slope(mid) < 0 else (a, mid)
-    c = (a + b) / 2
-    squares = math.fsum((c - min(max(c, lo), hi)) ** 2 for lo, hi in zip(lows, highs, strict=True))
-    return math.sqrt(squares / (len(lows) - 1))
+    points = sorted({*hs, *ls})
+    # The slope is <= 0 at the smallest high end and >= 0 at the largest low end.
+    lo = bisect.bisect_left(points, hs[0])
+    hi = bisect.bisect_left(points, ls[-1])
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if slope(points[mid]) <= 0:
+            lo = mid
+        else:
+            hi = mid
+    count, total = pulled((points[lo] + points[hi]) / 2)
+    c = min(max(total / count, points[lo]), points[hi])
+    squares = math.fsum((c - min(max(c, low), high)) ** 2 for low, high in zip(lows, highs, strict=True))
+    return math.sqrt(squares / (n - 1))
 
 
 def _continuous(lows: list[float], highs: list[float]) -> dict[str, tuple[float | None, float | None]]:
