@@ -777,19 +777,23 @@ def lines_of_therapy(table: Any, settings: PathwaySettings | None = None) -> Lin
     """Steps at each line of the pathways, and patients reaching each line, both suppressed.
 
     A step inside ``{...}`` may be at any line its group spans: it is counted once under that
-    range (``line_low`` to ``line_high``).
+    range (``line_low`` to ``line_high``). A step marked ``?`` (possibly outside the index
+    window) may be absent, so the steps after it may be a line earlier: their ranges say so,
+    and a patient reaches a line when the steps certainly in the window reach it.
     """
     settings = PathwaySettings() if settings is None else settings
     paths, _ = _pathways(table, settings)
     at: Counter[tuple[int, int, str]] = Counter()
     reached: Counter[int] = Counter()
     for path in paths.values():
-        line = 1
+        certain = possible = 0  # steps before this slot: certainly there, possibly there
         for slot in path:
+            sure = sum(not step.endswith(MAYBE) for step in slot)
             for step in sorted(set(slot)):
-                at[(line, line + len(slot) - 1, step)] += 1
-            line += len(slot)
-        for n in range(1, line):
+                at[(certain + 1, possible + len(slot), step)] += 1
+            certain += sure
+            possible += len(slot)
+        for n in range(1, certain + 1):
             reached[n] += 1
     therapies = _suppress(list(at.items()), settings)
     # Suppressed cells follow the others by name: their order must not tell their counts apart.
