@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -96,9 +97,15 @@ def test_a_small_pathway_table_worked_by_hand() -> None:
         ("P3", "B", "2009", "not recorded"),
     )
     expected = [
-        {"patient_id": "P1", "pathway": "A > B > {C, D}", "steps": 4, "undetermined": 1},
-        {"patient_id": "P2", "pathway": "A", "steps": 1, "undetermined": 0},
-        {"patient_id": "P3", "pathway": "B", "steps": 1, "undetermined": 0},
+        {
+            "patient_id": "P1",
+            "pathway": "A > B > {C, D}",
+            "steps": 4,
+            "undetermined": 1,
+            "window_undetermined": 0,
+        },
+        {"patient_id": "P2", "pathway": "A", "steps": 1, "undetermined": 0, "window_undetermined": 0},
+        {"patient_id": "P3", "pathway": "B", "steps": 1, "undetermined": 0, "window_undetermined": 0},
     ]
     assert expected == patient_pathways(table, ALL).to_dicts()
 
@@ -482,3 +489,90 @@ def test_day_dates_give_one_definite_reading(how: Any, pair: tuple[Patient, Pati
     assert pathway_readings(fine, how) <= pathway_readings(coarse, how)
     if all(isinstance(e.stop, PartialDate) for e in pair[1].episodes):
         assert "{" not in fine
+
+
+# ----------------------------------------------------------------------------- index window
+
+
+WINDOW_TABLE = (
+    ("P1", "A", "2010-01-01", "2010-05-01"),  # before the index: out
+    ("P1", "B", "2010-06-01", "2011-01-01"),  # the index
+    ("P1", "C", "2011-03-01", "2011-06-01"),  # 273 days after it: in
+    ("P1", "D", "2012", "2013"),  # 579 to 943 days after it: out
+    ("P2", "A", "2010-01-01", "2010-12-31"),  # never starts B: no pathway
+)
+
+
+def test_index_window_worked_by_hand() -> None:
+    settings = PathwaySettings(index_step="B", window_start_days=0, window_end_days=365)
+    rows = patient_pathways(_table(*WINDOW_TABLE), settings).to_dicts()
+    assert [("P1", "B > C", 0)] == [(r["patient_id"], r["pathway"], r["window_undetermined"]) for r in rows]
+
+
+def test_a_step_possibly_in_the_window_is_marked() -> None:
+    # C in 2011: 214 to 578 days after the index, across the window's end at 365.
+    table = _table(*WINDOW_TABLE[:2], ("P1", "C", "2011", "2012-06-01"))
+    settings = PathwaySettings(index_step="B", window_end_days=365, filter_treatments="all")
+    (row,) = patient_pathways(table, settings).to_dicts()
+    assert ("B > C?", 1) == (row["pathway"], row["window_undetermined"])
+    assert frozenset({"B > C", "B"}) == pathway_readings(row["pathway"])
+
+
+def test_an_index_date_column_of_partial_dates() -> None:
+    table = _table(("P1", "A", "2009-06-01", "2009-12-01"), ("P1", "B", "2010-06-01", "2011-01-01"))
+    labelled = TidyTable(
+        (*table.columns, Column("index", ColumnType.STRING)), tuple((*r, "2010") for r in table.rows)
+    )
+    # Index in 2010: A is certainly before it, B possibly on or after it.
+    (row,) = patient_pathways(labelled, PathwaySettings(index_column="index")).to_dicts()
+    assert "B?" == row["pathway"]
+
+
+def test_an_index_column_value_that_is_not_a_date_is_named() -> None:
+    table = _table(("P1", "A", "2009-06-01", "2009-12-01"))
+    labelled = TidyTable((*table.columns, Column("index", ColumnType.STRING)), ((*table.rows[0], "soon"),))
+    with pytest.raises(StatsInputError, match="row 1, patient 'P1': index 'soon' is not a date"):
+        patient_pathways(labelled, PathwaySettings(index_column="index"))
+
+
+def test_the_window_is_a_stage_of_the_attrition() -> None:
+    settings = PathwaySettings(index_step="B", window_end_days=365)
+    attrition = pathway_counts(_table(*WINDOW_TABLE), settings).attrition.to_dicts()
+    assert ("index window", "[0, 365] days from first B", 1, 2) == tuple(
+        attrition[1][k] for k in ("setting", "value", "patients", "eras")
+    )
+
+
+def test_window_settings_that_conflict_are_refused() -> None:
+    with pytest.raises(InvalidValueError, match="give one index"):
+        PathwaySettings(index_step="B", index_column="index")
+    with pytest.raises(InvalidValueError, match="window_start_days 10 is after window_end_days 5"):
+        PathwaySettings(index_step="B", window_start_days=10, window_end_days=5)
+
+
+def _windowed(patient: Patient, how: Any) -> PathwaySettings:
+    first = min(patient.episodes, key=lambda e: e.start.sort_key).therapy.name if patient.episodes else "x"
+    return attrs.evolve(_refinable(how), index_step=first, window_start_days=-200, window_end_days=400)
+
+
+@pytest.mark.parametrize("how", ["first", "changes"])  # "all": see _refinable
+@given(pair=_refined_pairs(day=False))
+def test_refined_dates_give_one_of_the_windowed_readings(how: Any, pair: tuple[Patient, Patient]) -> None:
+    settings = _windowed(pair[0], how)
+    coarse, fine = (_pathways(episodes_table([p]), settings).get("P", "") for p in pair)
+    assert pathway_readings(fine, how) <= pathway_readings(coarse, how)
+
+
+def test_lines_after_a_step_possibly_in_the_window_are_ranges() -> None:
+    table = _table(
+        ("P1", "C", "2010-05", "2010-05-31"),  # 31 days to 0 before the index: across -30
+        ("P1", "B", "2010-06-01", "2011-01-01"),  # the index
+        ("P1", "D", "2011-02-01", "2011-06-01"),  # 245 days after it: in
+    )
+    settings = PathwaySettings(index_step="B", window_start_days=-30, window_end_days=400, min_cell_count=1)
+    lines = lines_of_therapy(table, settings)
+    # C? > B > D: B is at line 2, or line 1 when C started outside the window; D at 3 or 2.
+    assert [(1, 1, "C?"), (1, 2, "B"), (2, 3, "D")] == [
+        (r["line_low"], r["line_high"], r["step"]) for r in lines.therapies.to_dicts()
+    ]
+    assert [1, 2] == [r["line"] for r in lines.reached.to_dicts()]

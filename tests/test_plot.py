@@ -218,6 +218,42 @@ def test_response_curves_shade_what_partial_dates_leave_open() -> None:
     assert 1 == len(_collections(figure, "reading-band"))
 
 
+def test_response_curves_band_is_the_kaplan_meier_interval() -> None:
+    from dmt_timeline.stats import kaplan_meier  # noqa: PLC0415 - one name for one test
+
+    figure = response_curves(_small_cohort(), index="natalizumab", outcomes=("MS",))
+
+    (band,) = _collections(figure, "confidence-band")
+    estimate = kaplan_meier([2.0, 4.0, 3.0], [True, True, False])
+    vertices = np.asarray(band.get_paths()[0].vertices, dtype=float)
+    drawn = {round(float(y), 9) for y in vertices[:, 1]}
+    limits = zip(estimate.confidence_lower, estimate.confidence_upper, strict=True)
+    at_events = [pair for pair, events in zip(limits, estimate.events, strict=True) if events]
+    expected = {round(1 - limit, 9) for pair in at_events for limit in pair}
+    # The band of 1 - S(t) runs from 1 - upper to 1 - lower of the estimate at each event.
+    assert expected <= drawn
+
+
+def test_response_curves_count_those_at_risk_under_the_axis() -> None:
+    figure = response_curves(_small_cohort(), index="natalizumab", outcomes=("MS",))
+
+    counts = [t.get_text() for t in figure.axes[0].texts if t.get_gid() == "at-risk"]
+    # At 0, 1, 2, 3 and 4 months: all three, then two after A responds, one after C leaves.
+    assert ["3", "3", "3", "2", "1"] == counts[:5]
+
+
+def test_response_curves_use_turnbull_where_latencies_are_ranges() -> None:
+    nat = CATALOGUE["natalizumab"]
+    dated = ResponseObservation(Outcome.MS_ACTIVITY_CEASED, 0, Condition.MULTIPLE_SCLEROSIS, date="2015-05")
+    patients = [Patient("D", episodes=(TherapyEpisode(nat, "2015-01"),), observations=(dated,))]
+
+    figure = response_curves(patients, index="natalizumab", outcomes=("MS",), n_bootstrap=0)
+
+    # Two readings of one estimate, one in the legend; no bootstrap, so no band.
+    assert 2 == len(_curves(figure))
+    assert [] == _collections(figure, "confidence-band")
+
+
 def test_response_curves_refuse_a_cohort_without_the_index_therapy() -> None:
     with pytest.raises(InvalidValueError, match="no patient"):
         response_curves(COHORT, index="ocrelizumab")

@@ -50,6 +50,7 @@ PUBLIC_NAMES = {
     "ResponseObservation",
     "Route",
     "SGI",
+    "Sex",
     "StatsInputError",
     "StopState",
     "SwitchReason",

@@ -43,6 +43,7 @@ __all__ = [
     "Outcome",
     "Patient",
     "ResponseObservation",
+    "Sex",
     "StopState",
     "SwitchReason",
     "TherapyEpisode",
@@ -322,6 +323,24 @@ class CSFBands(enum.Enum):
     NOT_DONE = "not done"
 
 
+class Sex(enum.Enum):
+    """Sex as recorded (FHIR's administrative gender without "unknown": an unrecorded sex is None)."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+def _optional_sex(value: object) -> Sex | None:
+    if value is None or isinstance(value, Sex):
+        return value
+    try:
+        return Sex(value)
+    except ValueError:
+        known = ", ".join(s.value for s in Sex)
+        raise InvalidValueError(f"sex {describe_value(value)} is not one of {known}") from None
+
+
 @attrs.frozen
 class Diagnosis:
     """A condition with the date it was diagnosed, and for MS the CSF evidence."""
@@ -517,6 +536,10 @@ class Patient:
             stay as the source gave them).
         mri_scans: MRI scans and the activity they showed.
         assessments: Other scored assessments (T25FW, 9HPT, SDMT).
+        sex: Sex as recorded, or None when not recorded.
+        birth_date: The date of birth, as precise as the source gives it (a year is enough);
+            nothing the patient has (an episode, a diagnosis, an event, the last follow-up)
+            is certainly before it.
     """
 
     id: str
@@ -535,6 +558,8 @@ class Patient:
     edss_assessments: tuple[EdssAssessment, ...] = attrs.field(default=(), converter=_tuple)
     mri_scans: tuple[MriScan, ...] = attrs.field(default=(), converter=_tuple)
     assessments: tuple[ScoredAssessment, ...] = attrs.field(default=(), converter=_tuple)
+    sex: Sex | None = attrs.field(default=None, converter=_optional_sex)
+    birth_date: PartialDate | None = attrs.field(default=None, converter=_optional_date)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -567,6 +592,19 @@ class Patient:
                 )
         if follow_up is not None:
             self._check_follow_up(follow_up)
+        if self.birth_date is not None:
+            self._check_birth(self.birth_date)
+
+    def _check_birth(self, birth: PartialDate) -> None:
+        """Nothing is certainly before the birth date."""
+        dated: list[tuple[str, PartialDate | None]] = [("last_follow_up", self.last_follow_up)]
+        dated += [(f"episodes[{i}].start", e.start) for i, e in enumerate(self.episodes)]
+        dated += [(f"diagnoses[{i}].date", d.date) for i, d in enumerate(self.diagnoses)]
+        for field, date_of in _EVENT_DATES:
+            dated += [(f"{field}[{i}]", date_of(event)) for i, event in enumerate(getattr(self, field))]
+        for field, date in dated:
+            if date is not None and date._hi < birth._lo:
+                self._fail(f"{field}: {date} is before birth_date {birth}")
 
     def _check_follow_up(self, follow_up: PartialDate) -> None:
         """Nothing starts or happens after the last follow-up (on every reading of the dates)."""

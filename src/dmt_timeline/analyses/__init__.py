@@ -9,7 +9,9 @@ registry-scale table alike.
   cut or last follow-up, with Kaplan-Meier estimates where the dates give exact times and the
   Turnbull estimate where they give ranges; discontinuation by stop reason as competing risks.
 - :mod:`dmt_timeline.analyses.pathways`: treatment pathways with OHDSI TreatmentPatterns'
-  settings (import the module itself).
+  settings, optionally in a window around an index (import the module itself).
+- :mod:`dmt_timeline.analyses.baseline`: a baseline table ("Table 1") by group, with
+  tableone's conventions and small-cell suppression (import the module itself).
 
 numpy and pyarrow are the extra ``tables``.
 """

@@ -28,8 +28,17 @@ so each rule below acts only on what is *certain*, on every reading of the dates
 * ``max_path_length``: the first steps are kept; a ``{...}`` that would cross the limit is left
   out with everything after it, because which of its steps comes first is not known.
 
-The *readings* of a pathway are the orders of each ``{...}`` with the filter applied again;
-making dates more precise gives a pathway that is one of them.
+* Index window (``index_step`` or ``index_column``, with ``window_start_days`` and
+  ``window_end_days``), applied first, as TreatmentPatterns applies its window to the treatment
+  cohorts: an era is kept when its start is certainly inside the window, dropped when certainly
+  outside, and otherwise kept and written with ``?`` after its step (``B > C?``: C possibly
+  started inside the window). The index is the first start of ``index_step`` (a range when the
+  dates cannot tell which of its eras came first) or a date per patient from ``index_column``;
+  patients without an index have no pathway. ``max_path_length`` counts a ``?`` step as a
+  step, so a reading that leaves it out may be cut one step short.
+
+The *readings* of a pathway are the orders of each ``{...}``, with each ``?`` step kept or left
+out, with the filter applied again; making dates more precise gives a pathway that is one of them.
 
 An era whose stop is ``ongoing`` lasts at least until the latest earliest day of any date the
 patient's episodes record (it is still running at the end of the record); a stop that is
@@ -47,6 +56,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
+import math
 import numbers
 import re
 import statistics
@@ -83,6 +93,9 @@ Censor = Literal["minCellCount", "remove", "mean"]
 STEP_SEPARATOR: Final = " > "
 """Between the positions of a pathway's text."""
 
+MAYBE: Final = "?"
+"""After a step that the dates leave possibly, not certainly, inside the index window."""
+
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -91,6 +104,16 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any, attrs.Attribute[Any], An
             raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not one of {allowed}")
 
     return check
+
+
+def _optional_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not a name")
+
+
+def _optional_days(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidValueError(f"{attribute.name} {describe_value(value)} is not a whole number of days")
 
 
 def _at_least(low: int) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
@@ -118,6 +141,14 @@ class PathwaySettings:
         max_path_length: The most steps kept (``maxPathLength``).
         min_cell_count: Counts below this are suppressed (``minCellCount``).
         censor: ``"minCellCount"``, ``"remove"`` or ``"mean"`` (``censorType``).
+        index_step: Restrict each pathway to a window around the first start of this step (a
+            therapy, or a class at class level); patients who never start it have no pathway.
+        index_column: Or around a date per patient read from this column of the table (text
+            ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or a date; one value per patient, for
+            example a label added by ``with_labels``); patients without one have no pathway.
+        window_start_days: The window starts this many days after the index (negative:
+            before); None for no start. Used only with an index.
+        window_end_days: The window ends this many days after the index; None for no end.
     """
 
     level: Level = attrs.field(default="ingredient", validator=_choice(("ingredient", "class")))
@@ -133,6 +164,24 @@ class PathwaySettings:
     censor: Censor = attrs.field(
         default="minCellCount", validator=_choice(("minCellCount", "remove", "mean"))
     )
+    index_step: str | None = attrs.field(default=None, validator=_optional_text)
+    index_column: str | None = attrs.field(default=None, validator=_optional_text)
+    window_start_days: int | None = attrs.field(default=0, validator=_optional_days)
+    window_end_days: int | None = attrs.field(default=None, validator=_optional_days)
+
+    def __attrs_post_init__(self) -> None:
+        if self.index_step is not None and self.index_column is not None:
+            raise InvalidValueError("index_step and index_column: give one index, not both")
+        start, end = self.window_start_days, self.window_end_days
+        if start is not None and end is not None and start > end:
+            raise InvalidValueError(f"window_start_days {start} is after window_end_days {end}")
+
+    def window_text(self) -> str:
+        """The window as text, for the attrition table: ``[0, 365] days from first natalizumab``."""
+        index = f"first {self.index_step}" if self.index_step is not None else f"column {self.index_column}"
+        start = "..." if self.window_start_days is None else str(self.window_start_days)
+        end = "..." if self.window_end_days is None else str(self.window_end_days)
+        return f"[{start}, {end}] days from {index}"
 
     def describe(self) -> tuple[tuple[str, str], ...]:
         """Each setting's name and value, for printing with the results."""
@@ -146,6 +195,9 @@ PATHWAY_COLUMNS: Final = (
     Column("pathway", _S, "steps joined by ' > '; '{A, B}' when the dates cannot tell their order"),
     Column("steps", _I, "how many steps (each step inside '{...}' counts)"),
     Column("undetermined", _I, "how many links between consecutive steps the dates cannot order"),
+    Column(
+        "window_undetermined", _I, "how many steps are possibly, not certainly, in the index window ('?')"
+    ),
 )
 """Columns of :func:`patient_pathways`."""
 
@@ -296,13 +348,19 @@ class _Era:
     s_hi: int
     e_lo: int
     e_hi: int
+    maybe: bool = False  # possibly, not certainly, in the index window
 
     @property
     def label(self) -> str:
         return "+".join(self.names)
 
+    @property
+    def step(self) -> str:
+        """The label as a pathway writes it: ``?`` marks a step possibly outside the window."""
+        return self.label + MAYBE if self.maybe else self.label
+
     def key(self) -> tuple[int, int, int, int, str]:
-        return (self.s_lo, self.s_hi, self.e_lo, self.e_hi, self.label)
+        return (self.s_lo, self.s_hi, self.e_lo, self.e_hi, self.step)
 
 
 def _eras_by_patient(table: Any, level: Level) -> dict[str, list[_Era]]:
@@ -353,6 +411,88 @@ def _eras_by_patient(table: Any, level: Level) -> dict[str, list[_Era]]:
 # ----------------------------------------------------------------------------- the rules
 
 
+def _index_days(
+    table: Any, eras: dict[str, list[_Era]], settings: PathwaySettings
+) -> dict[str, tuple[int, int, _Era | None]]:
+    """Each patient's index as the earliest and latest day it can be, and the era whose start
+    it is when one era of the index step certainly starts first."""
+    out: dict[str, tuple[int, int, _Era | None]] = {}
+    if settings.index_step is not None:
+        for patient, items in eras.items():
+            candidates = [e for e in items if e.label == settings.index_step]
+            if not candidates:
+                continue
+            first = [e for e in candidates if all(e.s_hi <= o.s_lo for o in candidates if o is not e)]
+            out[patient] = (
+                min(e.s_lo for e in candidates),
+                min(e.s_hi for e in candidates),
+                first[0] if first else None,
+            )
+        return out
+    column = settings.index_column
+    assert column is not None  # one of the two is set: checked by the caller
+    for row, record in enumerate(_records(table, ("patient_id", column)), start=1):
+        patient = _text(record, "patient_id", row)
+        days = _index_value(record[column], row, patient, column)
+        if days is None:
+            continue
+        found = out.setdefault(patient, (*days, None))
+        if found[:2] != days:
+            raise StatsInputError(
+                f"row {row}, patient {quoted(patient)}: {quoted(column)} differs between the patient's rows"
+            )
+    return out
+
+
+def _index_value(value: Any, row: int, patient: str, column: str) -> tuple[int, int] | None:
+    from dmt_timeline.dates import PartialDate  # noqa: PLC0415 - only an index column needs it
+    from dmt_timeline.errors import InvalidDateError  # noqa: PLC0415
+
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.toordinal(), value.toordinal()
+    if isinstance(value, str):
+        try:
+            date = PartialDate.parse(value)
+        except InvalidDateError:
+            pass
+        else:
+            return date.first_day.toordinal(), date.last_day.toordinal()
+    raise StatsInputError(
+        f"row {row}, patient {quoted(patient)}: {column} {describe_value(value)} is not a date"
+    )
+
+
+def _in_window(
+    eras: dict[str, list[_Era]], index: Mapping[str, tuple[int, int, _Era | None]], settings: PathwaySettings
+) -> dict[str, list[_Era]]:
+    """Eras whose start is certainly in the window, and those possibly in it marked ``maybe``."""
+    low = -math.inf if settings.window_start_days is None else settings.window_start_days
+    high = math.inf if settings.window_end_days is None else settings.window_end_days
+    out: dict[str, list[_Era]] = {}
+    for patient, items in eras.items():
+        if patient not in index:
+            out[patient] = []
+            continue
+        i_lo, i_hi, first = index[patient]
+        kept = []
+        for era in items:
+            if era is first:
+                least = most = 0
+            else:
+                least, most = era.s_lo - i_hi, era.s_hi - i_lo
+                if era.label == settings.index_step:
+                    least = max(least, 0)  # the index is the first start of this step
+            if most < low or least > high:
+                continue
+            kept.append(era if low <= least and most <= high else attrs.evolve(era, maybe=True))
+        out[patient] = kept
+    return out
+
+
 def _min_era(eras: list[_Era], days: int) -> list[_Era]:
     return [e for e in eras if e.e_hi - e.s_lo >= days]
 
@@ -374,6 +514,7 @@ def _collapse(eras: list[_Era], days: int) -> list[_Era]:
                     min(current.s_hi, era.s_hi),
                     max(current.e_lo, era.e_lo),
                     max(current.e_hi, era.e_hi),
+                    current.maybe and era.maybe,  # one certain era makes the joined one certain
                 )
             else:
                 out.append(current)
@@ -393,13 +534,17 @@ def _split(a: _Era, b: _Era, settings: PathwaySettings) -> list[_Era]:
     names = tuple(sorted(set(a.names) | set(b.names)))
     s_lo, s_hi = max(a.s_lo, b.s_lo), max(a.s_hi, b.s_hi)
     e_lo, e_hi = min(a.e_lo, b.e_lo), min(a.e_hi, b.e_hi)
-    parts = [_Era(names, s_lo, s_hi, e_lo, e_hi)]
+    parts = [_Era(names, s_lo, s_hi, e_lo, e_hi, a.maybe or b.maybe)]
     keep = settings.min_post_combination_days
     for first, second in ((a, b), (b, a)):
         if first.s_hi < second.s_lo:  # ``first`` certainly starts first: its part before
-            parts += _part(_Era(first.names, first.s_lo, first.s_hi, second.s_lo, second.s_hi), keep)
+            parts += _part(
+                _Era(first.names, first.s_lo, first.s_hi, second.s_lo, second.s_hi, first.maybe), keep
+            )
         if first.e_lo > second.e_hi:  # ``first`` certainly stops last: its part after
-            parts += _part(_Era(first.names, second.e_lo, second.e_hi, first.e_lo, first.e_hi), keep)
+            parts += _part(
+                _Era(first.names, second.e_lo, second.e_hi, first.e_lo, first.e_hi, first.maybe), keep
+            )
     return parts
 
 
@@ -490,6 +635,9 @@ def _pathways(table: Any, settings: PathwaySettings) -> tuple[dict[str, Path], l
         stages.append((setting, str(value), sizes))
 
     record("input", "", {p: len(e) for p, e in eras.items()})
+    if settings.index_step is not None or settings.index_column is not None:
+        eras = _in_window(eras, _index_days(table, eras, settings), settings)
+        record("index window", settings.window_text(), {p: len(e) for p, e in eras.items()})
     eras = {p: _min_era(e, settings.min_era_days) for p, e in eras.items()}
     record("min_era_days", settings.min_era_days, {p: len(e) for p, e in eras.items()})
     eras = {p: _collapse(e, settings.era_collapse_days) if e else e for p, e in eras.items()}
@@ -498,7 +646,7 @@ def _pathways(table: Any, settings: PathwaySettings) -> tuple[dict[str, Path], l
     record("combination_window_days", settings.combination_window_days, {p: len(e) for p, e in eras.items()})
     paths = {
         p: _filter(
-            tuple(tuple(sorted(m.label for m in slot)) for slot in _positions(e)), settings.filter_treatments
+            tuple(tuple(sorted(m.step for m in slot)) for slot in _positions(e)), settings.filter_treatments
         )
         for p, e in eras.items()
     }
@@ -533,20 +681,32 @@ def patient_pathways(table: Any, settings: PathwaySettings | None = None) -> Tid
     settings = PathwaySettings() if settings is None else settings
     paths, _ = _pathways(table, settings)
     rows = tuple(
-        (p, _text_of(x), sum(map(len, x)), sum(len(slot) - 1 for slot in x)) for p, x in paths.items()
+        (
+            p,
+            _text_of(x),
+            sum(map(len, x)),
+            sum(len(slot) - 1 for slot in x),
+            sum(step.endswith(MAYBE) for slot in x for step in slot),
+        )
+        for p, x in paths.items()
     )
     return TidyTable(PATHWAY_COLUMNS, rows)
 
 
 def pathway_readings(pathway: str, filter_treatments: FilterTreatments = "all") -> frozenset[str]:
-    """The definite pathways a pathway's text can mean: each ``{...}`` in each order, filtered again."""
+    """The definite pathways a pathway's text can mean: each ``{...}`` in each order, each step
+    marked ``?`` (possibly in the index window) kept or left out, filtered again."""
     slots: list[list[str]] = []
     for part in pathway.split(STEP_SEPARATOR) if pathway else []:
         slots.append(part[1:-1].split(", ") if part.startswith("{") else [part])
+    maybe = sorted({step for slot in slots for step in slot if step.endswith(MAYBE)})
     readings = set()
-    for choice in itertools.product(*(itertools.permutations(s) for s in slots)):
-        flat: Path = tuple((step,) for order in choice for step in order)
-        readings.add(_text_of(_filter(flat, filter_treatments)))
+    for kept in itertools.product((True, False), repeat=len(maybe)):
+        dropped = {step for step, keep in zip(maybe, kept, strict=True) if not keep}
+        chosen = [[step.removesuffix(MAYBE) for step in slot if step not in dropped] for slot in slots]
+        for choice in itertools.product(*(itertools.permutations(s) for s in chosen)):
+            flat: Path = tuple((step,) for order in choice for step in order)
+            readings.add(_text_of(_filter(flat, filter_treatments)))
     return frozenset(readings)
 
 
@@ -617,19 +777,23 @@ def lines_of_therapy(table: Any, settings: PathwaySettings | None = None) -> Lin
     """Steps at each line of the pathways, and patients reaching each line, both suppressed.
 
     A step inside ``{...}`` may be at any line its group spans: it is counted once under that
-    range (``line_low`` to ``line_high``).
+    range (``line_low`` to ``line_high``). A step marked ``?`` (possibly outside the index
+    window) may be absent, so the steps after it may be a line earlier: their ranges say so,
+    and a patient reaches a line when the steps certainly in the window reach it.
     """
     settings = PathwaySettings() if settings is None else settings
     paths, _ = _pathways(table, settings)
     at: Counter[tuple[int, int, str]] = Counter()
     reached: Counter[int] = Counter()
     for path in paths.values():
-        line = 1
+        certain = possible = 0  # steps before this slot: certainly there, possibly there
         for slot in path:
+            sure = sum(not step.endswith(MAYBE) for step in slot)
             for step in sorted(set(slot)):
-                at[(line, line + len(slot) - 1, step)] += 1
-            line += len(slot)
-        for n in range(1, line):
+                at[(certain + 1, possible + len(slot), step)] += 1
+            certain += sure
+            possible += len(slot)
+        for n in range(1, certain + 1):
             reached[n] += 1
     therapies = _suppress(list(at.items()), settings)
     # Suppressed cells follow the others by name: their order must not tell their counts apart.

@@ -22,7 +22,11 @@ _CLASSES: Final = {c.value: c for c in TherapyClass}
 
 
 def _colour(step: str, others: dict[str, str]) -> tuple[str, str]:
-    """Fill and hatch of a step: its class colour; combinations grey, ``{...}`` dotted white."""
+    """Fill and hatch of a step: its class colour; combinations grey, ``{...}`` dotted white, a
+    step possibly outside the index window (``A?``) its own colour, hatched."""
+    if step.endswith("?") and not step.startswith("{"):
+        fill, hatch = _colour(step[:-1], others)
+        return fill, hatch or "\\\\"
     if step.startswith("{"):
         return _UNDETERMINED, "..."
     if "+" in step:

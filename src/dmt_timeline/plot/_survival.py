@@ -97,6 +97,41 @@ def survival_curves(
         ImportError: when matplotlib (the ``plot`` extra) is not installed.
         InvalidValueError: when there is nothing to draw.
     """
+    styles = {
+        label: (
+            _CURVE_COLOURS[i % len(_CURVE_COLOURS)],
+            _LINESTYLES[(i // len(_CURVE_COLOURS)) % len(_LINESTYLES)],
+        )
+        for i, label in enumerate(estimates)
+    }
+    return _draw(
+        estimates,
+        styles,
+        kind=kind,
+        at_risk_times=at_risk_times,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        show_confidence=show_confidence,
+        ax=ax,
+        figsize=figsize,
+    )
+
+
+def _draw(
+    estimates: Mapping[str, Estimate],
+    styles: Mapping[str, tuple[str, str]],
+    *,
+    kind: Literal["survival", "incidence"],
+    at_risk_times: Sequence[float] | None,
+    xlabel: str,
+    ylabel: str | None,
+    show_confidence: bool,
+    ax: Axes | None,
+    figsize: tuple[float, float],
+    steps_at_events: bool = False,
+) -> Figure:
+    """:func:`survival_curves` with each curve's colour and line style given; with
+    ``steps_at_events``, a Kaplan-Meier curve has a point only where it or its band moves."""
     _require_matplotlib()
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - optional extra
 
@@ -106,12 +141,13 @@ def survival_curves(
         raise InvalidValueError("estimates: nothing to draw")
     figure, axes = _new_axes(ax, figsize)
     longest = 0.0
-    for i, (label, estimate) in enumerate(estimates.items()):
-        colour = _CURVE_COLOURS[i % len(_CURVE_COLOURS)]
-        style = _LINESTYLES[(i // len(_CURVE_COLOURS)) % len(_LINESTYLES)]
+    for label, estimate in estimates.items():
+        colour, style = styles[label]
         steps = _steps(estimate, kind)
         longest = max(longest, *(t for t in steps[0][0] if t != float("inf")))
         band = _band(estimate, kind) if show_confidence else None
+        if steps_at_events and isinstance(estimate, KaplanMeier):
+            steps, band = _changes_only(steps[0], band)
         if band is not None:
             axes.fill_between(
                 steps[0][0], *band, step="post", color=colour, alpha=0.15, linewidth=0, gid="confidence-band"
@@ -155,8 +191,26 @@ def survival_curves(
         axes.spines[side].set_visible(False)
     axes.legend(fontsize=7, frameon=False, loc="upper right" if kind == "survival" else "lower right")
     times = list(at_risk_times) if at_risk_times is not None else _ticks(axes)
-    _at_risk_table(axes, estimates, times)
+    _at_risk_table(axes, estimates, times, {label: colour for label, (colour, _) in styles.items()})
     return figure
+
+
+def _changes_only(
+    step: tuple[list[float], list[float]], band: tuple[list[float], list[float]] | None
+) -> tuple[list[tuple[list[float], list[float]]], tuple[list[float], list[float]] | None]:
+    """The steps where the curve or its band moves, with the first and last time: a censoring
+    time moves neither (the Greenwood sum grows only at events), so one step is one event."""
+    xs, ys = step
+    series = [ys, *(band or ())]
+    keep = [
+        i
+        for i in range(len(xs))
+        if i in (0, len(xs) - 1) or any(values[i] != values[i - 1] for values in series)
+    ]
+    kept = [xs[i] for i in keep], [ys[i] for i in keep]
+    if band is None:
+        return [kept], None
+    return [kept], ([band[0][i] for i in keep], [band[1][i] for i in keep])
 
 
 def _n(estimate: Estimate) -> int:
@@ -180,7 +234,9 @@ def _ticks(axes: Axes) -> list[float]:
     return [float(t) for t in axes.get_xticks() if low <= t <= high]
 
 
-def _at_risk_table(axes: Axes, estimates: Mapping[str, Estimate], times: Sequence[float]) -> None:
+def _at_risk_table(
+    axes: Axes, estimates: Mapping[str, Estimate], times: Sequence[float], colours: Mapping[str, str]
+) -> None:
     """Numbers at risk under the x axis: one row per estimate, one column per time."""
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory  # noqa: PLC0415
 
@@ -200,7 +256,7 @@ def _at_risk_table(axes: Axes, estimates: Mapping[str, Estimate], times: Sequenc
               ha="left", va="top", gid="at-risk-title")  # fmt: skip
     for row, (label, estimate) in enumerate(estimates.items(), start=1):
         y = top - row * _ROW_POINTS
-        colour = _CURVE_COLOURS[(row - 1) % len(_CURVE_COLOURS)]
+        colour = colours[label]
         # Right-aligned clear of the first column, whose numbers are centred on the axis origin.
         axes.text(0, 0, label, transform=shifted(label_at, y, -14), fontsize=6.5, ha="right", va="top",
                   color=colour, gid="at-risk-label")  # fmt: skip

@@ -29,6 +29,7 @@ from dmt_timeline.model import (
     Outcome,
     Patient,
     ResponseObservation,
+    Sex,
     StopState,
     SwitchReason,
     TherapyEpisode,
@@ -174,6 +175,7 @@ def patient_reader(
     structure_treatments = converter.get_structure_hook(treatments_type)
     # Clinical events are rarer than episodes: the converter's own hooks read them.
     event_fields = ("relapses", "edss_assessments", "mri_scans", "assessments")
+    structure_sex = converter.get_structure_hook(Sex)
     event_hooks = {name: (converter.get_structure_hook(kinds[name]), kinds[name]) for name in event_fields}
 
     def structure_patient(o: Any, _: type) -> Patient:
@@ -197,10 +199,12 @@ def patient_reader(
             None if follow_up is None else _date(follow_up, dates),
             () if treatments is _MISSING else structure_treatments(treatments, treatments_type),
             () if labels is _MISSING else _structure_labels(labels, _LABELS),
-            *(
-                () if (raw := o.get(name, _MISSING)) is _MISSING else hook(raw, kind)
+            **{
+                name: () if (raw := o.get(name, _MISSING)) is _MISSING else hook(raw, kind)
                 for name, (hook, kind) in event_hooks.items()
-            ),
+            },
+            sex=None if (sex := o.get("sex")) is None else structure_sex(sex, Sex),
+            birth_date=None if (birth := o.get("birth_date")) is None else _date(birth, dates),
         )
 
     return structure_patient

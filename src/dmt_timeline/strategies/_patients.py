@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from dmt_timeline.catalogue import Therapy
 from dmt_timeline.dates import PartialDate, Precision
-from dmt_timeline.model import Cohort, Condition, Patient, ResponseObservation
+from dmt_timeline.model import _EVENT_DATES, Cohort, Condition, Patient, ResponseObservation, Sex
 from dmt_timeline.strategies._episodes import _OPTIONAL_EDSS
 from dmt_timeline.strategies._events import edss_assessments, mri_scans, relapses, scored_assessments
 from dmt_timeline.strategies._histories import _history, _history_spec
@@ -27,6 +28,24 @@ def _default_ids() -> st.SearchStrategy[str]:
         max_size=12,
     )
     return st.integers(min_value=1, max_value=99_999).map(lambda n: f"P{n:02d}") | text
+
+
+def _birth_date(
+    draw: st.DrawFn,
+    spec: Any,
+    records: tuple[object, ...],
+    events: dict[str, tuple[Any, ...]],
+    follow_up: PartialDate | None,
+) -> PartialDate | None:
+    """An optional birth date that no date of the patient is certainly before."""
+    dates: list[PartialDate | None] = [follow_up]
+    dates += [getattr(r, "start", None) or getattr(r, "date", None) for r in records]
+    dates += [date_of(e) for field, date_of in _EVENT_DATES for e in events[field]]
+    until = min((d.last_day for d in dates if d is not None), default=spec.hi)
+    found = _dates(spec.lo, spec.hi, spec.precisions, starts_until=until)
+    if found is None or not draw(st.booleans()):
+        return None
+    return draw(found)
 
 
 def patients(
@@ -47,8 +66,9 @@ def patients(
     timeline order). Observations each refer to one of the episodes; a dated one is never
     before its episode's start nor after the last follow-up. The last follow-up, when present,
     is never before any start. Diagnoses (one per condition), EDSS scores, comorbidity
-    treatments, labels and clinical events (relapses, EDSS assessments, MRI scans, other scored
-    assessments; none after the last follow-up) are optional.
+    treatments, labels, clinical events (relapses, EDSS assessments, MRI scans, other scored
+    assessments; none after the last follow-up), sex and a birth date (that no date of the
+    patient is certainly before) are optional.
 
     Args:
         min_episodes: The fewest episodes.
@@ -105,23 +125,27 @@ def patients(
                 observations.append(_observation(draw, index, dates))
         until = spec.hi if follow_up is None else min(spec.hi, follow_up.last_day)
         # Events are drawn for some patients only, to keep whole cohorts cheap to generate.
-        events = [
-            tuple(draw(st.lists(strategy(min_value=spec.lo, max_value=until), max_size=2)))
+        strategies = (relapses, edss_assessments, mri_scans, scored_assessments)
+        events: dict[str, tuple[Any, ...]] = {
+            field: tuple(draw(st.lists(strategy(min_value=spec.lo, max_value=until), max_size=2)))
             if draw(st.booleans())
             else ()
-            for strategy in (relapses, edss_assessments, mri_scans, scored_assessments)
-        ]
+            for (field, _), strategy in zip(_EVENT_DATES, strategies, strict=True)
+        }
+        diagnoses = tuple(_diagnosis(draw, c, diagnosis_dates) for c in draw(conditions))
         return Patient(
             patient_id,
             tuple(episodes),
-            tuple(_diagnosis(draw, c, diagnosis_dates) for c in draw(conditions)),
+            diagnoses,
             tuple(observations),
             draw(_OPTIONAL_EDSS),
             draw(_OPTIONAL_EDSS),
             follow_up,
             tuple(draw(treatments)),
             tuple(draw(labels).items()),
-            *events,
+            **events,
+            sex=draw(st.none() | st.sampled_from(Sex)),
+            birth_date=_birth_date(draw, spec, (*episodes, *diagnoses), events, follow_up),
         )
 
     return build()
