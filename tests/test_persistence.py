@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dmt_timeline import Cohort, Patient
 from dmt_timeline.analyses import persistence
 from dmt_timeline.datasets import load_natalizumab_psoriasis
 from dmt_timeline.dates import whole_months
@@ -330,3 +331,13 @@ def test_a_missing_column_is_refused() -> None:
     frame = HISTORY.to_pandas().drop(columns=["stop_state"])
     with pytest.raises(InvalidValueError, match="stop_state"):
         persistence(frame, follow_up=FOLLOW)
+
+
+@pytest.mark.parametrize("with_follow_up", [False, True])
+def test_a_cohort_without_episodes_is_the_library_error_with_or_without_follow_up(
+    with_follow_up: bool,
+) -> None:
+    cohort = Cohort((Patient("P1"),))
+    follow_up = follow_up_table(cohort) if with_follow_up else None
+    with pytest.raises(InvalidValueError, match="no episodes"):
+        persistence(episodes_table(cohort), follow_up=follow_up, as_of=dt.date(2020, 1, 1))

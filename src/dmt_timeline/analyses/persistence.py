@@ -217,7 +217,7 @@ def _follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, A
     """Each patient's last follow-up [earliest, latest] in days; -1 where unknown."""
     lo = np.full(ids.size, -1, dtype=np.int64)
     hi = np.full(ids.size, -1, dtype=np.int64)
-    if source is None:
+    if source is None or ids.size == 0:  # no courses: nothing to look a follow-up up for
         return lo, hi
     if isinstance(source, TidyTable):
         table = source.to_arrow()
