@@ -125,7 +125,7 @@ def cohort_to_fhir(cohort: Cohort | Iterable[Patient], *, bundle_type: str = "co
     patients = list(cohort)
     if bundle_type == "collection":
         statements = [{"resource": _statement(p.id, episode)} for p in patients for episode in p.episodes]
-        return {"resourceType": "Bundle", "type": "collection", "entry": statements}
+        return _bundle("collection", statements)
     if bundle_type != "transaction":
         raise InvalidValueError(f"bundle_type {quoted(bundle_type)} is not 'collection' or 'transaction'")
     entries: list[dict[str, Any]] = [_patient(p.id) for p in patients]
@@ -140,4 +140,12 @@ def cohort_to_fhir(cohort: Cohort | Iterable[Patient], *, bundle_type: str = "co
                     "request": {"method": "POST", "url": "MedicationStatement"},
                 }
             )
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    return _bundle("transaction", entries)
+
+
+def _bundle(kind: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    # FHIR JSON has no empty arrays: a bundle without entries leaves the element out.
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": kind}
+    if entries:
+        bundle["entry"] = entries
+    return bundle
