@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from hypothesis import strategies as st
@@ -125,7 +125,12 @@ def patients(
                 observations.append(_observation(draw, index, dates))
         until = spec.hi if follow_up is None else min(spec.hi, follow_up.last_day)
         # Events are drawn for some patients only, to keep whole cohorts cheap to generate.
-        strategies = (relapses, edss_assessments, mri_scans, scored_assessments)
+        strategies: tuple[Callable[..., st.SearchStrategy[Any]], ...] = (
+            relapses,
+            edss_assessments,
+            mri_scans,
+            scored_assessments,
+        )
         events: dict[str, tuple[Any, ...]] = {
             field: tuple(draw(st.lists(strategy(min_value=spec.lo, max_value=until), max_size=2)))
             if draw(st.booleans())
