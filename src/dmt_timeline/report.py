@@ -332,18 +332,23 @@ def _baseline(cohort: Cohort, threshold: int) -> str:
     table = baseline_table(
         characteristics, categorical=categorical, continuous=continuous, min_cell_count=threshold
     )
-    rows = [[head, level, *cells] for head, level, cells in table.rows()]
+    levels = [""] if categorical else []  # a column of levels only for a categorical variable
+    rows = [[head, *([level] if categorical else []), *cells] for head, level, cells in table.rows()]
+    counts = (
+        "Counts are n (%), with the patients whose value is not recorded as missing. "
+        if categorical
+        else ""
+    )
     return (
         _table(
-            ["characteristic", "", *table.groups],
+            ["characteristic", *levels, *table.groups],
             rows,
-            [False, False, *(True for _ in table.groups)],
+            [False, *(False for _ in levels), *(True for _ in table.groups)],
             kind="stat",  # statistics and n (%), suppressed by baseline_table itself
         )
-        + "<p>At the first start of any therapy. Counts are n (%), with the patients whose value is "
-        "not recorded as missing; a range such as 1.0..2.0 holds the statistic of every reading of "
-        "partial dates, and &gt;= gives the smallest SD they allow. A statistic of fewer than "
-        f"{threshold} values is shown as &lt;{threshold}.</p>"
+        + f"<p>At each patient's first start of a therapy. {counts}A range such as 1.0..2.0 holds "
+        "the statistic of every reading of partial dates, and &gt;= gives the smallest SD they "
+        f"allow. A statistic of fewer than {threshold} values is shown as &lt;{threshold}.</p>"
     )
 
 
