@@ -335,9 +335,7 @@ def _baseline(cohort: Cohort, threshold: int) -> str:
     levels = [""] if categorical else []  # a column of levels only for a categorical variable
     rows = [[head, *([level] if categorical else []), *cells] for head, level, cells in table.rows()]
     counts = (
-        "Counts are n (%), with the patients whose value is not recorded as missing. "
-        if categorical
-        else ""
+        "Counts are n (%), with the patients whose value is not recorded as missing. " if categorical else ""
     )
     return (
         _table(
