@@ -200,6 +200,20 @@ def test_a_hidden_part_of_a_shown_total_hides_another() -> None:
     assert {"d": "5", "c": "9", "u": "0"} == report._hidden({"d": 5, "c": 9, "u": 0}, 5)
 
 
+@given(
+    parts=st.dictionaries(st.sampled_from("abc"), st.integers(0, 30), min_size=1),
+    threshold=st.integers(1, 10),
+)
+def test_no_hidden_part_of_a_total_is_the_total_minus_the_others(parts: dict[str, int], threshold: int) -> None:
+    shown = report._hidden(parts, threshold)
+    hidden = [k for k, text in shown.items() if text == f"<{threshold}"]
+    assert all(shown[k] == str(n) for k, n in parts.items() if k not in hidden)
+    assert {k for k, n in parts.items() if 0 < n < threshold} <= set(hidden)
+    # One hidden part is recoverable from the total only when another non-zero part is shown.
+    if len(hidden) == 1:
+        assert all(n == 0 for k, n in parts.items() if k not in hidden)
+
+
 def test_report_threshold_is_a_choice() -> None:
     text = render_report(load_natalizumab_psoriasis(), min_cell_count=1, reproduction=False)
     page = _parse(text)
