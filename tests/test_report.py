@@ -204,7 +204,7 @@ def test_a_hidden_part_of_a_shown_total_hides_another() -> None:
     parts=st.dictionaries(st.sampled_from("abc"), st.integers(0, 30), min_size=1),
     threshold=st.integers(1, 10),
 )
-def test_no_hidden_part_of_a_total_is_the_total_minus_the_others(parts: dict[str, int], threshold: int) -> None:
+def test_no_hidden_part_is_the_total_minus_the_others(parts: dict[str, int], threshold: int) -> None:
     shown = report._hidden(parts, threshold)
     hidden = [k for k, text in shown.items() if text == f"<{threshold}"]
     assert all(shown[k] == str(n) for k, n in parts.items() if k not in hidden)
