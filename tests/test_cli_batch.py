@@ -72,14 +72,15 @@ def test_batch_window_days_is_the_persistence_window(table: Any, tmp_path: Path)
     assert pq.read_table(tmp_path / "out" / "episodes.parquet").num_rows == expected.episodes.num_rows
 
 
-def test_batch_reports_progress_on_stderr(
+def test_batch_reports_progress_on_stderr_when_asked(
     exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # every chunk, not one line per few seconds
-    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50"])
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50", "--progress"])
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(",")[0] for line in lines[:-1]] == [
-        f"batch: {p}% of 200 patients ({p * 2})" for p in (0, 25, 50, 75, 100)
+        *(f"batch: {p}% of 200 patients ({p * 2})" for p in (0, 25, 50, 75, 100)),
+        "batch: writing tables",
     ]
     assert all(line.endswith(" s") for line in lines)
     expected = exposure_transitions(exposures)
@@ -93,13 +94,33 @@ def test_batch_throttles_progress(
     exposures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(cli, "PROGRESS_SECONDS", 3600.0)
-    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50"])
+    args = ["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50", "--progress"]
+    assert 0 == main([*args, "--transfers", "natalizumab", "fingolimod"])
     lines = capsys.readouterr().err.splitlines()
-    assert [line.split(",")[0] for line in lines[:2]] == [
+    assert [line.split(",")[0] for line in lines[:4]] == [
         "batch: 0% of 200 patients (0)",
         "batch: 100% of 200 patients (200)",
+        "batch: transfers",  # each later stage says it starts: no long silence in a log
+        "batch: writing tables",
     ]
-    assert len(lines) == 3
+    assert len(lines) == 5
+
+
+def test_batch_writes_no_progress_where_stderr_is_not_a_terminal(
+    exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--chunk-size", "50"])
+    [summary] = capsys.readouterr().err.splitlines()
+    assert summary.startswith("batch: done: 200 patients, ")
+
+
+def test_batch_progress_and_quiet_exclude_each_other(
+    exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["batch", str(exposures), "-o", str(tmp_path), "--progress", "--quiet"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "episodes.parquet").exists()
 
 
 def test_batch_quiet_is_silent(exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,7 +134,7 @@ def test_batch_on_a_local_dask_cluster(
     exposures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("distributed")
-    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--workers", "2"])
+    assert 0 == main(["batch", str(exposures), "-o", str(tmp_path), "--workers", "2", "--progress"])
     expected = exposure_transitions(exposures)
     episodes = pq.read_table(tmp_path / "episodes.parquet")
     transitions = pq.read_table(tmp_path / "transitions.parquet")

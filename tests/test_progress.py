@@ -192,6 +192,20 @@ def test_batch_on_a_terminal_draws_each_stage(exposures: Path, tmp_path: Path) -
     assert "% of 120 patients (" not in text  # the bar replaces the log lines
 
 
+def test_batch_progress_on_a_terminal_writes_plain_lines_not_bars(exposures: Path, tmp_path: Path) -> None:
+    args = ["batch", str(exposures), "-o", str(tmp_path / "out"), "--transfers", "natalizumab", "fingolimod"]
+    with _terminal() as terminal:
+        assert 0 == main([*args, "--progress"])
+    lines = terminal.getvalue().splitlines()
+    assert "\r" not in terminal.getvalue()  # nothing redrawn
+    assert lines[0].startswith("batch: 0% of 120 patients (0), ")
+    assert [line.split(",")[0] for line in lines[-3:]] == [
+        "batch: transfers",
+        "batch: writing tables",
+        "batch: done: 120 patients",
+    ]
+
+
 def test_batch_quiet_on_a_terminal_is_silent(exposures: Path, tmp_path: Path) -> None:
     args = ["batch", str(exposures), "-o", str(tmp_path / "out"), "--transfers", "natalizumab", "fingolimod"]
     with _terminal() as terminal:

@@ -38,9 +38,11 @@ class _Page(html.parser.HTMLParser):
         self.ids: list[str] = []
         self.cells: list[str] = []
         self.counts: list[str] = []
+        self.stats: list[str] = []  # the baseline table's cells: counts, n (%) and statistics
         self.sources: list[str] = []
         self._in_cell = False
         self._in_count = False
+        self._in_stat = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -51,6 +53,7 @@ class _Page(html.parser.HTMLParser):
             self.sources.append(str(values.get("src") or values.get("href") or ""))
         self._in_cell = tag == "td"
         self._in_count = tag == "td" and values.get("class") == "n"
+        self._in_stat = tag == "td" and values.get("class") == "stat"
 
     def handle_data(self, data: str) -> None:
         if self._in_cell:
@@ -59,6 +62,9 @@ class _Page(html.parser.HTMLParser):
         if self._in_count:
             self.counts.append(data)
             self._in_count = False
+        if self._in_stat:
+            self.stats.append(data)
+            self._in_stat = False
 
 
 def _parse(text: str) -> _Page:
@@ -69,7 +75,11 @@ def _parse(text: str) -> _Page:
 
 
 CUT = dt.date(2020, 12, 31)  # the bundled series was followed to 2020
-SECTIONS = ["summary", "therapies", "transitions", "pathways", "persistence", "swimmer"]
+SECTIONS = [
+    *("summary", "baseline", "therapies", "transitions"),
+    *("pathways", "persistence", "responses", "swimmer"),
+]
+CHARTS = ["persistence-curves", "response-curves-natalizumab", "swimmer-plot"]
 
 
 @cache
@@ -79,8 +89,16 @@ def _bundled_page() -> str:
 
 def test_report_has_every_section_for_the_bundled_study() -> None:
     page = _parse(_bundled_page())
-    charts = ["persistence-curves", "swimmer-plot"]
-    assert ["suppression", *SECTIONS[:5], charts[0], SECTIONS[5], charts[1], "reproduction"] == page.ids
+    assert [
+        "suppression",
+        *SECTIONS[:6],
+        CHARTS[0],
+        SECTIONS[6],
+        CHARTS[1],
+        SECTIONS[7],
+        CHARTS[2],
+        "reproduction",
+    ] == page.ids
 
 
 def test_report_is_self_contained() -> None:
@@ -91,7 +109,7 @@ def test_report_is_self_contained() -> None:
     assert "script" not in page.tags
     assert "link" not in page.tags
     assert all(s.startswith("data:image/png;base64,") for s in page.sources)
-    assert 2 == len(page.sources)
+    assert 3 == len(page.sources)
 
 
 def test_report_suppresses_small_counts_and_says_so() -> None:
@@ -112,7 +130,88 @@ def test_every_count_in_any_report_is_suppressed_below_the_threshold(cohort: Coh
     page = _parse(text)
     small = f"<{threshold}"
     assert all(c == small or int(c) == 0 or int(c) >= threshold for c in page.counts)
+    assert all(_baseline_count_shown(c, threshold) for c in page.stats)
     assert f"every count from 1 to {threshold - 1} is shown as &lt;{threshold}" in text
+
+
+def _baseline_count_shown(cell: str, threshold: int) -> bool:
+    """Whether a baseline cell that is a count (alone or as n (%)) is 0 or at least the threshold."""
+    count = re.fullmatch(r"(\d+)(?: \([\d.]+\))?", cell)
+    return count is None or int(count.group(1)) == 0 or int(count.group(1)) >= threshold
+
+
+def _section(text: str, sid: str) -> str:
+    start = text.index(f'<section id="{sid}">')
+    return text[start : text.index("</section>", start)]
+
+
+def _sexes(women: int, men: int) -> Cohort:
+    from dmt_timeline.model import Sex  # noqa: PLC0415
+
+    natalizumab = CATALOGUE.get("natalizumab")
+    return Cohort(
+        tuple(
+            Patient(f"P{i:02}", episodes=(TherapyEpisode(natalizumab, "2015-03", "2016"),), sex=sex)
+            for i, sex in enumerate([Sex.FEMALE] * women + [Sex.MALE] * men)
+        )
+    )
+
+
+def test_baseline_table_shows_only_what_the_cohort_records() -> None:
+    section = _section(_bundled_page(), "baseline")
+    rows = [r.split("</td>")[0] for r in section.split("<tr><td>")[1:]]
+    # The bundled series records MS diagnosis dates and baseline EDSS, not sex or birth dates.
+    assert ["n", *(f"{v}, {s}" for v in ("disease duration (years)", "baseline EDSS")
+                   for s in ("median [Q1,Q3]", "mean (SD)", "missing"))] == rows  # fmt: skip
+    assert "18" == _parse(section).stats[0]
+
+
+def test_baseline_counts_are_suppressed_at_the_reports_threshold() -> None:
+    page = _parse(_section(render_report(_sexes(9, 3), as_of=CUT), "baseline"))
+    # 3 men are hidden, and so the 9 women, or the men would be 12 - 9.
+    assert ["12", "<5", "<5"] == page.stats
+    assert ["female", "male"] == [c for c in page.cells if c in {"female", "male"}]
+    shown = _parse(_section(render_report(_sexes(9, 3), as_of=CUT, min_cell_count=1), "baseline"))
+    assert ["12", "9 (75.0)", "3 (25.0)"] == shown.stats
+
+
+def test_baseline_of_a_cohort_that_records_nothing_says_so() -> None:
+    cohort = Cohort((Patient("P1", episodes=(TherapyEpisode(CATALOGUE.get("natalizumab"), "2010"),)),))
+    section = _section(render_report(cohort), "baseline")
+    assert "No baseline characteristics" in section
+    assert "<table>" not in section
+
+
+def test_response_curves_are_drawn_for_the_therapy_responses_are_observed_on() -> None:
+    section = _section(_bundled_page(), "responses")
+    page = _parse(section)
+    assert ["natalizumab", "MS", "natalizumab", "psoriasis"] == [c for c in page.cells if not c[0].isdigit()]
+    assert ["18", "18", "0"] * 2 == page.counts
+    assert ["responses", "response-curves-natalizumab"] == page.ids
+    assert "No response observations" in _section(render_report(_sexes(9, 3), as_of=CUT), "responses")
+
+
+def test_a_hidden_part_of_a_shown_total_hides_another() -> None:
+    # 18 responded, 0 censored: nothing small. With a threshold of 19 every count is hidden;
+    # the parts of a total are hidden in pairs wherever one is small.
+    page = _parse(_section(render_report(load_natalizumab_psoriasis(), min_cell_count=19), "responses"))
+    assert ["<19", "<19", "0"] * 2 == page.counts
+    assert {"d": "<5", "c": "<5", "u": "0"} == report._hidden({"d": 3, "c": 9, "u": 0}, 5)
+    assert {"d": "5", "c": "9", "u": "0"} == report._hidden({"d": 5, "c": 9, "u": 0}, 5)
+
+
+@given(
+    parts=st.dictionaries(st.sampled_from("abc"), st.integers(0, 30), min_size=1),
+    threshold=st.integers(1, 10),
+)
+def test_no_hidden_part_is_the_total_minus_the_others(parts: dict[str, int], threshold: int) -> None:
+    shown = report._hidden(parts, threshold)
+    hidden = [k for k, text in shown.items() if text == f"<{threshold}"]
+    assert all(shown[k] == str(n) for k, n in parts.items() if k not in hidden)
+    assert {k for k, n in parts.items() if 0 < n < threshold} <= set(hidden)
+    # One hidden part is recoverable from the total only when another non-zero part is shown.
+    if len(hidden) == 1:
+        assert all(n == 0 for k, n in parts.items() if k not in hidden)
 
 
 def test_report_threshold_is_a_choice() -> None:
@@ -211,10 +310,10 @@ def test_a_reading_that_is_not_a_readers_result_is_refused() -> None:
 
 def test_persistence_without_a_data_cut_says_what_is_missing_and_names_no_one() -> None:
     text = render_report(load_natalizumab_psoriasis(), reproduction=False)
-    section = text[text.index('<section id="persistence">') : text.index('<section id="swimmer">')]
+    section = _section(text, "persistence")
     assert "Not estimated: an ongoing course has no last follow-up" in section
     assert not re.search(r"P\d\d", section)
-    assert 1 == _parse(text).sources.__len__()  # the swimmer plot only
+    assert 2 == _parse(text).sources.__len__()  # the response curves and the swimmer plot
 
 
 def test_curves_show_numbers_at_risk_only_where_they_are_not_small(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -227,7 +326,8 @@ def test_curves_show_numbers_at_risk_only_where_they_are_not_small(monkeypatch: 
     drawn = plot.survival_curves
 
     def spy(estimates: dict[str, Any], **options: Any) -> Any:
-        asked.append((dict(estimates), list(options["at_risk_times"])))
+        if options.get("kind", "survival") == "survival":  # the persistence curves
+            asked.append((dict(estimates), list(options["at_risk_times"])))
         return drawn(estimates, **options)
 
     monkeypatch.setattr(plot, "survival_curves", spy)
@@ -256,7 +356,7 @@ def test_report_shows_progress_by_section_when_asked(monkeypatch: pytest.MonkeyP
     render_report(load_natalizumab_psoriasis(), as_of=CUT, progress=True)
     monkeypatch.undo()
     assert "report: 100%" in err.getvalue()
-    assert "7/7" in err.getvalue()
+    assert "9/9" in err.getvalue()
 
 
 def test_cli_report_of_a_table_with_a_layout(
@@ -396,7 +496,7 @@ def test_report_is_drawn_by_a_real_browser_offline(tmp_path: Path) -> None:
     assert [] == [r for r in collected["resources"] if not r.startswith(("data:", "file:"))]
     assert [*SECTIONS, "reproduction"] == collected["sections"]
     charts = {c["id"]: c for c in collected["charts"]}
-    assert {"persistence-curves", "swimmer-plot"} == set(charts)
+    assert set(CHARTS) == set(charts)
     assert all(c["drawn"] for c in charts.values())
     # A screenshot of the whole page: where each chart is, it is not blank.
     shot = tmp_path / "shot.png"

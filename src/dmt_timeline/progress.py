@@ -8,6 +8,9 @@ each step they take. Whether anything is shown is decided once per run:
 - ``showing(True)`` (or a function's ``progress=True``) asks for it anywhere,
   ``showing(False)`` (``progress=False``, the command line's ``--quiet``) silences it.
 
+``dmt-timeline batch --progress`` writes plain lines instead of bars, wherever stderr goes, for
+a job's log.
+
 The bars are drawn by tqdm, the extra ``progress`` (``pip install "dmt-timeline[progress]"``),
 imported only when a bar is shown; without it nothing is shown. A stage with no count to
 report still shows its name and a running clock, redrawn every :data:`TICK_SECONDS`, so no
@@ -75,11 +78,13 @@ def showing(enabled: bool | None) -> Iterator[None]:
 
 
 def honouring_quiet(handler: Callable[[Any], int]) -> Callable[[Any], int]:
-    """A command's handler that shows no progress when its arguments say ``quiet``."""
+    """A command's handler that draws no bars when its arguments say ``quiet``, or ``progress``
+    (a command's own plain lines asked for instead, as ``batch --progress`` does)."""
 
     @functools.wraps(handler)
     def run(args: Any) -> int:
-        with showing(False if getattr(args, "quiet", False) else None):
+        plain = getattr(args, "progress", False) is True
+        with showing(False if getattr(args, "quiet", False) or plain else None):
             return handler(args)
 
     return run

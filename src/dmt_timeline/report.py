@@ -1,12 +1,15 @@
 """A cohort report as one self-contained HTML file that opens in any browser, offline.
 
 The page holds the cohort summary, the data problems found on reading (when the reader's result
-is given), episodes by therapy, transitions by kind, treatment pathways, persistence on each
-therapy with its curves, the swimmer plot and, for the bundled study, its reproduction. Styles
+is given), the baseline table (:func:`~dmt_timeline.analyses.baseline.baseline_table`, with the
+characteristics the cohort records), episodes by therapy, transitions by kind, treatment
+pathways, persistence on each therapy with its curves, response curves (when the cohort has
+response observations), the swimmer plot and, for the bundled study, its reproduction. Styles
 are inline, the figures are embedded PNGs, and the page needs no script and names no network
 address. Every count from 1 up to the threshold is shown as ``<threshold`` (small-cell
-suppression, on by default), and the page says so; a curve is drawn only for a group of at
-least that many courses, with its numbers at risk shown only where they are 0 or at least the
+suppression, on by default), and the page says so; when one part of a shown total is hidden,
+the smallest other part is hidden too. A curve is drawn only for a group of at least that many
+courses or patients, with its numbers at risk shown only where they are 0 or at least the
 threshold.
 """
 
@@ -19,7 +22,7 @@ import html
 import io
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,7 +41,7 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; 
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, td.stat { text-align: right; font-variant-numeric: tabular-nums; }
 .note { background: #f4f4f4; padding: 0.5rem 0.8rem; border-left: 4px solid #888; }
 img { max-width: 100%; height: auto; }
 @media print {
@@ -62,12 +65,24 @@ def _suppressed(n: int, threshold: int) -> str:
     return f"<{threshold}" if 0 < n < threshold else str(n)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
+def _hidden(cells: dict[str, int], threshold: int) -> dict[str, str]:
+    """Parts of a shown total, each count from 1 to the threshold hidden, and one more part
+    when only one is, so that no hidden count is the total minus the others."""
+    from dmt_timeline.analyses.baseline import _suppress_counts  # noqa: PLC0415 - the same rule
+
+    hidden = _suppress_counts(cells, threshold)
+    return {k: f"<{threshold}" if k in hidden else str(v) for k, v in cells.items()}
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], kind: str = "n"
+) -> str:
+    """A table; ``numeric`` columns are right-aligned cells of class ``kind`` ("n": counts)."""
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="n">{_e(c)}</td>' if n else f"<td>{_e(c)}</td>"
+            f'<td class="{kind}">{_e(c)}</td>' if n else f"<td>{_e(c)}</td>"
             for c, n in zip(row, numeric, strict=True)
         )
         + "</tr>"
@@ -229,10 +244,22 @@ def _at_risk(estimate: Any, time: float) -> int:
     return int(estimate.at_risk_counts[i]) if i < len(estimate.timeline) else 0
 
 
+def _at_risk_times(estimates: Iterable[Any], threshold: int) -> list[float]:
+    """Yearly times where every Kaplan-Meier estimate has 0 or at least ``threshold`` at risk."""
+    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415 - scipy
+
+    exact = [e for e in estimates if isinstance(e, KaplanMeier)]
+    longest = max((max(e.timeline) for e in exact), default=0.0)
+    return [
+        float(t)
+        for t in range(0, int(longest) + 1, 12)
+        if all(_at_risk(e, t) == 0 or _at_risk(e, t) >= threshold for e in exact)
+    ] or [0.0]
+
+
 def _persistence(cohort: Cohort, episodes: Any, threshold: int, as_of: dt.date | None) -> str:
     from dmt_timeline.analyses import persistence  # noqa: PLC0415 - the tables extra
     from dmt_timeline.io.tables import follow_up_table  # noqa: PLC0415
-    from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415 - scipy
 
     try:
         result = persistence(episodes, follow_up=follow_up_table(cohort), as_of=as_of)
@@ -249,9 +276,7 @@ def _persistence(cohort: Cohort, episodes: Any, threshold: int, as_of: dt.date |
         [
             name,
             _suppressed(g.n, n),
-            _suppressed(g.discontinued, n),
-            _suppressed(g.censored, n),
-            _suppressed(g.unknown, n),
+            *_hidden({"d": g.discontinued, "c": g.censored, "u": g.unknown}, n).values(),
             "Kaplan-Meier" if g.exact else "Turnbull (dates as ranges)",
         ]
         for name, g in result.groups.items()
@@ -271,14 +296,7 @@ def _persistence(cohort: Cohort, episodes: Any, threshold: int, as_of: dt.date |
         from dmt_timeline.plot import survival_curves  # noqa: PLC0415 - the plot extra
     except ImportError:
         return text + '<p>The curves need the plot extra: pip install "dmt-timeline[plot]".</p>'
-    exact = [e for e in drawn.values() if isinstance(e, KaplanMeier)]
-    longest = max((max(e.timeline) for e in exact), default=0.0)
-    times = [
-        float(t)
-        for t in range(0, int(longest) + 1, 12)
-        if all(_at_risk(e, t) == 0 or _at_risk(e, t) >= n for e in exact)
-    ] or [0.0]
-    figure = survival_curves(drawn, at_risk_times=times, figsize=(6.0, 4.0))
+    figure = survival_curves(drawn, at_risk_times=_at_risk_times(drawn.values(), n), figsize=(6.0, 4.0))
     alt = "Persistence curves: probability still on each therapy by months since its start"
     return (
         text
@@ -287,6 +305,126 @@ def _persistence(cohort: Cohort, episodes: Any, threshold: int, as_of: dt.date |
             f"<p>Curves of therapies with {n} or more courses; numbers at risk at the times where "
             f"every one is 0 or at least {n}.</p>"
         )
+    )
+
+
+def _baseline(cohort: Cohort, threshold: int) -> str:
+    from dmt_timeline.analyses.baseline import (  # noqa: PLC0415 - keeps the import light
+        baseline_characteristics,
+        baseline_table,
+    )
+
+    characteristics = baseline_characteristics(cohort)
+    recorded = {
+        name: any(row[i] is not None for row in characteristics.rows)
+        for i, name in enumerate(c.name for c in characteristics.columns)
+    }
+    categorical = [v for v in ("sex",) if recorded[v]]
+    continuous = [
+        v for v, field in (("age", "age_low"), ("disease_duration", "disease_duration_low"),
+                           ("baseline_edss", "baseline_edss")) if recorded[field]
+    ]  # fmt: skip
+    if not categorical and not continuous:
+        return (
+            "<p>No baseline characteristics: no patient has a recorded sex, birth date, MS "
+            "diagnosis date or baseline EDSS.</p>"
+        )
+    table = baseline_table(
+        characteristics, categorical=categorical, continuous=continuous, min_cell_count=threshold
+    )
+    levels = [""] if categorical else []  # a column of levels only for a categorical variable
+    rows = [[head, *([level] if categorical else []), *cells] for head, level, cells in table.rows()]
+    counts = (
+        "Counts are n (%), with the patients whose value is not recorded as missing. " if categorical else ""
+    )
+    return (
+        _table(
+            ["characteristic", *levels, *table.groups],
+            rows,
+            [False, *(False for _ in levels), *(True for _ in table.groups)],
+            kind="stat",  # statistics and n (%), suppressed by baseline_table itself
+        )
+        + f"<p>At each patient's first start of a therapy. {counts}A range such as 1.0..2.0 holds "
+        "the statistic of every reading of partial dates, and &gt;= gives the smallest SD they "
+        f"allow. A statistic of fewer than {threshold} values is shown as &lt;{threshold}.</p>"
+    )
+
+
+def _response_indexes(cohort: Cohort) -> list[Any]:
+    """The therapies response observations are attributed to, most patients first."""
+    patients: Counter[Any] = Counter()
+    for patient in cohort.patients:
+        patients.update({patient.episodes[o.episode].therapy for o in patient.observations})
+    return [t for t, _ in sorted(patients.items(), key=lambda kv: (-kv[1], kv[0].name))]
+
+
+def _responses(cohort: Cohort, threshold: int) -> str:
+    from dmt_timeline.latency import cohort_latencies  # noqa: PLC0415 - keeps the import light
+
+    indexes = _response_indexes(cohort)
+    if not indexes:
+        return "<p>No response observations: no curve to draw.</p>"
+    rows: list[list[str]] = []
+    curves: list[str] = []
+    n = threshold
+    for therapy in indexes:
+        try:
+            latencies = cohort_latencies(cohort, index=therapy)
+        except TimelineError:
+            # The library's message names a patient: the report says what is missing, not who.
+            rows.append([therapy.name, "(not estimated)", "", "", ""])
+            curves.append(
+                f"<p>{_e(therapy.name)}: not estimated: a history cannot be read as one timeline, "
+                "or a latency with no response has no end of treatment or last follow-up to be "
+                "censored at.</p>"
+            )
+            continue
+        by_outcome: dict[str, list[Any]] = {}
+        for latency in latencies:
+            by_outcome.setdefault(latency.outcome, []).append(latency)
+        for outcome, found in by_outcome.items():
+            observed = sum(x.observed for x in found)
+            parts = _hidden({"responded": observed, "censored": len(found) - observed}, n)
+            rows.append([therapy.name, outcome, _suppressed(len(found), n), *parts.values()])
+        curves.append(_response_figure(therapy, by_outcome, n))
+    return (
+        _table(
+            ["index therapy", "outcome", "patients", "responded", "censored"],
+            rows,
+            [False, False, True, True, True],
+        )
+        + "".join(curves)
+        + "<p>Months from the first start of the index therapy to the first response observed; "
+        "without one, censored at the end of the index treatment, the next therapy or the last "
+        "follow-up (<code>dmt_timeline.latency</code>).</p>"
+    )
+
+
+def _response_figure(therapy: Any, by_outcome: dict[str, list[Any]], n: int) -> str:
+    name = therapy.name
+    drawn = {o: found for o, found in by_outcome.items() if len(found) >= n}
+    if not drawn:
+        return f"<p>{_e(name)}: no outcome has {n} or more patients: no curve is drawn.</p>"
+    try:
+        from dmt_timeline.plot import survival_curves  # noqa: PLC0415 - the plot extra
+        from dmt_timeline.plot._curves import _estimate  # noqa: PLC0415 - the rule response_curves draws
+    except ImportError:
+        return '<p>The curves need the plot extra: pip install "dmt-timeline[plot]".</p>'
+    estimates = {o: _estimate(found, n_bootstrap=200) for o, found in drawn.items()}
+    figure = survival_curves(
+        estimates,
+        kind="incidence",
+        at_risk_times=_at_risk_times(estimates.values(), n),
+        xlabel=f"Months since {name} start",
+        ylabel="Cumulative proportion responding",
+        figsize=(6.0, 4.0),
+    )
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+    alt = f"Response curves: cumulative proportion responding by months since {name} start"
+    return (
+        _img(figure, f"response-curves-{slug}", alt)
+        + f"<p>{_e(name)}: outcomes with {n} or more patients; numbers at risk at the times where "
+        f"every one is 0 or at least {n}.</p>"
     )
 
 
@@ -353,6 +491,7 @@ def _render(
     ]
     if reading is not None:
         planned.append(("problems", "Data problems found on reading", lambda: _problems(reading, n)))
+    planned.append(("baseline", "Baseline characteristics", lambda: _baseline(cohort, n)))
     episodes = episodes_table(cohort)
     planned += [
         (
@@ -367,6 +506,7 @@ def _render(
             "Persistence on therapy",
             lambda: _persistence(cohort, episodes, n, as_of) if therapies else _NONE,
         ),
+        ("responses", "Response curves", lambda: _responses(cohort, n)),
         ("swimmer", "Swimmer plot", lambda: _swimmer(cohort, grouped=bundled)),
     ]
     if with_study:

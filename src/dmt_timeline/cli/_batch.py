@@ -4,11 +4,13 @@ scale, with progress on stderr."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +25,30 @@ PROGRESS_SECONDS: float = 5.0
 
 
 class _Progress:
-    """Progress lines of ``batch`` on stderr: ``batch: 40% of 200 patients (80), 1.2 s``.
+    """Progress of ``batch`` on stderr, and its summary line.
 
-    Plain lines, not a redrawn bar, so that a log file of a scheduled job reads as well as a
-    terminal; throttled to one line per :data:`PROGRESS_SECONDS`, the first and the last
-    always written. Silent with ``quiet``.
+    On a terminal, a redrawn bar (with the progress extra; plain lines without it). Elsewhere
+    nothing, unless ``plain`` (``--progress``) asks for plain lines, ``batch: 40% of 200
+    patients (80), 1.2 s``, for a job's log: throttled to one per :data:`PROGRESS_SECONDS`,
+    the first and the last always written, and a line as each later stage starts. The summary
+    is written in every case but ``quiet``, which silences everything.
     """
 
-    def __init__(self, *, quiet: bool) -> None:
+    def __init__(self, *, quiet: bool, plain: bool = False) -> None:
         self.quiet = quiet
         self.started = time.perf_counter()
         self.shown = -float("inf")
         self.total: int | None = None
-        # On a terminal (with the progress extra) a redrawn bar replaces the percentage lines.
-        self.bar = _bars.counter("patients", unit="patients") if not quiet and _bars.active() else None
+        self.bar = (
+            _bars.counter("patients", unit="patients") if not (quiet or plain) and _bars.active() else None
+        )
+        self.lines = not quiet and self.bar is None and (plain or _bars.wanted())
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def say(self, text: str) -> None:
+        """Write the summary line (silent only under ``quiet``)."""
         if self.quiet:
             return
         line = f"batch: {text}, {self.elapsed():.1f} s"
@@ -50,10 +57,25 @@ class _Progress:
         else:
             print(line, file=sys.stderr, flush=True)
 
+    def step(self, text: str) -> None:
+        """Write a progress line: what the run is doing (only when progress is shown)."""
+        if self.lines or self.bar is not None:
+            self.say(text)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """A later stage: a bar with a clock on a terminal, a line saying it starts in a log."""
+        if self.lines:
+            self.say(name)
+        with _bars.stage(name):
+            yield
+
     def __call__(self, done: int, total: int) -> None:
         self.total = total
         if self.bar is not None:
             self.bar(done, total)
+            return
+        if not self.lines:
             return
         now = time.perf_counter()
         if done < total and now - self.shown < PROGRESS_SECONDS:
@@ -140,7 +162,7 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         from dmt_timeline.io.omop import read_omop  # noqa: PLC0415 - the omop extra, only when asked
 
         read = read_omop(args.omop, schema=args.omop_schema, end_date_rule=args.end_date_rule)
-        progress.say(f"read {read.exposures.num_rows} MS drug exposures from the CDM")
+        progress.step(f"read {read.exposures.num_rows} MS drug exposures from the CDM")
         return read.transitions(progress=progress, **options)
     if args.workers == 1:
         return exposure_transitions(args.exposures, progress=progress, **options)
@@ -150,7 +172,7 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         raise ImportError(f"--workers needs dask.distributed: {DASK_EXTRA}") from None
     with tempfile.TemporaryDirectory(prefix="dmt-timeline-batch-") as folder:
         files = partition_by_patient(args.exposures, folder, partitions=4 * args.workers)
-        progress.say(f"partitioned by patient into {len(files)} Parquet files")
+        progress.step(f"partitioned by patient into {len(files)} Parquet files")
         cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is not fully typed
             # ":0": any free port, so that another cluster on the machine (8787) is no clash.
             n_workers=args.workers,
@@ -160,7 +182,7 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
         )
         problem = None
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-            progress.say(f"running {len(files)} tasks on {args.workers} local Dask workers")
+            progress.step(f"running {len(files)} tasks on {args.workers} local Dask workers")
             try:
                 return dask_exposure_transitions(folder, client=client, **options)
             except InvalidValueError as exc:  # the library's own: named by its row in a part file
@@ -204,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.exposures or ".")
     fmt = args.format
     out = Path(args.output)
-    progress = _Progress(quiet=args.quiet)
+    progress = _Progress(quiet=args.quiet, plain=args.progress)
     options: dict[str, Any] = {
         "partition_size": args.chunk_size,
         "skip_unknown": args.skip_unknown,
@@ -219,9 +241,9 @@ def run(args: argparse.Namespace) -> int:
         result = _batch_result(args, progress, options)
         tables = {"episodes": result.episodes, "transitions": result.transitions}
         if selectors is not None:
-            with _bars.stage("transfers"):
+            with progress.stage("transfers"):
                 tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
-        with _bars.stage("writing tables"):
+        with progress.stage("writing tables"):
             written = _write_all(tables, out, fmt)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; the output folder is as it was", file=sys.stderr)
@@ -266,12 +288,12 @@ The table has the columns person_id, drug (a catalogue name, alias or ATC code),
 end (dates, inclusive) and optionally reason (stop-reason codes). A .csv file is read as CSV,
 any other file as Parquet. The paths written are printed on stdout.
 
-progress: plain lines on stderr (also when it is not a terminal, so that job logs show them),
-at most one every few seconds, the first and the last always; then a summary line with the
-counts of episodes and of transitions by kind. On a terminal, with the progress extra
-(pip install "dmt-timeline[progress]"), redrawn bars replace the lines: patients with rate
-and time left, then transfers and writing with a running clock. --quiet silences them;
-errors still show.
+progress: on stderr when it is a terminal, as redrawn bars with the progress extra (pip
+install "dmt-timeline[progress]"): patients with rate and time left, then transfers and
+writing with a running clock. Elsewhere (a log file, a pipe) nothing, unless --progress asks
+for plain lines: at most one every few seconds, the first and the last always, and one as each
+later stage starts. Then a summary line with the counts of episodes and of transitions by
+kind. --quiet silences progress and the summary; errors still show.
 
 With --workers N > 1 the table is first written, partitioned by patient, to 4 x N Parquet
 files in a temporary directory, then processed by a local Dask cluster of N worker
@@ -374,5 +396,11 @@ def register(sub: Any) -> None:
         default="first",
         help="with --transfers, which starts of TARGET to ask about (default: first)",
     )
-    command.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    shown = command.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress",
+        action="store_true",
+        help="plain progress lines on stderr even when it is not a terminal (for a job's log)",
+    )
+    shown.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
     command.set_defaults(handler=_bars.honouring_quiet(run))

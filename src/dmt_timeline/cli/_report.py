@@ -70,10 +70,11 @@ def register(sub: Any) -> None:
         help="write a cohort report as one HTML file that opens in any browser, offline",
         description=(
             "Write a self-contained HTML report of a cohort (the bundled cohort by default): its "
-            "summary, the data problems found on reading (for a table, FHIR export or CDM), "
-            "episodes by therapy, transitions by kind, treatment pathways, persistence with its "
-            "curves and the swimmer plot (with the plot extra) and, for the bundled cohort, the "
-            "study's reproduction. Counts below the threshold are shown as <threshold."
+            "summary, the data problems found on reading (for a table, FHIR export or CDM), the "
+            "baseline table, episodes by therapy, transitions by kind, treatment pathways, "
+            "persistence with its curves, response curves, the swimmer plot (figures with the "
+            "plot extra) and, for the bundled cohort, the study's reproduction. Counts below the "
+            "threshold are shown as <threshold."
         ),
     )
     report.add_argument(
