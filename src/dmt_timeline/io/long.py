@@ -190,6 +190,7 @@ def read_long_rows(
         for who in order
         if who not in table.bad_patients
     }
+    table.problems.sort(key=lambda p: p.row)  # a refused birth date is found last: in row order
     if table.problems and not skip_bad_rows:
         raise TableFormatError(
             f"long table: {len(table.problems)} problem(s); nothing was read", table.problems
