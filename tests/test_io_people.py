@@ -15,6 +15,7 @@ from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import CohortFormatError, InvalidValueError
 from dmt_timeline.io.cells import ReadingOptions, read_sex, sex_spellings
+from dmt_timeline.io.exposures import Exposure, ExposureColumns, build_episodes, read_exposures_rows
 from dmt_timeline.io.fhir import cohort_to_fhir, read_fhir, read_fhir_bundle
 from dmt_timeline.io.layouts import LongLayout, parse_layout
 from dmt_timeline.io.long import read_long_rows
@@ -331,3 +332,53 @@ def test_omop_birth_fields_that_are_no_date_are_refused_by_name(tmp_path: Path) 
     assert "person '1': person.year_of_birth, month_of_birth, day_of_birth '1980-2-30' is not a date" == str(
         info.value
     )
+
+
+# -- exposure tables -----------------------------------------------------------------------------
+
+EXPOSURES = ExposureColumns(sex="Sex", birth_date="Born")
+
+
+def _exposure(
+    pid: str, sex: str, born: str, start: str = "2010-01-01", end: str = "2010-02-01"
+) -> dict[str, str]:
+    return {"person_id": pid, "drug": "natalizumab", "start": start, "end": end, "Sex": sex, "Born": born}
+
+
+def test_exposure_table_gives_sex_and_birth_date_to_its_episodes() -> None:
+    rows = [
+        _exposure("P1", "F", "1980"),
+        _exposure("P1", "", "", "2011-01-01", "2011-02-01"),
+        _exposure("P2", "male", "1975-03-02"),
+    ]
+    read = read_exposures_rows(rows, EXPOSURES, header=list(rows[0]))
+    found = [(p.id, p.sex, p.birth_date) for p in build_episodes(read).cohort]
+    assert [("P1", Sex.FEMALE, PartialDate(1980)), ("P2", Sex.MALE, PartialDate(1975, 3, 2))] == found
+
+
+def test_exposure_rows_of_a_person_must_agree_and_start_after_birth() -> None:
+    rows = [
+        _exposure("P1", "F", "1980"),
+        _exposure("P1", "M", "1980", "2011-01-01", "2011-02-01"),
+        _exposure("P2", "F", "2010-06"),
+        _exposure("P3", "x", "1970"),
+        _exposure("P4", "F", "1970"),
+    ]
+    read = read_exposures_rows(rows, EXPOSURES, skip_bad_rows=True)
+    assert [
+        "row 3, column Sex: patient 'P1': 'male' differs from 'female' in row 2",
+        "row 4, column Born: patient 'P2': start 2010-01-01 is before birth date 2010-06 (row 4)",
+        "row 5, column Sex: patient 'P3': sex 'x' is not a spelling of female, male, other or unknown "
+        "(such as F, M, O, U) (map it with a sex crosswalk)",
+    ] == [str(p) for p in read.skipped]
+    assert (("P1", "P2", "P3"), ["P1", "P4"]) == (read.patients_with_problems, [e.person_id for e in read])
+
+
+def test_build_episodes_refuses_exposures_that_disagree() -> None:
+    exposures = [
+        Exposure("P1", "natalizumab", dt.date(2010, 1, 1), dt.date(2010, 2, 1), row=2, sex=Sex.FEMALE),
+        Exposure("P1", "natalizumab", dt.date(2011, 1, 1), dt.date(2011, 2, 1), row=3, sex=Sex.MALE),
+    ]
+    with pytest.raises(InvalidValueError) as info:
+        build_episodes(exposures)
+    assert "patient 'P1': sex of row 3 differs from row 2" == str(info.value)

@@ -199,7 +199,9 @@ def _wide(data: Mapping[str, Any]) -> WideLayout:
     raise CohortFormatError("layout: [columns] needs patient_id, and each [[therapies]] therapy and start")
 
 
-_EXPOSURE_COLUMNS: Final = ("person_id", "drug", "start", "end", "stop_reason", "days_supply")
+_EXPOSURE_COLUMNS: Final = (
+    "person_id", "drug", "start", "end", "stop_reason", "days_supply", "sex", "birth_date",
+)  # fmt: skip
 _ERA_FIELDS: Final = ("end_policy", "durations", "as_of", "persistence_days")
 
 
