@@ -20,6 +20,7 @@ from dmt_timeline.io.fhir import cohort_to_fhir, read_fhir, read_fhir_bundle
 from dmt_timeline.io.layouts import LongLayout, parse_layout
 from dmt_timeline.io.long import read_long_rows
 from dmt_timeline.io.omop import read_omop
+from dmt_timeline.io.tables import patients_table
 from dmt_timeline.io.wide import TableFormatError, TherapyColumns, WideLayout, read_wide_rows, to_wide_rows
 from dmt_timeline.model import ONGOING, Cohort, Patient, Sex, TherapyEpisode
 from dmt_timeline.strategies import cohorts, partial_dates, patients
@@ -382,3 +383,22 @@ def test_build_episodes_refuses_exposures_that_disagree() -> None:
     with pytest.raises(InvalidValueError) as info:
         build_episodes(exposures)
     assert "patient 'P1': sex of row 3 differs from row 2" == str(info.value)
+
+
+# -- tidy tables ---------------------------------------------------------------------------------
+
+
+@given(cohorts(patients(), max_size=4))
+def test_the_patients_table_carries_sex_and_the_bounds_of_the_birth_date(cohort: Cohort) -> None:
+    rows = patients_table(cohort).to_dicts()
+    expected = [
+        (
+            p.id,
+            None if p.sex is None else p.sex.value,
+            None if p.birth_date is None else p.birth_date.first_day,
+            None if p.birth_date is None else p.birth_date.last_day,
+        )
+        for p in cohort
+    ]
+    found = [(r["patient_id"], r["sex"], r["birth_date_earliest"], r["birth_date_latest"]) for r in rows]
+    assert expected == found
