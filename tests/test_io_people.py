@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,13 +18,10 @@ from dmt_timeline.io.exposures import Exposure, ExposureColumns, build_episodes,
 from dmt_timeline.io.fhir import cohort_to_fhir, read_fhir, read_fhir_bundle
 from dmt_timeline.io.layouts import LongLayout, parse_layout
 from dmt_timeline.io.long import read_long_rows
-from dmt_timeline.io.omop import read_omop
 from dmt_timeline.io.tables import patients_table
 from dmt_timeline.io.wide import TableFormatError, TherapyColumns, WideLayout, read_wide_rows, to_wide_rows
 from dmt_timeline.model import ONGOING, Cohort, Patient, Sex, TherapyEpisode
 from dmt_timeline.strategies import cohorts, partial_dates, patients
-from tests import omop_cdm
-from tests.omop_cdm import D, exposure
 
 SYNTHEA = Path(__file__).parent / "data" / "fhir" / "synthea-bulk"
 
@@ -291,48 +287,6 @@ def test_fhir_problems_name_the_entry_patient_field_and_value() -> None:
     # Every entry accounted for: the three refused Patient entries are not counted as read.
     assert (6, 2, 4) == (read.entries, read.read, len({p.entry for p in read.skipped}))
     assert [("P2", None), ("P3", Sex.FEMALE)] == [(p.id, p.sex) for p in read.cohort]
-
-
-# -- OMOP ----------------------------------------------------------------------------------------
-
-
-def _cdm(tmp_path: Path, people: list[tuple[Any, ...]]) -> Path:
-    path = tmp_path / "cdm.duckdb"
-    exposures = [exposure(p[0], 2001, D(2010, 1, 1), D(2010, 3, 1)) for p in people]
-    with duckdb.connect(str(path)) as con:
-        omop_cdm.load(con.execute, exposures, people=people)
-    return path
-
-
-def test_omop_person_gives_sex_and_birth_date(tmp_path: Path) -> None:
-    people = [
-        (1, 8532, 1980, None, None, None),
-        (2, 8507, 1975, 3, None, None),
-        (3, 0, 1970, 6, 14, None),
-        (4, 44814653, None, None, None, D(1968, 7, 2)),
-        (5, 8551, 2011, None, None, None),  # born after the exposure: the CDM contradicts itself
-        (6, 8570, 1960, None, None, None),  # a concept that names no sex
-    ]
-    read = read_omop(_cdm(tmp_path, people))
-    found = [(p.id, p.sex, p.birth_date) for p in read.episodes().cohort]
-    assert [
-        ("1", Sex.FEMALE, PartialDate(1980)),
-        ("2", Sex.MALE, PartialDate(1975, 3)),
-        ("3", None, PartialDate(1970, 6, 14)),
-        ("4", Sex.OTHER, PartialDate(1968, 7, 2)),
-        ("5", None, None),
-        ("6", None, PartialDate(1960)),
-    ] == found
-    assert ((("5", "2011"),), ((8570, 1),)) == (read.births_after_records, read.unread_genders)
-
-
-def test_omop_birth_fields_that_are_no_date_are_refused_by_name(tmp_path: Path) -> None:
-    cdm = _cdm(tmp_path, [(1, 8532, 1980, 2, 30, None)])
-    with pytest.raises(InvalidValueError) as info:
-        read_omop(cdm)
-    assert "person '1': person.year_of_birth, month_of_birth, day_of_birth '1980-2-30' is not a date" == str(
-        info.value
-    )
 
 
 # -- exposure tables -----------------------------------------------------------------------------
