@@ -14,7 +14,13 @@ from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import CohortFormatError, InvalidValueError
 from dmt_timeline.io.cells import ReadingOptions, read_sex, sex_spellings
-from dmt_timeline.io.exposures import Exposure, ExposureColumns, build_episodes, read_exposures_rows
+from dmt_timeline.io.exposures import (
+    Exposure,
+    ExposureColumns,
+    ExposureLayout,
+    build_episodes,
+    read_exposures_rows,
+)
 from dmt_timeline.io.fhir import cohort_to_fhir, read_fhir, read_fhir_bundle
 from dmt_timeline.io.layouts import LongLayout, parse_layout
 from dmt_timeline.io.long import read_long_rows
@@ -356,3 +362,40 @@ def test_the_patients_table_carries_sex_and_the_bounds_of_the_birth_date(cohort:
     ]
     found = [(r["patient_id"], r["sex"], r["birth_date_earliest"], r["birth_date_latest"]) for r in rows]
     assert expected == found
+
+
+def test_wide_and_exposure_layout_files_name_the_columns() -> None:
+    wide = parse_layout(
+        """
+kind = "wide"
+[columns]
+patient_id = "id"
+sex = "Sex"
+birth_date = "DOB"
+[[therapies]]
+therapy = "DMT 1"
+start = "DMT 1 start"
+[crosswalk.sex]
+"w" = "female"
+"""
+    )
+    exposures = parse_layout(
+        """
+kind = "exposures"
+[columns]
+person_id = "pid"
+drug = "drug"
+start = "start"
+end = "end"
+sex = "Sex"
+birth_date = "Born"
+"""
+    )
+    assert isinstance(wide, WideLayout)
+    assert isinstance(exposures, ExposureLayout)
+    assert ("Sex", "DOB", (("w", "female"),)) == (
+        wide.sex,
+        wide.birth_date,
+        wide.reading and wide.reading.sex,
+    )
+    assert ("Sex", "Born") == (exposures.columns.sex, exposures.columns.birth_date)
