@@ -82,7 +82,14 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("min_levels_of_separation", "INTEGER"),
         ("max_levels_of_separation", "INTEGER"),
     ),
-    "person": (("person_id", "BIGINT"), ("gender_concept_id", "BIGINT"), ("year_of_birth", "INTEGER")),
+    "person": (
+        ("person_id", "BIGINT"),
+        ("gender_concept_id", "BIGINT"),
+        ("year_of_birth", "INTEGER"),
+        ("month_of_birth", "INTEGER"),
+        ("day_of_birth", "INTEGER"),
+        ("birth_datetime", "TIMESTAMP"),
+    ),
     "observation_period": (
         ("observation_period_id", "BIGINT"),
         ("person_id", "BIGINT"),
@@ -153,6 +160,7 @@ def load(
     exposures: Sequence[Row],
     *,
     persons: Iterable[int] = (),
+    people: Sequence[Row] = (),
     observation: Sequence[Row] = (),
     deaths: Sequence[Row] = (),
     conditions: Sequence[Row] = (),
@@ -163,13 +171,18 @@ def load(
 ) -> None:
     """Create the CDM tables (names upper case when ``upper``) and load the rows.
 
+    ``people`` are ``person`` rows (person_id, gender_concept_id, year_of_birth, month_of_birth,
+    day_of_birth, birth_datetime); the other persons are men born in 1980.
+
     ``execute(sql, params)`` runs one statement (DuckDB's ``con.execute``, or a psycopg
     cursor's ``execute`` with ``param="%s"``).
     """
     prefix = "" if schema is None else f"{schema}."
     rows = vocabulary_rows()
     person_ids = sorted({*persons, *(e[0] for e in exposures)})
-    rows["person"] = [(p, 8507, 1980) for p in person_ids]
+    # person rows given in full, the others a man born in 1980.
+    given = {row[0]: row for row in people}
+    rows["person"] = [given.get(p, (p, 8507, 1980, None, None, None)) for p in sorted({*person_ids, *given})]
     rows["observation_period"] = list(observation)
     rows["death"] = list(deaths)
     rows["drug_exposure"] = [(i, *e) for i, e in enumerate(exposures, start=1)]

@@ -25,7 +25,7 @@ start = "Start date"
 stop = "Stop date"
 reasons = "Reason for stopping"
 edss = "EDSS at stop"
-labels = ["Sex"]
+sex = "Sex"
 """
 PROBLEMS = [
     "row 4, column Drug: patient 'P02': unknown therapy 'Tysbari'; did you mean 'Tysabri'?",

@@ -32,6 +32,7 @@ from dmt_timeline.model import (
     Condition,
     Diagnosis,
     Patient,
+    Sex,
     SwitchReason,
     TherapyEpisode,
 )
@@ -203,6 +204,8 @@ def test_ms_transaction_bundle_gives_the_history() -> None:
             _episode("dimethyl fumarate", "2017-01-01", "2017-01-30"),
         ),
         diagnoses=(Diagnosis(Condition.MULTIPLE_SCLEROSIS, _day("2009-03-14")),),
+        sex=Sex.FEMALE,
+        birth_date=_day("1980-05-02"),
     )
     assert (expected,) == read.cohort.patients
 

@@ -159,9 +159,24 @@ def test_draft_matches_column_names_to_fields() -> None:
         stop="end date",
         reasons="Reason for stopping",
         edss="EDSS",
-        labels=("Sex", "Site"),
+        labels=("Site",),
+        sex="Sex",
     )
     assert (expected, "matched column 'end date'") == (layout, notes["stop"])
+
+
+def test_draft_proposes_sex_and_birth_date() -> None:
+    header = ["Patient", "Gender", "Date of birth", "Drug", "Start", "Site"]
+    layout, notes = draft_layout(header)
+    found = (layout.sex, layout.birth_date, layout.labels, notes["sex"], notes["birth_date"])
+    assert (
+        "Gender",
+        "Date of birth",
+        ("Site",),
+        "matched column 'Gender'",
+        "matched column 'Date of birth'",
+    ) == found
+    assert layout == parse_layout(layout_toml(layout))
 
 
 def test_draft_marks_a_guess() -> None:

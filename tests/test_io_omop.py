@@ -19,7 +19,7 @@ from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 from dmt_timeline.io.omop import EndDateRule, OmopRead, read_omop
 from dmt_timeline.io.omop._knowledge import stop_reasons
 from dmt_timeline.io.omop._read import _censored
-from dmt_timeline.model import ONGOING, Condition, SwitchReason, TherapyEpisode
+from dmt_timeline.model import ONGOING, Condition, Sex, SwitchReason, TherapyEpisode
 from dmt_timeline.reasons import read_reasons, reason_spellings
 from tests import omop_cdm
 from tests.leaks import assert_own_error
@@ -507,3 +507,43 @@ def test_omop_mode_is_the_ohdsi_script_for_any_exposures(rows: list[Row]) -> Non
     expected = _script_eras(rows)
     assert expected == _object_eras(read)
     assert expected == _batch_eras(read)
+
+
+# -- person: sex and birth date --------------------------------------------------------------
+
+
+def _people_cdm(make_cdm: Make, people: list[Row]) -> tuple[Any, str | None]:
+    """A CDM whose persons each have one natalizumab exposure in 2010."""
+    return make_cdm([exposure(p[0], NAT, D(2010, 1, 1), D(2010, 3, 1)) for p in people], people=people)
+
+
+def test_person_gives_sex_and_birth_date(make_cdm: Make) -> None:
+    people = [
+        (1, 8532, 1980, None, None, None),
+        (2, 8507, 1975, 3, None, None),
+        (3, 0, 1970, 6, 14, None),
+        (4, 44814653, None, None, None, D(1968, 7, 2)),
+        (5, 8551, 2011, None, None, None),  # born after the exposure: the CDM contradicts itself
+        (6, 8570, 1960, None, None, None),  # a concept that names no sex
+    ]
+    source, schema = _people_cdm(make_cdm, people)
+    read = read_omop(source, schema=schema)
+    found = [(p.id, p.sex, p.birth_date) for p in read.episodes().cohort]
+    assert [
+        ("1", Sex.FEMALE, PartialDate(1980)),
+        ("2", Sex.MALE, PartialDate(1975, 3)),
+        ("3", None, PartialDate(1970, 6, 14)),
+        ("4", Sex.OTHER, PartialDate(1968, 7, 2)),
+        ("5", None, None),
+        ("6", None, PartialDate(1960)),
+    ] == found
+    assert ((("5", "2011"),), ((8570, 1),)) == (read.births_after_records, read.unread_genders)
+
+
+def test_birth_fields_that_are_no_date_are_refused_by_name(make_cdm: Make) -> None:
+    source, schema = _people_cdm(make_cdm, [(1, 8532, 1980, 2, 30, None)])
+    with pytest.raises(InvalidValueError) as info:
+        read_omop(source, schema=schema)
+    assert "person '1': person.year_of_birth, month_of_birth, day_of_birth '1980-2-30' is not a date" == str(
+        info.value
+    )

@@ -20,7 +20,9 @@ import datetime as dt
 import difflib
 import functools
 import re
+import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from importlib.resources import files
 from typing import Any, Final
 
 import attrs
@@ -28,7 +30,7 @@ import attrs
 from dmt_timeline.catalogue import Catalogue, Therapy
 from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
 from dmt_timeline.errors import CohortFormatError, InvalidDateError, InvalidValueError, quoted
-from dmt_timeline.model import NOT_RECORDED, ONGOING, StopState
+from dmt_timeline.model import NOT_RECORDED, ONGOING, Sex, StopState
 from dmt_timeline.reasons import ReasonReader
 
 __all__ = [
@@ -36,8 +38,10 @@ __all__ = [
     "ONGOING_WORDS",
     "ReadingOptions",
     "TherapyReader",
+    "read_sex",
     "read_stop",
     "reason_reader",
+    "sex_spellings",
     "therapy_reader",
 ]
 
@@ -145,6 +149,8 @@ class ReadingOptions:
         not_recorded: Stop-cell words meaning the stop is not recorded (a blank cell by default).
         reasons: The user's crosswalk of reason spellings (``{"GI side effects": "adverse event"}``).
         therapies: The user's crosswalk of therapy spellings to catalogue names.
+        sex: The user's crosswalk of sex spellings (``{"w": "female"}``) to ``female``,
+            ``male``, ``other`` or ``unknown`` (not recorded); see :func:`read_sex`.
     """
 
     day_first: bool | None = attrs.field(default=None, validator=_day_first)
@@ -153,6 +159,7 @@ class ReadingOptions:
     not_recorded: tuple[str, ...] = attrs.field(default=NOT_RECORDED_WORDS, converter=_words)
     reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    sex: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
 
 _NOISE: Final = re.compile(r"[\s\-_.]+")
@@ -230,3 +237,83 @@ def therapy_reader(catalogue: Catalogue, reading: ReadingOptions) -> TherapyRead
         found = (catalogue, TherapyReader(catalogue, reading.therapies))
         _THERAPY_READERS[key] = found
     return found[1]
+
+
+# -- sex -----------------------------------------------------------------------------------------
+
+_UNKNOWN: Final = "unknown"
+_SEX_TEXT: Final = 100
+"""Longer sex cells are refused unread (no spelling is near this long)."""
+
+
+@functools.cache
+def _sex_vocabulary() -> tuple[dict[str, Sex | None], dict[str, str]]:
+    """Folded spelling to value (None: not recorded), and folded spelling to its written form."""
+    data = tomllib.loads(files("dmt_timeline").joinpath("vocabularies", "sex.toml").read_text("utf-8"))
+    entries: list[tuple[Sex | None, list[str]]] = [(None, [_UNKNOWN, *data["unknown"]])]
+    entries += [(Sex(item["value"]), [item["value"], *item["spellings"]]) for item in data["sex"]]
+    values: dict[str, Sex | None] = {}
+    shown: dict[str, str] = {}
+    for value, spellings in entries:
+        for spelling in spellings:
+            key = _fold(spelling)
+            if key in values and values[key] is not value:
+                raise CohortFormatError(f"sex vocabulary: spelling {spelling!r} names two values")
+            values[key] = value
+            shown.setdefault(key, spelling)
+    return values, shown
+
+
+def sex_spellings() -> dict[str, Sex | None]:
+    """Every sex spelling understood, as the data file writes it, with its value (None: not recorded)."""
+    values, shown = _sex_vocabulary()
+    return {shown[key]: value for key, value in values.items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _sex_table(crosswalk: tuple[tuple[str, str], ...]) -> dict[str, Sex | None]:
+    values = dict(_sex_vocabulary()[0])
+    for key, target in crosswalk:
+        folded = _fold(target)
+        if folded not in values:
+            raise CohortFormatError(
+                f"sex crosswalk {quoted(key)} = {quoted(target)}: expected female, male, other or unknown"
+            )
+        values[_fold(key)] = values[folded]
+    return values
+
+
+def read_sex(value: object, *, crosswalk: Mapping[str, str] | Sequence[tuple[str, str]] = ()) -> Sex | None:
+    """Read a sex cell: a spelling of ``vocabularies/sex.toml`` or of the user's crosswalk.
+
+    ``female``, ``male``, ``other`` and their codes (FHIR AdministrativeGender, HL7 v2 ``F``,
+    ``M``, ``O``, OMOP concepts ``8532``, ``8507``) read as :class:`~dmt_timeline.Sex`; a blank
+    cell, None and the spellings of unknown (``unknown``, ``U``, ``not known``...) as None, not
+    recorded. Case, spaces, hyphens, underscores and dots are ignored. Nothing else is guessed:
+    a code such as ``1`` or ``w`` needs the crosswalk (``{"w": "female"}``).
+
+    Raises:
+        InvalidValueError: naming the value (and a close spelling, if any).
+        CohortFormatError: for a crosswalk entry that names no value.
+    """
+    values = _sex_table(tuple(_pairs(crosswalk)))
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidValueError(f"sex {quoted(value)}: expected text")
+    if len(value) > _SEX_TEXT:
+        raise InvalidValueError(f"sex {quoted(value)}: longer than {_SEX_TEXT} characters")
+    key = _fold(value)
+    if not key:
+        return None
+    if key in values:
+        return values[key]
+    shown = _sex_vocabulary()[1]
+    close = difflib.get_close_matches(key, list(shown), n=1, cutoff=0.75)
+    hint = f"; did you mean {quoted(shown[close[0]])}?" if close else ""
+    raise InvalidValueError(
+        f"sex {quoted(value)} is not a spelling of female, male, other or unknown "
+        f"(such as F, M, O, U){hint} (map it with a sex crosswalk)"
+    )

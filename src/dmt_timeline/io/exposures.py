@@ -52,8 +52,8 @@ from dmt_timeline.io._table import (
     shape_problems,
 )
 from dmt_timeline.io._table import blank as blank_cells
-from dmt_timeline.io.cells import ReadingOptions, TherapyReader, reason_reader, therapy_reader
-from dmt_timeline.model import ONGOING, Cohort, Patient, SwitchReason, TherapyEpisode
+from dmt_timeline.io.cells import ReadingOptions, TherapyReader, read_sex, reason_reader, therapy_reader
+from dmt_timeline.model import ONGOING, Cohort, Patient, Sex, SwitchReason, TherapyEpisode
 from dmt_timeline.reasons import ReasonReader
 
 __all__ = [
@@ -138,6 +138,10 @@ class ExposureColumns:
         stop_reason: Why the course stopped; None, or a column the table lacks, for none.
         days_supply: The days supplied, for :attr:`EndPolicy.DAYS_SUPPLY`; None when absent.
         reading: How cells are written: numeric day order, crosswalks for therapies and reasons.
+        sex: The person's sex (:func:`~dmt_timeline.io.cells.read_sex`); None, or a column the
+            table lacks, for none. A person's rows must agree (a blank cell says nothing).
+        birth_date: The date of birth (a year is enough), agreeing across the person's rows;
+            no exposure may start before it.
     """
 
     person_id: str = attrs.field(default="person_id", validator=_column)
@@ -147,6 +151,8 @@ class ExposureColumns:
     stop_reason: str | None = attrs.field(default="reason", validator=_optional_column)
     days_supply: str | None = attrs.field(default=None, validator=_optional_column)
     reading: ReadingOptions = attrs.field(factory=ReadingOptions)
+    sex: str | None = attrs.field(default=None, validator=_optional_column)
+    birth_date: str | None = attrs.field(default=None, validator=_optional_column)
 
 
 def _durations(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
@@ -187,6 +193,8 @@ class Exposure:
             the first data row row 2), for reports.
         end_policy: Where the end came from: :attr:`EndPolicy.RECORDED` for an end the table
             holds, otherwise the policy that filled it.
+        sex: The person's sex as the row gives it (None: not given).
+        birth_date: The person's birth date as the row gives it (None: not given).
     """
 
     person_id: str
@@ -196,6 +204,8 @@ class Exposure:
     stop_reasons: tuple[SwitchReason, ...] = ()
     row: int = 0
     end_policy: EndPolicy = EndPolicy.RECORDED
+    sex: Sex | None = None
+    birth_date: PartialDate | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -336,7 +346,7 @@ _WHAT: Final = "exposure table"
 def _read_columns(columns: ExposureColumns, header: Sequence[str] | None = None) -> tuple[str, ...]:
     """The columns read; the optional ones only when the header has them."""
     found: tuple[str, ...] = (columns.person_id, columns.drug, columns.start)
-    for column in (columns.end, columns.days_supply, columns.stop_reason):
+    for column in (columns.end, columns.days_supply, columns.stop_reason, columns.sex, columns.birth_date):
         if column is not None and (header is None or column in header):
             found = (*found, column)
     return found
@@ -350,7 +360,11 @@ def _check(header: Sequence[str], reading: _Reading, row: int = HEADER_ROW) -> N
         required.append(columns.end)
     if reading.policy is EndPolicy.DAYS_SUPPLY and columns.days_supply is not None:
         required.append(columns.days_supply)
-    optional = [c for c in (columns.end, columns.stop_reason, columns.days_supply) if c is not None]
+    optional = [
+        c
+        for c in (columns.end, columns.stop_reason, columns.days_supply, columns.sex, columns.birth_date)
+        if c is not None
+    ]
     check_header(header, required, _WHAT, optional=[c for c in optional if c not in required], row=row)
 
 
@@ -363,6 +377,31 @@ class _Open:
     start: dt.date
     stop_reasons: tuple[SwitchReason, ...]
     row: int
+    sex: Sex | None = None
+    birth_date: PartialDate | None = None
+
+
+def _personal(row: SourceRow, columns: ExposureColumns, fail: Any) -> tuple[Sex | None, PartialDate | None]:
+    """The row's sex and birth date cells (blank: not given)."""
+    sex: Sex | None = None
+    birth: PartialDate | None = None
+    if columns.sex is not None:
+        try:
+            sex = read_sex(row.text(columns.sex), crosswalk=columns.reading.sex)
+        except DmtTimelineError as exc:
+            fail(columns.sex, str(exc))
+    if columns.birth_date is not None and row.text(columns.birth_date):
+        cell = row.cells.get(columns.birth_date)
+        reading = columns.reading
+        try:
+            birth = PartialDate.read(
+                row.text(columns.birth_date) if isinstance(cell, str) else cell,  # type: ignore[arg-type]
+                day_first=reading.day_first,
+                excel_serial=reading.excel_serial,
+            )
+        except DmtTimelineError as exc:
+            fail(columns.birth_date, str(exc))
+    return sex, birth
 
 
 def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowProblem]:
@@ -382,6 +421,7 @@ def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowP
         problems.append(RowProblem(number, column, who + message))
 
     therapy = _therapy(row, reading, fail)
+    sex, birth = _personal(row, columns, fail)
     reasons: tuple[SwitchReason, ...] = ()
     if columns.stop_reason is not None:
         try:
@@ -402,12 +442,12 @@ def _exposure(row: SourceRow, reading: _Reading) -> Exposure | _Open | list[RowP
         filled = _filled(row, start, therapy, reading, fail)
         if filled is _LATER:
             assert therapy is not None  # no problem so far: the drug was found
-            return _Open(person, therapy.name, start, reasons, number)
+            return _Open(person, therapy.name, start, reasons, number, sex, birth)
         end = filled if isinstance(filled, dt.date) else None
     if problems or start is None or end is None or therapy is None:
         return problems
     try:
-        return Exposure(person, therapy.name, start, end, reasons, number, policy)
+        return Exposure(person, therapy.name, start, end, reasons, number, policy, sex, birth)
     except DmtTimelineError as exc:
         # Dates only: the model's message names two ISO dates and nothing else.
         return [RowProblem(number, columns.end, who + str(exc))]
@@ -496,11 +536,56 @@ def _read(rows: Iterable[SourceRow], reading: _Reading, skip_bad_rows: bool) -> 
     for number in repeats:
         del people[number]  # the repeated row's content is in the history: its patient keeps it
     found.sort(key=lambda e: e.row)
+    found = _agreeing(found, reading.columns, problems)
     problems.sort(key=lambda p: p.row)
     if problems and not skip_bad_rows:
         raise TableFormatError(f"{_WHAT}: {len(problems)} problem(s); nothing was read", problems)
     bad = sorted({people[p.row] for p in problems if p.row in people})
     return ExposureRead(tuple(found), tuple(problems), tuple(bad))
+
+
+def _agreeing(found: list[Exposure], columns: ExposureColumns, problems: list[RowProblem]) -> list[Exposure]:
+    """The exposures (in row order) whose sex and birth date agree with their person's first
+    row giving them, and that do not start before that birth date; the others reported."""
+    first: dict[tuple[str, str], tuple[object, int]] = {}
+    kept: list[Exposure] = []
+    for exposure in found:
+        who = f"patient {quoted(exposure.person_id)}: "
+        bad = False
+        for field, column, value in (
+            ("sex", columns.sex, exposure.sex),
+            ("birth_date", columns.birth_date, exposure.birth_date),
+        ):
+            if value is None or column is None:
+                continue
+            given, row = first.setdefault((exposure.person_id, field), (value, exposure.row))
+            if given != value:
+                shown, before = getattr(value, "value", value), getattr(given, "value", given)
+                problems.append(
+                    RowProblem(
+                        exposure.row,
+                        column,
+                        who + f"{quoted(shown)} differs from {quoted(before)} in row {row}",
+                    )
+                )
+                bad = True
+        birth = first.get((exposure.person_id, "birth_date"))
+        if birth is not None and not bad and columns.birth_date is not None:
+            born, row = birth
+            assert isinstance(born, PartialDate)
+            if exposure.start < born.first_day:
+                problems.append(
+                    RowProblem(
+                        exposure.row,
+                        columns.birth_date,
+                        who + f"start {exposure.start.isoformat()} is before birth date {born} (row {row})",
+                    )
+                )
+                bad = True
+        if not bad:
+            kept.append(exposure)
+    problems.sort(key=lambda p: p.row)
+    return kept
 
 
 def _until_next_start(
@@ -533,7 +618,15 @@ def _until_next_start(
             )
             continue
         yield Exposure(
-            item.person_id, item.drug, item.start, end, item.stop_reasons, item.row, EndPolicy.NEXT_START
+            item.person_id,
+            item.drug,
+            item.start,
+            end,
+            item.stop_reasons,
+            item.row,
+            EndPolicy.NEXT_START,
+            item.sex,
+            item.birth_date,
         )
 
 
@@ -808,13 +901,51 @@ def build_episodes(
     patients = []
     records: list[Era] = []
     imputed: list[bool] = []
+    personal = _personal_of(e for e, _ in known)
     for person in sorted(episodes):
         ordered = sorted(episodes[person], key=_start_order)
-        patients.append(Patient(person, episodes=[episode for episode, _, _ in ordered]))
+        patient = Patient(person, episodes=[episode for episode, _, _ in ordered])
+        if person in personal:
+            patient = _with_personal(patient, *personal[person])
+        patients.append(patient)
         records.extend(era for _, era, _ in ordered)
         imputed.extend(flag for _, _, flag in ordered)
     windows_used = tuple(sorted(used.items()))
     return EpisodeBuild(Cohort(patients), unknown, windows_used, tuple(records), mode, tuple(imputed), as_of)
+
+
+def _personal_of(exposures: Iterable[Exposure]) -> dict[str, tuple[Sex | None, PartialDate | None]]:
+    """Each person's sex and birth date from their exposures (the first row giving each).
+
+    Raises:
+        InvalidValueError: naming both rows when two of a person's rows disagree.
+    """
+    found: dict[str, dict[str, tuple[object, int]]] = {}
+    for exposure in sorted(exposures, key=lambda e: e.row):
+        mine = found.setdefault(exposure.person_id, {})
+        for field, value in (("sex", exposure.sex), ("birth_date", exposure.birth_date)):
+            if value is None:
+                continue
+            given, row = mine.setdefault(field, (value, exposure.row))
+            if given != value:
+                who = f"patient {quoted(exposure.person_id)}"
+                raise InvalidValueError(f"{who}: {field} of row {exposure.row} differs from row {row}")
+    result: dict[str, tuple[Sex | None, PartialDate | None]] = {}
+    for person, mine in found.items():
+        sex = mine.get("sex", (None, 0))[0]
+        birth = mine.get("birth_date", (None, 0))[0]
+        assert sex is None or isinstance(sex, Sex)
+        assert birth is None or isinstance(birth, PartialDate)
+        result[person] = (sex, birth)
+    return result
+
+
+def _with_personal(patient: Patient, sex: Sex | None, birth: PartialDate | None) -> Patient:
+    try:
+        return attrs.evolve(patient, sex=sex, birth_date=birth)
+    except DmtTimelineError as exc:
+        message = str(exc)  # the model names the patient, the field and two dates
+    raise InvalidValueError(message)
 
 
 def _start_order(item: tuple[TherapyEpisode, Era, bool]) -> tuple[tuple[int, int, int], str]:

@@ -12,7 +12,9 @@ A layout is written once per table, in Python or in a small TOML file, and read 
     stop = "Stop"
     reasons = "Reason for stopping"
     edss = "EDSS at stop"
-    labels = ["Sex", "Site"]      # carried through as patient labels
+    sex = "Sex"                   # F, M, female, male... (a patient's rows agree)
+    birth_date = "Year of birth"  # a year is enough
+    labels = ["Site"]             # carried through as patient labels
 
     [reading]
     day_first = true              # 12/05/2012 is 12 May; without it such dates are refused
@@ -91,9 +93,13 @@ class LongLayout:
             table has no stop column.
         reasons: Why it stopped; None when the table has none.
         edss: The EDSS recorded at the stop; None when the table has none.
-        labels: Other columns (sex, site, any covariate) kept as patient labels under their
+        labels: Other columns (site, any covariate) kept as patient labels under their
             column names; they come out in tidy tables with ``labels=``.
         reading: How cells are written.
+        sex: The patient's sex (see :func:`~dmt_timeline.io.cells.read_sex`); None when the
+            table has none. A patient's rows must agree (a blank cell says nothing).
+        birth_date: The date of birth (a year is enough), agreeing across the patient's rows;
+            None when the table has none.
     """
 
     patient_id: str = attrs.field(validator=_name)
@@ -104,6 +110,8 @@ class LongLayout:
     edss: str | None = attrs.field(default=None, validator=_optional_name)
     labels: tuple[str, ...] = attrs.field(default=(), converter=_labels)
     reading: ReadingOptions = attrs.field(factory=ReadingOptions)
+    sex: str | None = attrs.field(default=None, validator=_optional_name)
+    birth_date: str | None = attrs.field(default=None, validator=_optional_name)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -114,13 +122,24 @@ class LongLayout:
     @property
     def columns(self) -> tuple[str, ...]:
         """Every column the layout uses."""
-        fields = (self.patient_id, self.therapy, self.start, self.stop, self.reasons, self.edss)
+        fields = (
+            self.patient_id,
+            self.sex,
+            self.birth_date,
+            self.therapy,
+            self.start,
+            self.stop,
+            self.reasons,
+            self.edss,
+        )
         return (*(c for c in fields if c is not None), *self.labels)
 
 
 # -- TOML ----------------------------------------------------------------------------------------
 
-_LONG_FIELDS: Final = ("patient_id", "therapy", "start", "stop", "reasons", "edss", "labels")
+_LONG_FIELDS: Final = (
+    "patient_id", "therapy", "start", "stop", "reasons", "edss", "sex", "birth_date", "labels",
+)  # fmt: skip
 _READING_FIELDS: Final = ("day_first", "excel_serial", "ongoing", "not_recorded")
 
 
@@ -143,13 +162,14 @@ def _reading(data: Mapping[str, Any]) -> ReadingOptions:
     reading = _table(data, "reading")
     _unknown_keys("[reading]", reading, _READING_FIELDS)
     crosswalk = _table(data, "crosswalk")
-    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies"))
+    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies", "sex"))
     if reading.get("day_first") == "none":  # TOML has no null: "none" says refuse them
         reading = {k: v for k, v in reading.items() if k != "day_first"}
     return ReadingOptions(
         **reading,
         reasons=_table(crosswalk, "reasons"),
         therapies=_table(crosswalk, "therapies"),
+        sex=_table(crosswalk, "sex"),
     )
 
 
@@ -179,7 +199,9 @@ def _wide(data: Mapping[str, Any]) -> WideLayout:
     raise CohortFormatError("layout: [columns] needs patient_id, and each [[therapies]] therapy and start")
 
 
-_EXPOSURE_COLUMNS: Final = ("person_id", "drug", "start", "end", "stop_reason", "days_supply")
+_EXPOSURE_COLUMNS: Final = (
+    "person_id", "drug", "start", "end", "stop_reason", "days_supply", "sex", "birth_date",
+)  # fmt: skip
 _ERA_FIELDS: Final = ("end_policy", "durations", "as_of", "persistence_days")
 
 
@@ -288,7 +310,7 @@ def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -
     """
     notes = notes or {}
     lines = ['kind = "long"', "", "[columns]"]
-    for field in ("patient_id", "therapy", "start", "stop", "reasons", "edss"):
+    for field in ("patient_id", "therapy", "start", "stop", "reasons", "edss", "sex", "birth_date"):
         value = getattr(layout, field)
         line = f"{field} = {_toml_string(value)}" if value is not None else f"# {field} = (no column found)"
         lines.append(f"{line}  # {notes[field]}" if field in notes else line)
@@ -302,7 +324,11 @@ def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -
     lines.append(f"excel_serial = {'true' if reading.excel_serial else 'false'}")
     lines.append(f"ongoing = [{', '.join(_toml_string(w) for w in reading.ongoing)}]")
     lines.append(f"not_recorded = [{', '.join(_toml_string(w) for w in reading.not_recorded)}]")
-    for section, pairs in (("reasons", reading.reasons), ("therapies", reading.therapies)):
+    for section, pairs in (
+        ("reasons", reading.reasons),
+        ("therapies", reading.therapies),
+        ("sex", reading.sex),
+    ):
         lines += ["", f"[crosswalk.{section}]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in pairs]
     return "\n".join(lines) + "\n"
@@ -333,6 +359,10 @@ _SYNONYMS: Final = {
         "discontinuationreason", "reasonfordiscontinuation", "switchreason", "whystopped",
     ),
     "edss": ("edss", "edssatstop", "edssscore", "stopedss"),
+    "sex": ("sex", "gender", "sexatbirth", "administrativesex", "administrativegender"),
+    "birth_date": (
+        "birthdate", "dateofbirth", "dob", "birthyear", "yearofbirth", "born", "birth", "yob",
+    ),
 }  # fmt: skip
 _NOISE: Final = re.compile(r"[\s\-_.]+")
 
@@ -386,5 +416,7 @@ def draft_layout(header: Sequence[str]) -> tuple[LongLayout, dict[str, str]]:
         reasons=found.get("reasons"),
         edss=found.get("edss"),
         labels=labels,
+        sex=found.get("sex"),
+        birth_date=found.get("birth_date"),
     )
     return layout, notes

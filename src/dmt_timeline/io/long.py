@@ -28,7 +28,7 @@ from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.ids import patient_id
 from dmt_timeline.io._table import check_header
-from dmt_timeline.io.cells import TherapyReader, read_stop, reason_reader, therapy_reader
+from dmt_timeline.io.cells import TherapyReader, read_sex, read_stop, reason_reader, therapy_reader
 from dmt_timeline.io.layouts import LongLayout
 from dmt_timeline.io.wide import RowProblem, TableFormatError
 from dmt_timeline.model import (
@@ -37,6 +37,7 @@ from dmt_timeline.model import (
     Cohort,
     CohortMetadata,
     Patient,
+    Sex,
     StopState,
     SwitchReason,
     TherapyEpisode,
@@ -157,6 +158,8 @@ def read_long_rows(
     order: list[str] = []
     episodes: dict[str, list[TherapyEpisode]] = {}
     labels: dict[str, dict[str, tuple[str, int]]] = {}
+    # Per patient, sex and birth date as first recorded: (value, row, cell).
+    personal: dict[str, dict[str, tuple[object, int, str]]] = {}
     seen: dict[tuple[str, str, PartialDate, PartialDate | StopState], int] = {}
     for number, cells in enumerate(rows, start=first_row):
         who: str | None = None
@@ -168,10 +171,12 @@ def read_long_rows(
             order.append(who)
             episodes[who] = []
             labels[who] = {}
+            personal[who] = {}
         before = len(table.problems)
         row = _Row(number, cells, layout, who, table)
         episode = row.episode(therapies, reasons_of)
         row.labels(labels)
+        row.personal(personal)
         if who is None or episode is None or len(table.problems) > before:
             continue
         key = (who, episode.therapy.name, episode.start, episode.stop)
@@ -180,17 +185,44 @@ def read_long_rows(
             continue
         seen[key] = number
         episodes[who].append(episode)
+    built = {
+        who: _patient(who, episodes[who], labels[who], personal[who], layout, table)
+        for who in order
+        if who not in table.bad_patients
+    }
+    table.problems.sort(key=lambda p: p.row)  # a refused birth date is found last: in row order
     if table.problems and not skip_bad_rows:
         raise TableFormatError(
             f"long table: {len(table.problems)} problem(s); nothing was read", table.problems
         )
-    patients = [
-        Patient(who, episodes=episodes[who], labels={k: v for k, (v, _) in labels[who].items()})
-        for who in order
-        if who not in table.bad_patients
-    ]
+    patients = [patient for patient in built.values() if patient is not None]
     skipped = tuple(who for who in order if who in table.bad_patients)
     return LongRead(Cohort(patients, metadata), tuple(table.problems), skipped)
+
+
+def _patient(  # noqa: PLR0917 - private, called once with the reader's own state
+    who: str,
+    episodes: list[TherapyEpisode],
+    labels: dict[str, tuple[str, int]],
+    personal: dict[str, tuple[object, int, str]],
+    layout: LongLayout,
+    table: _Rows,
+) -> Patient | None:
+    """The patient of a table's rows, or None with the birth date it refuses reported at its row."""
+    sex = personal.get("sex", (None, 0, ""))[0]
+    assert sex is None or isinstance(sex, Sex)
+    patient = Patient(who, episodes=episodes, labels={k: v for k, (v, _) in labels.items()}, sex=sex)
+    if "birth_date" not in personal:
+        return patient
+    birth, row, _ = personal["birth_date"]
+    assert layout.birth_date is not None
+    assert isinstance(birth, PartialDate)
+    try:
+        return attrs.evolve(patient, birth_date=birth)
+    except DmtTimelineError as exc:
+        message = str(exc).removeprefix(f"patient {quoted(who)}: ")
+    table.fail(row, layout.birth_date, who, message)
+    return None
 
 
 @attrs.define
@@ -217,6 +249,36 @@ class _Row:
             first, row = mine.setdefault(column, (value, self.number))
             if first != value:
                 self.fail(column, f"{quoted(value)} differs from {quoted(first)} in row {row}")
+
+    def personal(self, personal: dict[str, dict[str, tuple[object, int, str]]]) -> None:
+        """Sex and birth date: each must agree across a patient's rows (a blank says nothing)."""
+        reading = self.layout.reading
+        for field, column in (("sex", self.layout.sex), ("birth_date", self.layout.birth_date)):
+            if column is None:
+                continue
+            cell: Any = self.cells.get(column)
+            text = _text(cell)
+            try:
+                if field == "sex":
+                    value: object = read_sex(
+                        cell if isinstance(cell, str | int | None) else text, crosswalk=reading.sex
+                    )
+                else:
+                    value = (
+                        None
+                        if not text
+                        else PartialDate.read(
+                            cell, day_first=reading.day_first, excel_serial=reading.excel_serial
+                        )
+                    )
+            except DmtTimelineError as exc:
+                self.fail(column, str(exc))
+                continue
+            if value is None or self.who is None:
+                continue
+            first, row, first_text = personal[self.who].setdefault(field, (value, self.number, text))
+            if first != value:
+                self.fail(column, f"{quoted(text)} differs from {quoted(first_text)} in row {row}")
 
     def therapy(self, therapies: TherapyReader) -> Therapy | None:
         name = _text(self.cells.get(self.layout.therapy))

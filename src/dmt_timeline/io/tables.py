@@ -46,6 +46,7 @@ __all__ = [
     "FOLLOW_UP_COLUMNS",
     "LATENCY_COLUMNS",
     "OBSERVATION_COLUMNS",
+    "PATIENT_COLUMNS",
     "TRANSFER_COLUMNS",
     "TRANSITION_COLUMNS",
     "Column",
@@ -57,6 +58,7 @@ __all__ = [
     "follow_up_table",
     "latencies_table",
     "observations_table",
+    "patients_table",
     "transfers_table",
     "transitions_table",
 ]
@@ -196,6 +198,14 @@ FOLLOW_UP_COLUMNS: Final = (
     *_date_columns("last_follow_up", "the last follow-up (None when unknown)"),
 )
 """Columns of :func:`follow_up_table`."""
+
+PATIENT_COLUMNS: Final = (
+    Column("patient_id", _S, "the patient"),
+    Column("sex", _S, "female, male, other, or None when not recorded"),
+    *_date_columns("birth_date", "the birth date (None when not recorded)"),
+    *_date_columns("last_follow_up", "the last follow-up (None when unknown)"),
+)
+"""Columns of :func:`patients_table`."""
 
 
 @attrs.frozen
@@ -460,6 +470,22 @@ def follow_up_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
     """One row per patient with the last follow-up; see :data:`FOLLOW_UP_COLUMNS`."""
     rows = [(patient.id, *_date_values(patient.last_follow_up)) for patient in cohort]
     return TidyTable(FOLLOW_UP_COLUMNS, tuple(rows))
+
+
+@collector_paused()  # many small rows without cycles: see dmt_timeline._collector
+def patients_table(cohort: Cohort | Iterable[Patient]) -> TidyTable:
+    """One row per patient with sex, birth date (as the bounds of its readings) and last
+    follow-up; see :data:`PATIENT_COLUMNS`."""
+    rows = [
+        (
+            patient.id,
+            None if patient.sex is None else patient.sex.value,
+            *_date_values(patient.birth_date),
+            *_date_values(patient.last_follow_up),
+        )
+        for patient in cohort
+    ]
+    return TidyTable(PATIENT_COLUMNS, tuple(rows))
 
 
 @collector_paused()  # many small rows without cycles: see dmt_timeline._collector

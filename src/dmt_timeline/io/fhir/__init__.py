@@ -12,8 +12,10 @@ Reading (:func:`read_fhir` for a Bundle file, an NDJSON file or a folder of a bu
   precision; ``stopped`` reads as ``completed``, and ``completed`` with neither an end nor a
   reason as a stop not recorded), or with ``statements="exposures"`` an exposure;
 - ``Condition`` coded as MS or psoriasis (``conditions.json``) is a diagnosis; ``Patient`` gives
-  a patient; ``Medication`` is followed from ``medicationReference``; other resources are
-  counted in :attr:`FhirRead.ignored`;
+  a patient, with its ``gender`` (an AdministrativeGender code; ``unknown`` is not recorded)
+  and ``birthDate`` (at its precision; a patient's Patient entries must agree, and a birth
+  date after the patient's own dates is a problem of the Patient entry); ``Medication`` is
+  followed from ``medicationReference``; other resources are counted in :attr:`FhirRead.ignored`;
 - a date-time gives its day as written (``2015-01-23T23:30:00-05:00`` is 23 January);
 - medications are resolved by ATC or RxNorm code, by a catalogue name or brand found as a word
   in a text or display (:func:`therapies_in_text`), or through a contained or exported
@@ -36,7 +38,9 @@ Every entry is accounted for: read, counted (``ignored``, ``unknown``), dropped 
 Writing (:func:`cohort_to_fhir`): one ``MedicationStatement`` per episode, as plain JSON data
 (no FHIR library is needed at run time), in a ``collection`` Bundle, or in a ``transaction``
 with one ``Patient`` per patient (its id as an identifier in :data:`PATIENT_ID_SYSTEM`) and
-deterministic ``urn:uuid:`` fullUrls. How an episode is written:
+deterministic ``urn:uuid:`` fullUrls. A patient's sex and birth date are its Patient
+resource's ``gender`` and ``birthDate`` (a collection has a Patient resource, just before the
+patient's statements, for each patient with either). How an episode is written:
 
 - ``subject.reference`` is ``Patient/<id>`` (in a transaction, the patient entry's fullUrl);
 - ``medicationCodeableConcept`` holds the therapy's canonical name as ``text`` and, when the

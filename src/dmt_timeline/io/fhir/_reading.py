@@ -17,7 +17,7 @@ import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
-from dmt_timeline.errors import CohortFormatError, describe_value, quoted
+from dmt_timeline.errors import CohortFormatError, DmtTimelineError, describe_value, quoted
 from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, Exposure, build_episodes
 from dmt_timeline.io.fhir._json import DecodeError, decode_json, has_lone_surrogate
 from dmt_timeline.io.fhir._medications import Medications
@@ -156,26 +156,34 @@ class _Reader:
         for resource, index, source, full_url in pending:
             entry = Entry(index, source)
             self._settle(entry, read_resource(resource, entry, self.context, full_url), resource, full_url)
+        # Built first: a Patient entry whose sex or birth date the patient refuses is a problem too.
+        cohort, refused = self._cohort(metadata)
         if self.problems and not skip_bad_rows:
             count = len(self.problems)
             raise CohortFormatError(
                 f"{what}: {count} problem{'s' if count != 1 else ''}", tuple(str(p) for p in self.problems)
             )
         return FhirRead(
-            self._cohort(metadata),
+            cohort,
             tuple(self.problems),
             self.entries,
-            len(self.records),
+            len(self.records) - refused,
             tuple(sorted(self.ignored.items())),
             tuple(sorted(self.unknown.items())),
             tuple(self.dropped),
         )
 
-    def _cohort(self, metadata: CohortMetadata) -> Cohort:
+    def _cohort(self, metadata: CohortMetadata) -> tuple[Cohort, int]:
+        """The cohort, and how many Patient entries were refused (each reported as a problem)."""
         names: dict[str, str] = {}
-        for _, record in self.records:
+        personal: dict[str, tuple[int, PatientRecord]] = {}
+        refused = 0
+        for index, record in self.records:
             if isinstance(record, PatientRecord):
                 names.update(dict.fromkeys(record.keys, record.patient_id))
+                first = personal.setdefault(record.patient_id, (index, record))
+                if first[1] is not record and not self._agree(first, index, record):
+                    refused += 1
 
         def who(key: str) -> str:
             # An unmatched urn:uuid names the patient by its uuid, as Synthea's ids are.
@@ -212,15 +220,50 @@ class _Reader:
             windows=self.options.windows,
         )
         eras = {patient.id: patient.episodes for patient in built.cohort}
-        patients = [
-            Patient(
+        patients = []
+        for pid in order:
+            patient = Patient(
                 pid,
                 episodes=(*episodes.get(pid, ()), *eras.get(pid, ())),
                 diagnoses=_first_of_each(diagnoses.get(pid, [])),
             )
-            for pid in order
-        ]
-        return Cohort(tuple(patients), metadata)
+            if pid in personal:
+                index, record = personal[pid]
+                try:
+                    patient = attrs.evolve(patient, sex=record.sex, birth_date=record.birth_date)
+                except DmtTimelineError as exc:
+                    # The Patient entry is skipped: the patient keeps what the other entries say.
+                    message = str(exc).removeprefix(f"patient {quoted(pid)}: ")
+                    self.problems.append(EntryProblem(index, "birthDate", message, pid, record.source))
+                    refused += 1
+            patients.append(patient)
+        return Cohort(tuple(patients), metadata), refused
+
+    def _agree(self, first: tuple[int, PatientRecord], index: int, record: PatientRecord) -> bool:
+        """Whether a second Patient entry of a patient says the same sex and birth date (else a problem)."""
+        for field, mine, theirs in (
+            ("gender", record.sex, first[1].sex),
+            ("birthDate", record.birth_date, first[1].birth_date),
+        ):
+            if mine != theirs:
+                source = first[1].source
+                where = f"{quoted(source)} line {first[0]}" if source else f"entry[{first[0]}]"
+                self.problems.append(
+                    EntryProblem(
+                        index,
+                        field,
+                        f"{_shown(mine)} differs from {_shown(theirs)} in {where}",
+                        record.patient_id,
+                        record.source,
+                    )
+                )
+                return False
+        return True
+
+
+def _shown(value: object) -> str:
+    """A sex or birth date as a message shows it."""
+    return "none" if value is None else quoted(getattr(value, "value", value))
 
 
 def _first_of_each(diagnoses: list[Diagnosis]) -> tuple[Diagnosis, ...]:

@@ -19,6 +19,7 @@ from dmt_timeline.catalogue import Catalogue, Therapy
 from dmt_timeline.dates import Order, PartialDate
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, describe_value, quoted
 from dmt_timeline.ids import patient_id as _patient_id
+from dmt_timeline.io.cells import read_sex
 from dmt_timeline.io.fhir._codes import (
     DROP,
     EDSS_EXTENSION,
@@ -38,6 +39,7 @@ from dmt_timeline.model import (
     ONGOING,
     Condition,
     Diagnosis,
+    Sex,
     StopState,
     SwitchReason,
     TherapyEpisode,
@@ -78,6 +80,9 @@ class DiagnosisRecord:
 class PatientRecord:
     keys: tuple[str, ...]
     patient_id: str
+    sex: Sex | None = None
+    birth_date: PartialDate | None = None
+    source: str = ""
 
 
 @attrs.frozen
@@ -556,6 +561,22 @@ def _condition(resource: Mapping[str, Any], entry: Entry) -> Outcome:
     return DiagnosisRecord(key, Diagnosis(found[0], date))
 
 
+# FHIR R4 AdministrativeGender, a required binding: no other code is a Patient.gender.
+_GENDER_CODES: Final = ("female", "male", "other", "unknown")
+
+
+def _gender(resource: Mapping[str, Any], entry: Entry) -> Sex | None:
+    code = entry.text(resource.get("gender"), "gender")
+    if code is None:
+        return None
+    if code not in _GENDER_CODES:
+        entry.fail(
+            "gender", f"{quoted(code)} is not an AdministrativeGender code ({', '.join(_GENDER_CODES)})"
+        )
+        return None
+    return read_sex(code)  # the one reading of sex: unknown is not recorded
+
+
 def _patient(resource: Mapping[str, Any], entry: Entry, full_url: str | None) -> Outcome:
     rid = entry.text(resource.get("id"), "id")
     own: str | None = None
@@ -578,9 +599,15 @@ def _patient(resource: Mapping[str, Any], entry: Entry, full_url: str | None) ->
     except InvalidValueError as exc:
         message = str(exc)
     else:
+        entry.patient_id = pid  # problems below name the patient
+        sex = _gender(resource, entry)
+        birth = None
+        if resource.get("birthDate") is not None:
+            birth = fhir_date(resource["birthDate"], entry, "birthDate")
+        if entry.problems:
+            return None
         keys = tuple(k for k in (f"Patient/{rid}" if rid else None, full_url) if k)
-        entry.patient_id = pid
-        return PatientRecord(keys or (f"Patient/{pid}",), pid)
+        return PatientRecord(keys or (f"Patient/{pid}",), pid, sex, birth, entry.source)
     entry.fail("id", message)
     return None
 

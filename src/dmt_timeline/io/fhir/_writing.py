@@ -84,13 +84,23 @@ def _full_url(*parts: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, json.dumps(parts))}"
 
 
-def _patient(patient_id: str) -> dict[str, Any]:
+def _patient_resource(patient: Patient) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "identifier": [{"system": PATIENT_ID_SYSTEM, "value": patient.id}],
+    }
+    if patient.sex is not None:
+        resource["gender"] = patient.sex.value  # Sex's values are AdministrativeGender codes
+    if patient.birth_date is not None:
+        resource["birthDate"] = str(patient.birth_date)  # YYYY, YYYY-MM or YYYY-MM-DD: a FHIR date
+    return resource
+
+
+def _patient(patient: Patient) -> dict[str, Any]:
+    patient_id = patient.id
     return {
         "fullUrl": _full_url("Patient", patient_id),
-        "resource": {
-            "resourceType": "Patient",
-            "identifier": [{"system": PATIENT_ID_SYSTEM, "value": patient_id}],
-        },
+        "resource": _patient_resource(patient),
         "request": {
             "method": "POST",
             "url": "Patient",
@@ -124,11 +134,16 @@ def cohort_to_fhir(cohort: Cohort | Iterable[Patient], *, bundle_type: str = "co
     """
     patients = list(cohort)
     if bundle_type == "collection":
-        statements = [{"resource": _statement(p.id, episode)} for p in patients for episode in p.episodes]
+        statements: list[dict[str, Any]] = []
+        for p in patients:
+            if p.sex is not None or p.birth_date is not None:
+                # Just before the patient's statements, so patients read back in cohort order.
+                statements.append({"fullUrl": _full_url("Patient", p.id), "resource": _patient_resource(p)})
+            statements += [{"resource": _statement(p.id, episode)} for episode in p.episodes]
         return _bundle("collection", statements)
     if bundle_type != "transaction":
         raise InvalidValueError(f"bundle_type {quoted(bundle_type)} is not 'collection' or 'transaction'")
-    entries: list[dict[str, Any]] = [_patient(p.id) for p in patients]
+    entries: list[dict[str, Any]] = [_patient(p) for p in patients]
     for p in patients:
         for position, episode in enumerate(p.episodes):
             statement = _statement(p.id, episode)

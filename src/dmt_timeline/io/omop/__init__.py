@@ -4,7 +4,10 @@
 ``concept_ancestor`` and mapped to catalogue therapies, in SQL), each person's follow-up
 (``observation_period``, ``death``) and diagnoses (``condition_occurrence``); its result gives a
 cohort of episodes (:meth:`OmopRead.episodes`) or the batch engine's eras and transitions
-(:meth:`OmopRead.transitions`). ``era_mode="omop"`` gives OMOP's own ``drug_era``.
+(:meth:`OmopRead.transitions`). ``era_mode="omop"`` gives OMOP's own ``drug_era``. Each
+person's sex (``gender_concept_id``: 8532 female, 8507 male; 0 not recorded) and birth date
+(``year_of_birth`` with ``month_of_birth`` and ``day_of_birth`` at their precision, else
+``birth_datetime``) come from ``person`` (:attr:`OmopRead.people`).
 
 Needs the ``omop`` extra (``pip install "dmt-timeline[omop]"``: duckdb, psycopg, pyarrow).
 """

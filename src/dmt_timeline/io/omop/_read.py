@@ -12,7 +12,8 @@ import attrs
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.eras import EraMode
-from dmt_timeline.errors import InvalidValueError, quoted
+from dmt_timeline.errors import DmtTimelineError, InvalidValueError, quoted
+from dmt_timeline.io.cells import read_sex
 from dmt_timeline.io.exposures import (
     DEFAULT_PERSISTENCE_DAYS,
     EpisodeBuild,
@@ -28,6 +29,7 @@ from dmt_timeline.model import (
     Condition,
     Diagnosis,
     Patient,
+    Sex,
     TherapyEpisode,
     parse_reasons,
 )
@@ -86,6 +88,15 @@ class OmopRead:
         data_cut: The latest ``observation_period_end_date`` of the persons read.
         end_date_rule: The rule that gave blank ends.
         catalogue: The catalogue therapies were mapped with.
+        people: A pyarrow Table per person of ``person``: ``person_id``, ``gender_concept_id``,
+            ``sex`` (``female``, ``male``, ``other`` or null: see below), ``year_of_birth``,
+            ``month_of_birth``, ``day_of_birth``, ``birth_datetime`` (as a date).
+        unread_genders: ``gender_concept_id`` values that name no sex, with counts (their
+            persons' sex is not recorded). The OMOP Gender vocabulary's standard concepts are
+            8532 (female) and 8507 (male); 0 and 8551 say unknown; 44814653 is other.
+        births_after_records: Persons whose birth date is after one of their records (an
+            exposure start, a diagnosis, the end of follow-up), as ``(person_id, birth date)``:
+            the CDM contradicts itself, and their patients keep no birth date.
     """
 
     exposures: Any
@@ -99,6 +110,27 @@ class OmopRead:
     data_cut: dt.date | None
     end_date_rule: EndDateRule
     catalogue: Catalogue = attrs.field(repr=False)
+    people: Any = None
+    unread_genders: tuple[tuple[int, int], ...] = ()
+    births_after_records: tuple[tuple[str, str], ...] = ()
+
+    def personal(self) -> dict[str, tuple[Sex | None, PartialDate | None]]:
+        """Each person's sex and birth date: ``year_of_birth`` with ``month_of_birth`` and
+        ``day_of_birth`` at the precision they give, else the day of ``birth_datetime``.
+
+        Raises:
+            InvalidValueError: naming the person, the column and the value of a birth date
+                that is no date (month 13, 30 February).
+        """
+        found: dict[str, tuple[Sex | None, PartialDate | None]] = {}
+        if self.people is None:
+            return found
+        refused = {person for person, _ in self.births_after_records}
+        for row in self.people.to_pylist():
+            person = row["person_id"]
+            sex = None if row["sex"] is None else Sex(row["sex"])
+            found[person] = (sex, None if person in refused else _birth(person, row))
+        return found
 
     def episodes(
         self,
@@ -139,6 +171,7 @@ class OmopRead:
             found.setdefault(row["person_id"], []).append(
                 Diagnosis(Condition(row["condition"]), PartialDate.from_date(row["date"]))
             )
+        personal = self.personal()
         by_id = {p.id: p for p in build.cohort.patients}
         ids = sorted(by_id) if self.persons is None else sorted(set(self.persons) | set(by_id))
         windows = dict(build.windows)
@@ -151,7 +184,8 @@ class OmopRead:
                     _censored(e, patient.episodes, last, windows[e.therapy.name]) for e in patient.episodes
                 )
                 patient = attrs.evolve(patient, episodes=episodes, last_follow_up=PartialDate.from_date(last))
-            patients.append(attrs.evolve(patient, diagnoses=tuple(found.get(person, ()))))
+            patient = attrs.evolve(patient, diagnoses=tuple(found.get(person, ())))
+            patients.append(_with_personal(patient, personal.get(person, (None, None))))
         return attrs.evolve(build, cohort=Cohort(patients))
 
     def transitions(self, **options: Any) -> Any:
@@ -161,6 +195,32 @@ class OmopRead:
 
         options.setdefault("catalogue", self.catalogue)
         return exposure_transitions(self.exposures, columns=EXPOSURE_COLUMNS, **options)
+
+
+def _birth(person: str, row: Mapping[str, Any]) -> PartialDate | None:
+    year, month, day = row["year_of_birth"], row["month_of_birth"], row["day_of_birth"]
+    if year is None:
+        born = row["birth_datetime"]
+        return None if born is None else PartialDate.from_date(born)
+    # A day without its month says nothing on its own; the CDM never has one.
+    try:
+        return PartialDate(year, month, day if month is not None else None)
+    except DmtTimelineError:
+        shown = "-".join(str(v) for v in (year, month, day) if v is not None)
+    raise InvalidValueError(
+        f"person {quoted(person)}: person.year_of_birth, month_of_birth, day_of_birth {quoted(shown)} "
+        "is not a date"
+    )
+
+
+def _with_personal(patient: Patient, personal: tuple[Sex | None, PartialDate | None]) -> Patient:
+    """The patient with its sex and birth date; a birth date after its own dates is refused by name."""
+    sex, birth = personal
+    try:
+        return attrs.evolve(patient, sex=sex, birth_date=birth)
+    except DmtTimelineError as exc:
+        message = str(exc)
+    raise InvalidValueError(f"OMOP CDM person.year_of_birth: {message}")
 
 
 def _censored(
@@ -363,7 +423,8 @@ def _read(
     step.note("diagnoses")
     diagnoses = _diagnoses(q)
     step.update()
-    return OmopRead(
+    people, unread_genders = _people(q)
+    read = OmopRead(
         exposures,
         follow_up,
         diagnoses,
@@ -375,7 +436,29 @@ def _read(
         data_cut,
         rule,
         catalogue,
+        people,
+        unread_genders,
     )
+    return attrs.evolve(read, births_after_records=_births_after_records(read))
+
+
+def _births_after_records(read: OmopRead) -> tuple[tuple[str, str], ...]:
+    """Persons born after one of their records, by the rule a patient keeps (nothing certainly
+    before the birth date)."""
+    earliest: dict[str, dt.date] = {}
+    for table, column in (
+        (read.exposures, "start"),
+        (read.diagnoses, "date"),
+        (read.follow_up, "last_follow_up"),
+    ):
+        for person, day in zip(table["person_id"].to_pylist(), table[column].to_pylist(), strict=True):
+            if day is not None and (person not in earliest or day < earliest[person]):
+                earliest[person] = day
+    found = []
+    for person, (_, birth) in read.personal().items():
+        if birth is not None and person in earliest and earliest[person] < birth.first_day:
+            found.append((person, str(birth)))
+    return tuple(found)
 
 
 def _end_expression(rule: EndDateRule, start: str, end: str, supply: str) -> str:
@@ -522,6 +605,54 @@ ORDER BY COALESCE(o.p, x.p)"""
     names = ["person_id", "observation_end", "death_date", "last_follow_up"]
     table = q.db.arrow(sql, params, names, [pa.string(), pa.date32(), pa.date32(), pa.date32()])
     return table, pc.max(table["observation_end"]).as_py()
+
+
+def _people(q: _Query) -> tuple[Any, tuple[tuple[int, int], ...]]:
+    """Each person's gender concept and birth fields, and the sex the concept names."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    t = "person"
+    names = [
+        "person_id",
+        "gender_concept_id",
+        "year_of_birth",
+        "month_of_birth",
+        "day_of_birth",
+        "birth_datetime",
+    ]
+    types = [pa.string(), pa.int64(), pa.int64(), pa.int64(), pa.int64(), pa.date32()]
+    if not q.cdm.has(t):
+        return pa.table([pa.array([], k) for k in [*types, pa.string()]], names=[*names, "sex"]), ()
+    # v5.3 and v5.4 both have these columns; a trimmed CDM may lack the optional ones.
+    cols = [
+        q.col(t, n, "p") if q.cdm.has_column(t, n) else "NULL"
+        for n in ("gender_concept_id", "year_of_birth", "month_of_birth", "day_of_birth")
+    ]
+    born = (
+        f"CAST({q.col(t, 'birth_datetime', 'p')} AS DATE)"
+        if q.cdm.has_column(t, "birth_datetime")
+        else "NULL"
+    )
+    sql = f"""
+SELECT CAST({q.col(t, "person_id", "p")} AS TEXT), {", ".join(f"CAST({c} AS BIGINT)" for c in cols)}, {born}
+FROM {q.cdm.table(t)} p WHERE {q.persons_of(t, "p")}
+ORDER BY {q.col(t, "person_id", "p")}"""
+    table = q.db.arrow(sql, q.person_params, names, types)
+    sexes: dict[int, str | None] = {}
+    unread: dict[int, int] = {}
+    for concept in table["gender_concept_id"].to_pylist():
+        if concept is None or concept == 0:  # OMOP's "no matching concept": not recorded
+            continue
+        if concept not in sexes:
+            try:
+                sex = read_sex(str(concept))  # the one reading of sex: 8532, 8507, 44814653, 8551
+            except InvalidValueError:
+                sex, unread[concept] = None, 0
+            sexes[concept] = None if sex is None else sex.value
+        if concept in unread:
+            unread[concept] += 1
+    column = [None if c is None else sexes.get(c) for c in table["gender_concept_id"].to_pylist()]
+    return table.append_column("sex", pa.array(column, pa.string())), tuple(sorted(unread.items()))
 
 
 def _diagnoses(q: _Query) -> Any:

@@ -91,6 +91,8 @@ class WideLayout:
             study's forms only (ISO dates, the study's reason codes).
         footnotes: Marked cells (``"JCV+*"``) and the footnote each one carries, kept as label
             ``table_footnote``.
+        sex: Sex (``F``, ``male``...; see :func:`~dmt_timeline.io.cells.read_sex`), or None.
+        birth_date: The date of birth (a year is enough), or None.
     """
 
     patient_id: str
@@ -111,6 +113,8 @@ class WideLayout:
     last_follow_up: str | None = attrs.field(default=None, validator=_optional_name)
     labels: tuple[str, ...] = attrs.field(default=(), converter=_names)
     reading: ReadingOptions | None = attrs.field(default=None, validator=_optional_reading)
+    sex: str | None = attrs.field(default=None, validator=_optional_name)
+    birth_date: str | None = attrs.field(default=None, validator=_optional_name)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -123,6 +127,8 @@ class WideLayout:
         """Every column the layout uses, in the order :func:`write_wide_csv` writes them."""
         head = (
             self.patient_id,
+            self.sex,
+            self.birth_date,
             self.ms_diagnosis,
             self.csf,
             self.baseline_edss,

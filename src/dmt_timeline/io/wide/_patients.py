@@ -14,7 +14,7 @@ from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError, is_na
 from dmt_timeline.io._table import HEADER_ROW
-from dmt_timeline.io.cells import ReadingOptions, read_stop, reason_reader, therapy_reader
+from dmt_timeline.io.cells import ReadingOptions, read_sex, read_stop, reason_reader, therapy_reader
 from dmt_timeline.io.wide._cells import _csf, _date, _edss, _modalities, _months, _Row
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
 from dmt_timeline.model import (
@@ -26,6 +26,7 @@ from dmt_timeline.model import (
     Outcome,
     Patient,
     ResponseObservation,
+    Sex,
     StopState,
     TherapyEpisode,
 )
@@ -191,6 +192,10 @@ def _observations(
     return found
 
 
+def _sex(text: str, reading: ReadingOptions | None) -> Sex | None:
+    return read_sex(text, crosswalk=() if reading is None else reading.sex)
+
+
 def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date | None) -> Patient | None:
     if row.problems:
         return None  # the row's shape is unsound: its cells are not read
@@ -229,6 +234,8 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
     baseline = row.read(layout.baseline_edss, _edss)
     last = row.read(layout.last_edss, _edss)
     follow_up = row.read(layout.last_follow_up, _date, as_of, layout.reading)
+    sex = row.read(layout.sex, _sex, layout.reading)
+    birth = row.read(layout.birth_date, _date, as_of, layout.reading)
     if row.problems:
         return None
     patient: Patient | None = _build(
@@ -244,11 +251,12 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
         last_edss=last,
         comorbidity_treatments=treatments,
         labels=labels,
+        sex=sex,
     )
-    if patient is None or follow_up is None or layout.last_follow_up is None:
-        return patient
-    # Set apart, so that a follow-up the patient refuses is reported at its own column.
-    followed: Patient | None = _build(
-        row, layout, layout.last_follow_up, attrs.evolve, patient, last_follow_up=follow_up
-    )
-    return followed
+    if patient is not None and follow_up is not None and layout.last_follow_up is not None:
+        # Set apart, so that a follow-up the patient refuses is reported at its own column.
+        patient = _build(row, layout, layout.last_follow_up, attrs.evolve, patient, last_follow_up=follow_up)
+    if patient is not None and birth is not None and layout.birth_date is not None:
+        # Likewise a birth date after something the patient has.
+        patient = _build(row, layout, layout.birth_date, attrs.evolve, patient, birth_date=birth)
+    return patient

@@ -101,6 +101,8 @@ def to_wide_rows(
                 str(patient.last_follow_up) if patient.last_follow_up else "",
             ),
             "labels.published_group": (layout.group, patient.label("published_group") or ""),
+            "sex": (layout.sex, patient.sex.value if patient.sex else ""),
+            "birth_date": (layout.birth_date, str(patient.birth_date) if patient.birth_date else ""),
         }
         for field, (column, value) in fields.items():
             _set(cells, column, value, patient=patient, field=field)
