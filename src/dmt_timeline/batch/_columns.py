@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final
 
-from dmt_timeline.dates import MAX_YEAR, MIN_YEAR
+from dmt_timeline.dates import MAX_DATE_TEXT, MAX_YEAR, MIN_YEAR
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.io._frames import TABLES_EXTRA
 
@@ -257,19 +257,51 @@ def _day_limits() -> tuple[int, int]:
     return dt.date(MIN_YEAR, 1, 1).toordinal() - epoch, dt.date(MAX_YEAR, 12, 31).toordinal() - epoch
 
 
-def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str) -> Any:
-    """Days of ISO text dates (checked: shape, calendar, years), -1 where null; int64."""
+# The text forms of :meth:`dmt_timeline.PartialDate.read` a day column reads, as patterns over
+# the trimmed cell (RE2, anchored, ASCII digits): they read exactly as that method reads them.
+_ISO_DAY: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_PARTIAL: Final = r"^[0-9]{4}(-[0-9]{2})?$"
+_DATE_TIME: Final = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
+# RE2 has no back-references: one alternative per separator, so that both are the same.
+_NUMERIC_DAY: Final = r"^[0-9]{1,2}(/[0-9]{1,2}/|\.[0-9]{1,2}\.|-[0-9]{1,2}-)[0-9]{4}$"
+DAY_FORMS: Final = (
+    "YYYY-MM-DD",
+    "a date-time such as 2007-03-14T12:43:21-04:00 or 2007-03-14 12:43 (read as its day)",
+    "DD/MM/YYYY with day_first=True, MM/DD/YYYY with day_first=False ('/', '.' or '-')",
+)
+"""The text forms of a whole day the batch engine reads (each as :meth:`PartialDate.read` reads it)."""
+
+
+def _slice(np: Any, pa: Any, pc: Any, text: Any, span: tuple[int, int]) -> Any:
+    """Characters ``a:b`` of every cell as int64; only called where they are ASCII digits."""
+    return np.asarray(pc.cast(pc.utf8_slice_codeunits(text, *span), pa.int64()).to_numpy(False))
+
+
+def _numeric_parts(np: Any, pa: Any, pc: Any, text: Any) -> tuple[Any, Any, Any]:
+    """The first, second and year numbers of ``D/M/YYYY``-shaped cells (the shape checked)."""
+    parts = pc.split_pattern_regex(text, r"[/.-]")
+    first, second, year = (
+        np.asarray(pc.cast(pc.list_element(parts, i), pa.int64()).to_numpy(False)) for i in range(3)
+    )
+    return first, second, year
+
+
+def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str, *, day_first: bool | None = None) -> Any:
+    """Days of text dates (checked: form, calendar, years), -1 where null; int64.
+
+    ISO days are the common case and cost one pattern match; the other forms of
+    :data:`DAY_FORMS` are read only where a cell is not one.
+    """
     null = np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    shaped = _mask(np, pc, pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
-    bad = ~null & ~shaped
-    if bad.any():
-        raise _RowError(f"column {name}: not a whole date (YYYY-MM-DD) at row(s) {{rows}}", bad)
+    shaped = _mask(np, pc, pc.match_substring_regex(text, _ISO_DAY))
     filled = pc.fill_null(text, "1970-01-01")
-    parts = [
-        np.asarray(pc.cast(pc.utf8_slice_codeunits(filled, a, b), pa.int64()).to_numpy(False))
-        for a, b in ((0, 4), (5, 7), (8, 10))
-    ]
-    year, month, day = parts
+    if (shaped | null).all():
+        year, month, day = (_slice(np, pa, pc, filled, (a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
+    else:
+        year, month, day = _other_forms(np, pa, pc, filled, name, done=null | shaped, day_first=day_first)
     outside = ~null & ((year < MIN_YEAR) | (year > MAX_YEAR))
     if outside.any():
         raise _RowError(f"column {name}: year outside {MIN_YEAR}..{MAX_YEAR} at row(s) {{rows}}", outside)
@@ -287,15 +319,68 @@ def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str) -> Any:
     return np.where(null, -1, days)
 
 
-def _days(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
-    """Days since 1970-01-01 as int32, from date, timestamp (at midnight) or ISO text columns,
-    in the years the object model accepts (:data:`dmt_timeline.dates.MIN_YEAR` to ``MAX_YEAR``)."""
+def _other_forms(
+    np: Any, pa: Any, pc: Any, text: Any, name: str, *, done: Any, day_first: bool | None
+) -> tuple[Any, Any, Any]:
+    """Year, month and day of a column that holds more than ISO days: date-times as their day,
+    numeric days in the declared order; anything else refused by row."""
+    timed = ~done & _mask(np, pc, pc.match_substring_regex(text, _DATE_TIME))
+    numeric = ~done & ~timed & _mask(np, pc, pc.match_substring_regex(text, _NUMERIC_DAY))
+    partial = ~done & ~timed & ~numeric & _mask(np, pc, pc.match_substring_regex(text, _ISO_PARTIAL))
+    unread = ~done & ~timed & ~numeric & ~partial
+    if partial.any():
+        raise _RowError(
+            f"column {name}: not a whole date (a year or a month, YYYY or YYYY-MM, where a day "
+            "is needed) at row(s) {rows}",
+            partial,
+        )
+    if unread.any():
+        raise _RowError(
+            f"column {name}: not a whole date ({'; '.join(DAY_FORMS)}) at row(s) {{rows}}", unread
+        )
+    if numeric.any() and day_first is None:
+        raise _RowError(
+            f"column {name}: a date written with numbers only is read only when its order is "
+            "declared (day_first) at row(s) {rows}",
+            numeric,
+        )
+    iso_like = pc.if_else(pa.array(numeric), "1970-01-01", text)
+    year, month, day = (_slice(np, pa, pc, iso_like, (a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
+    if timed.any():
+        clock = pc.if_else(pa.array(timed), text, "1970-01-01T00:00:00")
+        hour, minute = _slice(np, pa, pc, clock, (11, 13)), _slice(np, pa, pc, clock, (14, 16))
+        with_seconds = _mask(np, pc, pc.equal(pc.utf8_slice_codeunits(clock, 16, 17), ":"))
+        seconds = pc.if_else(pa.array(with_seconds), clock, "1970-01-01T00:00:00")
+        second = _slice(np, pa, pc, seconds, (17, 19))
+        untimely = timed & ((hour > 23) | (minute > 59) | (second > 59))
+        if untimely.any():
+            raise _RowError(f"column {name}: a time of day that is not a time at row(s) {{rows}}", untimely)
+    if numeric.any():
+        first, second_n, numeric_year = _numeric_parts(
+            np, pa, pc, pc.if_else(pa.array(numeric), text, "1/1/1970")
+        )
+        day_n, month_n = (first, second_n) if day_first else (second_n, first)
+        year = np.where(numeric, numeric_year, year)
+        month = np.where(numeric, month_n, month)
+        day = np.where(numeric, day_n, day)
+    return year, month, day
+
+
+def _days(np: Any, pa: Any, pc: Any, column: Any, name: str, *, day_first: bool | None = None) -> Any:
+    """Days since 1970-01-01 as int32, from date, timestamp (at midnight) or text columns (the
+    forms of :data:`DAY_FORMS`, numeric days in the order ``day_first`` declares), in the years
+    the object model accepts (:data:`dmt_timeline.dates.MIN_YEAR` to ``MAX_YEAR``)."""
     column = _plain(pa, pc, column)
     if not _ACCEPTS[DATE](pa, column.type):
         raise InvalidValueError(f"column {name}: expected {DATE}, found {_type_name(pa, column.type)}")
     null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if _is_text(pa, column.type):
-        days = _text_days(np, pa, pc, _text(pa, pc, column, name), name)
+        text = _utf8(column, name)
+        if len(text) and (pc.max(pc.utf8_length(text)).as_py() or 0) > MAX_DATE_TEXT:
+            # PartialDate.read refuses such a cell unread, blanks around a date included.
+            long = _mask(np, pc, pc.greater(pc.utf8_length(text), MAX_DATE_TEXT))
+            raise _RowError(f"column {name}: longer than {MAX_DATE_TEXT} characters at row(s) {{rows}}", long)
+        days = _text_days(np, pa, pc, _trim(pc, text), name, day_first=day_first)
     else:
         if pa.types.is_date32(column.type):
             raw, per_day = pc.fill_null(column.cast(pa.int32()), 0), 1

@@ -111,6 +111,7 @@ def exposure_transitions(
     partition_size: int = 50_000,
     output: Literal["arrow", "pandas"] = "arrow",
     progress: Callable[[int, int], None] | None = None,
+    day_first: bool | None = None,
 ) -> BatchResult:
     """Eras and transitions of a long exposure table, as :func:`~dmt_timeline.io.build_episodes`
     and :meth:`~dmt_timeline.Timeline.transitions` would give them, without objects per row.
@@ -132,6 +133,12 @@ def exposure_transitions(
         output: ``"arrow"`` (pyarrow Tables) or ``"pandas"`` (DataFrames).
         progress: Called with (patients done, patients in the table): once with 0 when the
             table has been read, then after each partition of patients.
+        day_first: The order of dates written with numbers only in text columns (``12/05/2012``):
+            True for day first, False for month first, None (the default) to refuse them, as
+            :meth:`dmt_timeline.PartialDate.read` takes it. Text dates are read as that method
+            reads them, in the forms :data:`dmt_timeline.batch.DAY_FORMS`: ISO days, date-times
+            as their day, and numeric days in the declared order; a year or a month alone
+            (``2015``, ``2015-03``) is refused, since an exposure needs its days.
 
     Raises:
         InvalidValueError: naming the column and its expected type when a column's type is not
@@ -147,7 +154,7 @@ def exposure_transitions(
     check_grace_months(grace_months)
     mode = _mode_of(era_mode)
     check_windows(mode, windows)
-    exposures = _read_exposures(source, columns)
+    exposures = _read_exposures(source, columns, day_first)
     counts = np.bincount(exposures.drug, minlength=len(exposures.drugs))
     found, unknown = _therapies(exposures.drugs, catalogue, counts, skip_unknown=skip_unknown)
     names_sorted = sorted({t.name for t in found if t is not None})

@@ -145,7 +145,7 @@ def _guarded_batches(path: Path, batches: Any) -> Any:
         yield batch
 
 
-def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
+def _read_exposures(source: Any, columns: ExposureColumns, day_first: bool | None = None) -> _Exposures:
     """The columns as compact numpy arrays, reading Parquet a batch of rows at a time so that
     no whole text column is held in memory (only the person ids, dictionary-encoded)."""
     np, pa, pc = _imports()
@@ -166,8 +166,8 @@ def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
         problem = None
         try:
             drug[where] = _codes(np, pa, pc, batch[columns.drug], index=drug_index, name=columns.drug)
-            start[where] = _days(np, pa, pc, batch[columns.start], columns.start)
-            end[where] = _days(np, pa, pc, batch[columns.end], columns.end)
+            start[where] = _days(np, pa, pc, batch[columns.start], columns.start, day_first=day_first)
+            end[where] = _days(np, pa, pc, batch[columns.end], columns.end, day_first=day_first)
             if reason_column is not None:
                 reason[where] = _codes(
                     np, pa, pc, batch[reason_column], index=reason_index, name=reason_column
