@@ -265,8 +265,8 @@ _DATE_TIME: Final = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
     r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
 )
-# RE2 has no back-references: one alternative per separator, so that both are the same.
-_NUMERIC_DAY: Final = r"^[0-9]{1,2}(/[0-9]{1,2}/|\.[0-9]{1,2}\.|-[0-9]{1,2}-)[0-9]{4}$"
+# RE2 has no back-references: both separators are captured, and must be the same.
+_NUMERIC_PARTS: Final = r"^(?P<a>[0-9]{1,2})(?P<s>[/.-])(?P<b>[0-9]{1,2})(?P<t>[/.-])(?P<y>[0-9]{4})$"
 DAY_FORMS: Final = (
     "YYYY-MM-DD",
     "a date-time such as 2007-03-14T12:43:21-04:00 or 2007-03-14 12:43 (read as its day)",
@@ -278,15 +278,6 @@ DAY_FORMS: Final = (
 def _slice(np: Any, pa: Any, pc: Any, text: Any, span: tuple[int, int]) -> Any:
     """Characters ``a:b`` of every cell as int64; only called where they are ASCII digits."""
     return np.asarray(pc.cast(pc.utf8_slice_codeunits(text, *span), pa.int64()).to_numpy(False))
-
-
-def _numeric_parts(np: Any, pa: Any, pc: Any, text: Any) -> tuple[Any, Any, Any]:
-    """The first, second and year numbers of ``D/M/YYYY``-shaped cells (the shape checked)."""
-    parts = pc.split_pattern_regex(text, r"[/.-]")
-    first, second, year = (
-        np.asarray(pc.cast(pc.list_element(parts, i), pa.int64()).to_numpy(False)) for i in range(3)
-    )
-    return first, second, year
 
 
 def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str, *, day_first: bool | None = None) -> Any:
@@ -322,47 +313,68 @@ def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str, *, day_first: bo
 def _other_forms(
     np: Any, pa: Any, pc: Any, text: Any, name: str, *, done: Any, day_first: bool | None
 ) -> tuple[Any, Any, Any]:
-    """Year, month and day of a column that holds more than ISO days: date-times as their day,
-    numeric days in the declared order; anything else refused by row."""
-    timed = ~done & _mask(np, pc, pc.match_substring_regex(text, _DATE_TIME))
-    numeric = ~done & ~timed & _mask(np, pc, pc.match_substring_regex(text, _NUMERIC_DAY))
-    partial = ~done & ~timed & ~numeric & _mask(np, pc, pc.match_substring_regex(text, _ISO_PARTIAL))
-    unread = ~done & ~timed & ~numeric & ~partial
-    if partial.any():
+    """Year, month and day of a column that holds more than ISO days (``done``, with blanks):
+    date-times as their day, numeric days in the declared order; anything else refused by row.
+
+    Each form is looked for only among the cells no earlier form read.
+    """
+    n = len(text)
+    rest = np.flatnonzero(~done)
+    sub = text.take(pa.array(rest))
+    parts = pc.extract_regex(sub, _NUMERIC_PARTS)
+    numeric_sub = _mask(np, pc, pc.equal(pc.struct_field(parts, "s"), pc.struct_field(parts, "t")))
+    others = rest[~numeric_sub]
+    other_text = sub.filter(pa.array(~numeric_sub))
+    timed_sub = _mask(np, pc, pc.match_substring_regex(other_text, _DATE_TIME))
+    partial_sub = ~timed_sub & _mask(np, pc, pc.match_substring_regex(other_text, _ISO_PARTIAL))
+
+    def rows(found: Any, at: Any) -> Any:
+        mask = np.zeros(n, dtype=bool)
+        mask[at[found]] = True
+        return mask
+
+    if partial_sub.any():
         raise _RowError(
             f"column {name}: not a whole date (a year or a month, YYYY or YYYY-MM, where a day "
             "is needed) at row(s) {rows}",
-            partial,
+            rows(partial_sub, others),
         )
-    if unread.any():
+    if (~timed_sub & ~partial_sub).any():
         raise _RowError(
-            f"column {name}: not a whole date ({'; '.join(DAY_FORMS)}) at row(s) {{rows}}", unread
+            f"column {name}: not a whole date ({'; '.join(DAY_FORMS)}) at row(s) {{rows}}",
+            rows(~timed_sub, others),
         )
-    if numeric.any() and day_first is None:
+    if numeric_sub.any() and day_first is None:
         raise _RowError(
             f"column {name}: a date written with numbers only is read only when its order is "
             "declared (day_first) at row(s) {rows}",
-            numeric,
+            rows(numeric_sub, rest),
         )
-    iso_like = pc.if_else(pa.array(numeric), "1970-01-01", text)
-    year, month, day = (_slice(np, pa, pc, iso_like, (a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
-    if timed.any():
-        clock = pc.if_else(pa.array(timed), text, "1970-01-01T00:00:00")
+    year, month, day = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    # ISO days and date-times begin alike: their day is read from the same places.
+    dated = np.sort(np.r_[np.flatnonzero(done), others])
+    dated_text = text.take(pa.array(dated))
+    for array, span in ((year, (0, 4)), (month, (5, 7)), (day, (8, 10))):
+        array[dated] = _slice(np, pa, pc, dated_text, span)
+    if len(others):
+        clock = other_text
         hour, minute = _slice(np, pa, pc, clock, (11, 13)), _slice(np, pa, pc, clock, (14, 16))
-        with_seconds = _mask(np, pc, pc.equal(pc.utf8_slice_codeunits(clock, 16, 17), ":"))
-        seconds = pc.if_else(pa.array(with_seconds), clock, "1970-01-01T00:00:00")
-        second = _slice(np, pa, pc, seconds, (17, 19))
-        untimely = timed & ((hour > 23) | (minute > 59) | (second > 59))
+        with_seconds = pa.array(_mask(np, pc, pc.equal(pc.utf8_slice_codeunits(clock, 16, 17), ":")))
+        second = _slice(np, pa, pc, pc.if_else(with_seconds, clock, "1970-01-01T00:00:00"), (17, 19))
+        untimely = (hour > 23) | (minute > 59) | (second > 59)
         if untimely.any():
-            raise _RowError(f"column {name}: a time of day that is not a time at row(s) {{rows}}", untimely)
-    if numeric.any():
-        first, second_n, numeric_year = _numeric_parts(
-            np, pa, pc, pc.if_else(pa.array(numeric), text, "1/1/1970")
+            raise _RowError(
+                f"column {name}: a time of day that is not a time at row(s) {{rows}}", rows(untimely, others)
+            )
+    if numeric_sub.any():
+        numeric = parts.filter(pa.array(numeric_sub))
+        first, second_n, numeric_year = (
+            np.asarray(pc.cast(pc.struct_field(numeric, key), pa.int64()).to_numpy(False))
+            for key in ("a", "b", "y")
         )
-        day_n, month_n = (first, second_n) if day_first else (second_n, first)
-        year = np.where(numeric, numeric_year, year)
-        month = np.where(numeric, month_n, month)
-        day = np.where(numeric, day_n, day)
+        at = rest[numeric_sub]
+        year[at] = numeric_year
+        day[at], month[at] = (first, second_n) if day_first else (second_n, first)
     return year, month, day
 
 
