@@ -23,7 +23,8 @@ def _text_table(patients: int, seed: int) -> Any:
 
 
 def _rows_used(result: Any) -> int:
-    return int(pc.sum(result.episodes["exposures"]).as_py() or 0) + sum(n for _, n in result.unknown)
+    used: int = pc.sum(result.episodes["exposures"]).as_py() or 0
+    return used + sum(n for _, n in result.unknown)
 
 
 def test_each_bad_row_is_named_and_the_good_rows_are_used() -> None:
@@ -89,7 +90,7 @@ def test_ragged_csv_rows_are_reported_and_later_rows_keep_their_numbers(tmp_path
     assert 5 == _rows_used(result) + len(set(result.skipped["row"].to_pylist()))
 
 
-_BAD = {
+_BAD: dict[str, list[str | None]] = {
     "person_id": ["", "  ", None],
     "drug": ["", None],
     "start": ["2015-13-01", "soon", "2015", "1800-01-01", None],
