@@ -23,8 +23,8 @@ def _text_table(patients: int, seed: int) -> Any:
 
 
 def _rows_used(result: Any) -> int:
-    used: int = pc.sum(result.episodes["exposures"]).as_py() or 0
-    return used + sum(n for _, n in result.unknown)
+    used = int(pc.sum(result.episodes["exposures"]).as_py() or 0)
+    return used + sum(int(n) for _, n in result.unknown)
 
 
 def test_each_bad_row_is_named_and_the_good_rows_are_used() -> None:
