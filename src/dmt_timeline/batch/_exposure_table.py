@@ -11,7 +11,7 @@ import attrs
 
 from dmt_timeline.batch._columns import DATE, ID, TEXT, _days, _imports, _RowError, _rows, _text, check_schema
 from dmt_timeline.batch._patient_ids import _ids
-from dmt_timeline.batch._reading import _read_source
+from dmt_timeline.batch._reading import _read_source, missing_columns
 from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.exposures import ExposureColumns
 from dmt_timeline.model import SwitchReason, parse_reasons
@@ -100,7 +100,7 @@ def _open_exposures(
         present = schema.names
         missing = [n for n in wanted if n not in present]
         if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+            raise missing_columns(missing, present)
         check_schema(schema.empty_table(), _kinds(columns))
         if pa.types.is_string(schema.field(columns.person_id).type):
             opened = pq.ParquetFile(path, read_dictionary=[columns.person_id], **options)

@@ -127,6 +127,14 @@ def _read_csv(
     return table
 
 
+def missing_columns(missing: Sequence[str], found: Sequence[str]) -> InvalidValueError:
+    """The error for columns a table lacks, once, with the columns it has instead."""
+    shown = ", ".join(quoted(n) for n in found[: _PROBLEMS_SHOWN * 3])
+    more = f" and {len(found) - _PROBLEMS_SHOWN * 3} more" if len(found) > _PROBLEMS_SHOWN * 3 else ""
+    named = ", ".join(quoted(n) for n in missing)
+    return InvalidValueError(f"table: column(s) {named} missing; found: {shown or 'no columns'}{more}")
+
+
 def _from_pandas(pa: Any, frame: Any) -> pa.Table:
     """A pandas DataFrame as an Arrow table; a column Arrow cannot hold is named, not quoted."""
     columns = [str(name) for name in frame.columns]
@@ -207,7 +215,7 @@ def _read_source(
     if names is not None:
         missing = [n for n in names if n not in table.column_names]
         if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+            raise missing_columns(missing, table.column_names)
         twice = [n for n in (*names, *optional) if table.column_names.count(n) > 1]
         if twice:
             raise InvalidValueError(f"table: column(s) {', '.join(twice)} given more than once")
