@@ -123,6 +123,6 @@ def test_rows_in_are_rows_used_plus_rows_reported(case: tuple[Any, set[int]]) ->
     assert reported == {row + 1 for row in damaged_rows}
     good = [i for i in range(table.num_rows) if i + 1 not in reported]
     assert (
-        exposure_transitions(table.take(good), skip_unknown=True).episodes.to_pylist()
+        exposure_transitions(table.take(pa.array(good, pa.int64())), skip_unknown=True).episodes.to_pylist()
         == result.episodes.to_pylist()
     )
