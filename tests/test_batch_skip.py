@@ -126,3 +126,10 @@ def test_rows_in_are_rows_used_plus_rows_reported(case: tuple[Any, set[int]]) ->
         exposure_transitions(table.take(pa.array(good, pa.int64())), skip_unknown=True).episodes.to_pylist()
         == result.episodes.to_pylist()
     )
+
+
+def test_dask_refuses_to_skip_rows_it_cannot_number() -> None:
+    from dmt_timeline.batch import dask_exposure_transitions  # noqa: PLC0415
+
+    with pytest.raises(InvalidValueError, match="skip_bad_rows: rows are numbered in one process"):
+        dask_exposure_transitions([], client=None, skip_bad_rows=True)
