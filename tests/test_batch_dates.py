@@ -133,3 +133,21 @@ def test_the_forms_are_listed_in_the_message() -> None:
     with pytest.raises(InvalidValueError) as info:
         exposure_transitions(table)
     assert all(form in str(info.value) for form in DAY_FORMS)
+
+
+@settings(deadline=None)
+@given(st.lists(written_days(), min_size=1, max_size=40), st.booleans())
+def test_a_column_of_mixed_forms_reads_each_cell_as_partial_date_read_does(
+    cases: list[tuple[str, dt.date, bool | None]], order: bool
+) -> None:
+    # One declared order for the column: the cells written in the other order are left out.
+    texts = [text for text, day, _ in cases if _read_day(text, order) == day]
+    if not texts:
+        return
+    n = len(texts)
+    table = pa.table(
+        {"person_id": [f"P{i}" for i in range(n)], "drug": ["DMF"] * n, "start": texts, "end": texts}
+    )
+    episodes = exposure_transitions(table, day_first=order).episodes
+    found = dict(zip(episodes["patient_id"].to_pylist(), episodes["start"].to_pylist(), strict=True))
+    assert [_read_day(text, order) for text in texts] == [found[f"P{i}"] for i in range(n)]
