@@ -133,3 +133,22 @@ def test_dask_refuses_to_skip_rows_it_cannot_number() -> None:
 
     with pytest.raises(InvalidValueError, match="skip_bad_rows: rows are numbered in one process"):
         dask_exposure_transitions([], client=None, skip_bad_rows=True)
+
+
+def test_a_parquet_file_read_in_row_groups_numbers_its_skipped_rows(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "person_id": ["A", "", "B", "C"],
+            "drug": ["DMF"] * 4,
+            "start": ["2015-01-01", "2015-01-01", "2015-01-01", "2015-05-01"],
+            "end": ["2015-01-31", "2015-02-01", "2014-12-01", "2015-06-01"],
+        }
+    )
+    path = tmp_path / "exposures.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    result = exposure_transitions(path, skip_bad_rows=True)
+    assert [(2, None, "person_id"), (3, "B", "end")] == [
+        (r["row"], r["patient_id"], r["column"]) for r in result.skipped.to_pylist()
+    ]
+    assert ["A", "C"] == result.episodes["patient_id"].to_pylist()
