@@ -253,3 +253,129 @@ def test_an_unknown_transfer_therapy_stops_the_run_before_it_starts(
     assert "aspirin" in err
     assert "batch: 0%" not in err  # refused before reading the table
     assert not out.exists()
+
+
+# -- a file's own columns, date orders and bad rows ----------------------------------------------
+
+OWN_CSV = (
+    "Patient,Drug,start date,end date\n"
+    "A,DMF,12/01/2015,11/02/2015\n"
+    "A,DMF,13/02/2015,12/01/2015\n"
+    "B,natalizumab,2015-01-01T10:00,2015-02-01\n"
+    "C,DMF,2015\n"
+)
+OWN_COLUMNS = ["patient_id=Patient", "therapy=Drug", "start=start date", "stop=end date"]
+
+
+def _own(tmp_path: Path) -> Path:
+    source = tmp_path / "own.csv"
+    source.write_text(OWN_CSV, encoding="utf-8")
+    return source
+
+
+def _column_options() -> list[str]:
+    return [option for mapping in OWN_COLUMNS for option in ("--column", mapping)]
+
+
+def test_batch_reads_a_files_own_column_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text(OWN_CSV.rsplit("C,", 1)[0].replace("12/01/2015\n", "14/02/2015\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert 0 == main(["batch", str(source), "-o", str(out), "-q", "--day-first", *_column_options()])
+    episodes = pq.read_table(out / "episodes.parquet")
+    assert ["A", "B"] == episodes["patient_id"].to_pylist()
+    assert [[2015, 1, 12], [2015, 1, 1]] == [[d.year, d.month, d.day] for d in episodes["start"].to_pylist()]
+
+
+def test_batch_names_the_columns_found_when_one_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text(OWN_CSV.split("A,DMF,13", maxsplit=1)[0], encoding="utf-8")
+    assert 1 == main(["batch", str(source), "-o", str(tmp_path / "out"), "-q"])
+    assert capsys.readouterr().err == (
+        "dmt-timeline: table: column(s) 'person_id', 'drug', 'start', 'end' missing; "
+        "found: 'Patient', 'Drug', 'start date', 'end date'\n"
+    )
+
+
+def test_batch_refuses_numeric_dates_without_an_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text(OWN_CSV.split("A,DMF,13", maxsplit=1)[0], encoding="utf-8")
+    assert 1 == main(["batch", str(source), "-o", str(tmp_path / "out"), "-q", *_column_options()])
+    err = capsys.readouterr().err
+    assert "column start date: a date written with numbers only is read only when its order" in err
+
+
+def test_batch_month_first_reads_the_other_order(tmp_path: Path) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text("Patient,Drug,start date,end date\nA,DMF,01/12/2015,02.11.2015\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert 0 == main(["batch", str(source), "-o", str(out), "-q", "--month-first", *_column_options()])
+    episode = pq.read_table(out / "episodes.parquet").to_pylist()[0]
+    assert ("2015-01-12", "2015-02-11") == (str(episode["start"]), str(episode["stop"]))
+
+
+def test_batch_skip_bad_rows_reports_each_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    argv = ["batch", str(_own(tmp_path)), "-o", str(out), "-q", "--day-first", *_column_options()]
+    assert 3 == main([*argv, "--skip-bad-rows"])
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "dmt-timeline: skipped row 2, patient 'A', column end date: end before start: '2015-01-12'",
+        "dmt-timeline: skipped row 4: not as many cells as the header has columns",
+        f"dmt-timeline: 4 rows: 2 used, 2 skipped (2 problems, all in {out / 'skipped.parquet'})",
+    ]
+    assert captured.out.split()[-1] == str(out / "skipped.parquet")
+    assert [2, 4] == pq.read_table(out / "skipped.parquet")["row"].to_pylist()
+    assert ["A", "B"] == pq.read_table(out / "episodes.parquet")["patient_id"].to_pylist()
+
+
+def test_batch_without_skipping_stops_at_the_first_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert 1 == main(["batch", str(_own(tmp_path)), "-o", str(out), "-q", "--day-first", *_column_options()])
+    assert "CSV row(s) 4 (3 cells, not 4)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_batch_reads_a_long_layout_file(tmp_path: Path) -> None:
+    layout = tmp_path / "layout.toml"
+    layout.write_text(
+        '[columns]\npatient_id = "Patient"\ntherapy = "Drug"\nstart = "start date"\nstop = "end date"\n'
+        "[reading]\nday_first = true\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert 3 == main(
+        ["batch", str(_own(tmp_path)), "-o", str(out), "-q", "--layout", str(layout), "--skip-bad-rows"]
+    )
+    assert ["A", "B"] == pq.read_table(out / "episodes.parquet")["patient_id"].to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("strat=x", "unknown field 'strat': did you mean start?"),
+        ("start", "expected FIELD=NAME"),
+        ("person_id=x", "unknown field 'person_id'"),
+    ],
+)
+def test_batch_refuses_an_unknown_field(
+    option: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", str(_own(tmp_path)), "-o", str(tmp_path / "out"), "--column", option])
+    assert 2 == exited.value.code
+    assert said in capsys.readouterr().err
+
+
+def test_batch_skip_bad_rows_runs_in_one_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["batch", str(_own(tmp_path)), "-o", str(tmp_path / "out"), "--skip-bad-rows", "--workers", "2"]
+    assert 2 == main(argv)
+    assert "--skip-bad-rows numbers rows in one process" in capsys.readouterr().err

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dmt_timeline.batch import _classify, _exposure_table
+from dmt_timeline.batch import _classify, _columns, _exposure_table
 from dmt_timeline.batch._classify import classify_arrays, whole_months_array
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
@@ -39,6 +39,7 @@ from dmt_timeline.batch._transfers import episode_transfers
 
 __all__ = [
     "BATCH_COLUMNS",
+    "DAY_FORMS",
     "KINDS",
     "BatchResult",
     "classify_arrays",
@@ -59,3 +60,7 @@ BATCH_COLUMNS: Final = _exposure_table.BATCH_COLUMNS
 
 KINDS: Final = _classify.KINDS
 """The transition kinds by the integer codes :func:`classify_arrays` returns."""
+
+DAY_FORMS: Final = _columns.DAY_FORMS
+"""The text forms of a whole day the engine reads in a date column, each exactly as
+:meth:`dmt_timeline.PartialDate.read` reads it (numeric days only with ``day_first``)."""

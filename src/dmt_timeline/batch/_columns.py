@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final
 
-from dmt_timeline.dates import MAX_YEAR, MIN_YEAR
+from dmt_timeline.dates import MAX_DATE_TEXT, MAX_YEAR, MIN_YEAR
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.io._frames import TABLES_EXTRA
 
@@ -257,45 +257,188 @@ def _day_limits() -> tuple[int, int]:
     return dt.date(MIN_YEAR, 1, 1).toordinal() - epoch, dt.date(MAX_YEAR, 12, 31).toordinal() - epoch
 
 
-def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str) -> Any:
-    """Days of ISO text dates (checked: shape, calendar, years), -1 where null; int64."""
+# The text forms of :meth:`dmt_timeline.PartialDate.read` a day column reads, as patterns over
+# the trimmed cell (RE2, anchored, ASCII digits): they read exactly as that method reads them.
+_ISO_DAY: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_PARTIAL: Final = r"^[0-9]{4}(-[0-9]{2})?$"
+_DATE_TIME: Final = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
+# RE2 has no back-references: both separators are captured, and must be the same.
+_PADDED_DAY: Final = r"^[0-9]{2}[/.-][0-9]{2}[/.-][0-9]{4}$"
+_NUMERIC_PARTS: Final = r"^(?P<a>[0-9]{1,2})(?P<s>[/.-])(?P<b>[0-9]{1,2})(?P<t>[/.-])(?P<y>[0-9]{4})$"
+DAY_FORMS: Final = (
+    "YYYY-MM-DD",
+    "a date-time such as 2007-03-14T12:43:21-04:00 or 2007-03-14 12:43 (read as its day)",
+    "DD/MM/YYYY with day_first=True, MM/DD/YYYY with day_first=False ('/', '.' or '-')",
+)
+"""The text forms of a whole day the batch engine reads (each as :meth:`PartialDate.read` reads it)."""
+
+
+def _slice(np: Any, pa: Any, pc: Any, text: Any, span: tuple[int, int]) -> Any:
+    """Characters ``a:b`` of every cell as int64; only called where they are ASCII digits."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if pa.types.is_string(text.type) and len(text) and not text.null_count:
+        # Cells of one width (every YYYY-MM-DD, every DD/MM/YYYY) are a matrix of bytes: the
+        # digits are read from it with numpy, without a string per cell.
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+        width = int(offsets[1] - offsets[0])
+        if width >= span[1] and bool((np.diff(offsets) == width).all()):
+            data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            digits = data.reshape(len(text), width)[:, span[0] : span[1]].astype(np.int64) - 48
+            return digits @ (10 ** np.arange(span[1] - span[0] - 1, -1, -1, dtype=np.int64))
+    return np.asarray(pc.cast(pc.utf8_slice_codeunits(text, *span), pa.int64()).to_numpy(False))
+
+
+def _text_days(np: Any, pa: Any, pc: Any, text: Any, name: str, *, day_first: bool | None = None) -> Any:
+    """Days of text dates (checked: form, calendar, years), -1 where null; int64.
+
+    ISO days are the common case and cost one pattern match; the other forms of
+    :data:`DAY_FORMS` are read only where a cell is not one.
+    """
     null = np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    shaped = _mask(np, pc, pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
-    bad = ~null & ~shaped
-    if bad.any():
-        raise _RowError(f"column {name}: not a whole date (YYYY-MM-DD) at row(s) {{rows}}", bad)
+    shaped = _mask(np, pc, pc.match_substring_regex(text, _ISO_DAY))
     filled = pc.fill_null(text, "1970-01-01")
-    parts = [
-        np.asarray(pc.cast(pc.utf8_slice_codeunits(filled, a, b), pa.int64()).to_numpy(False))
-        for a, b in ((0, 4), (5, 7), (8, 10))
-    ]
-    year, month, day = parts
+    if (shaped | null).all():
+        year, month, day = (_slice(np, pa, pc, filled, (a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
+    else:
+        year, month, day = _other_forms(np, pa, pc, filled, name, done=null | shaped, day_first=day_first)
     outside = ~null & ((year < MIN_YEAR) | (year > MAX_YEAR))
     if outside.any():
         raise _RowError(f"column {name}: year outside {MIN_YEAR}..{MAX_YEAR} at row(s) {{rows}}", outside)
     month_ok = (month >= 1) & (month <= 12)
-    months = (np.where(null | ~month_ok, 1970, year) - 1970) * 12 + np.where(month_ok, month, 1) - 1
-    first = months.astype("datetime64[M]").astype("datetime64[D]")
-    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(np.int64)
-    exists = month_ok & (day >= 1) & (day <= length)
+    year = np.where(null | ~month_ok, 1970, year)
+    month = np.where(month_ok, month, 1)
+    exists = month_ok & (day >= 1) & (day <= _month_lengths(np, year, month))
     missing = ~null & ~exists
     if missing.any():
         raise _RowError(
             f"column {name}: a date that does not exist (such as 02-30) at row(s) {{rows}}", missing
         )
-    days = first.astype(np.int64) + np.where(exists, day - 1, 0)
+    days = _civil_days(np, year, month, np.where(exists, day, 1))
     return np.where(null, -1, days)
 
 
-def _days(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
-    """Days since 1970-01-01 as int32, from date, timestamp (at midnight) or ISO text columns,
-    in the years the object model accepts (:data:`dmt_timeline.dates.MIN_YEAR` to ``MAX_YEAR``)."""
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_lengths(np: Any, year: Any, month: Any) -> Any:
+    """Days in each month (1..12) of each year, Gregorian leap years."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return np.array(_MONTH_DAYS, dtype=np.int64)[month - 1] + (leap & (month == 2))
+
+
+def _civil_days(np: Any, year: Any, month: Any, day: Any) -> Any:
+    """Days since 1970-01-01 of real Gregorian days, in integer arithmetic: numpy's
+    ``datetime64`` month-to-day conversions cost some ten times more."""
+    # Years counted from March, so that the leap day ends a year; 400-year cycles of 146097 days.
+    y = year - (month <= 2)
+    cycle = y // 400
+    in_cycle = y - cycle * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_cycle = in_cycle * 365 + in_cycle // 4 - in_cycle // 100 + day_of_year
+    return cycle * 146_097 + day_of_cycle - 719_468
+
+
+def _other_forms(
+    np: Any, pa: Any, pc: Any, text: Any, name: str, *, done: Any, day_first: bool | None
+) -> tuple[Any, Any, Any]:
+    """Year, month and day of a column that holds more than ISO days (``done``, with blanks):
+    date-times as their day, numeric days in the declared order; anything else refused by row.
+
+    Each form is looked for only among the cells no earlier form read.
+    """
+    n = len(text)
+    rest = np.flatnonzero(~done)
+    sub = text.take(pa.array(rest)) if len(rest) < n else text
+    # DD/MM/YYYY with both numbers of two digits, the common case, by places; other numeric
+    # days by a pattern that captures their parts (some ten times slower).
+    padded = _mask(np, pc, pc.match_substring_regex(sub, _PADDED_DAY)) & _mask(
+        np, pc, pc.equal(pc.utf8_slice_codeunits(sub, 2, 3), pc.utf8_slice_codeunits(sub, 5, 6))
+    )
+    unpadded = np.flatnonzero(~padded)
+    parts = pc.extract_regex(sub.take(pa.array(unpadded)), _NUMERIC_PARTS)
+    numeric_unpadded = _mask(np, pc, pc.equal(pc.struct_field(parts, "s"), pc.struct_field(parts, "t")))
+    numeric_sub = padded.copy()
+    numeric_sub[unpadded[numeric_unpadded]] = True
+    others = rest[~numeric_sub]
+    other_text = sub.filter(pa.array(~numeric_sub))
+    timed_sub = _mask(np, pc, pc.match_substring_regex(other_text, _DATE_TIME))
+    partial_sub = ~timed_sub & _mask(np, pc, pc.match_substring_regex(other_text, _ISO_PARTIAL))
+
+    def rows(found: Any, at: Any) -> Any:
+        mask = np.zeros(n, dtype=bool)
+        mask[at[found]] = True
+        return mask
+
+    if partial_sub.any():
+        raise _RowError(
+            f"column {name}: not a whole date (a year or a month, YYYY or YYYY-MM, where a day "
+            "is needed) at row(s) {rows}",
+            rows(partial_sub, others),
+        )
+    if (~timed_sub & ~partial_sub).any():
+        raise _RowError(
+            f"column {name}: not a whole date ({'; '.join(DAY_FORMS)}) at row(s) {{rows}}",
+            rows(~timed_sub, others),
+        )
+    if numeric_sub.any() and day_first is None:
+        raise _RowError(
+            f"column {name}: a date written with numbers only is read only when its order is "
+            "declared (day_first) at row(s) {rows}",
+            rows(numeric_sub, rest),
+        )
+    year, month, day = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    # ISO days and date-times begin alike: their day is read from the same places.
+    dated = np.sort(np.r_[np.flatnonzero(done), others])
+    dated_text = text.take(pa.array(dated))
+    for array, span in ((year, (0, 4)), (month, (5, 7)), (day, (8, 10))):
+        array[dated] = _slice(np, pa, pc, dated_text, span)
+    if len(others):
+        clock = other_text
+        hour, minute = _slice(np, pa, pc, clock, (11, 13)), _slice(np, pa, pc, clock, (14, 16))
+        with_seconds = pa.array(_mask(np, pc, pc.equal(pc.utf8_slice_codeunits(clock, 16, 17), ":")))
+        second = _slice(np, pa, pc, pc.if_else(with_seconds, clock, "1970-01-01T00:00:00"), (17, 19))
+        untimely = (hour > 23) | (minute > 59) | (second > 59)
+        if untimely.any():
+            raise _RowError(
+                f"column {name}: a time of day that is not a time at row(s) {{rows}}", rows(untimely, others)
+            )
+    if padded.any():
+        numeric = sub.filter(pa.array(padded))
+        first, second_n = _slice(np, pa, pc, numeric, (0, 2)), _slice(np, pa, pc, numeric, (3, 5))
+        at = rest[padded]
+        year[at] = _slice(np, pa, pc, numeric, (6, 10))
+        day[at], month[at] = (first, second_n) if day_first else (second_n, first)
+    if numeric_unpadded.any():
+        numeric = parts.filter(pa.array(numeric_unpadded))
+        first, second_n, numeric_year = (
+            np.asarray(pc.cast(pc.struct_field(numeric, key), pa.int64()).to_numpy(False))
+            for key in ("a", "b", "y")
+        )
+        at = rest[unpadded[numeric_unpadded]]
+        year[at] = numeric_year
+        day[at], month[at] = (first, second_n) if day_first else (second_n, first)
+    return year, month, day
+
+
+def _days(np: Any, pa: Any, pc: Any, column: Any, name: str, *, day_first: bool | None = None) -> Any:
+    """Days since 1970-01-01 as int32, from date, timestamp (at midnight) or text columns (the
+    forms of :data:`DAY_FORMS`, numeric days in the order ``day_first`` declares), in the years
+    the object model accepts (:data:`dmt_timeline.dates.MIN_YEAR` to ``MAX_YEAR``)."""
     column = _plain(pa, pc, column)
     if not _ACCEPTS[DATE](pa, column.type):
         raise InvalidValueError(f"column {name}: expected {DATE}, found {_type_name(pa, column.type)}")
     null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if _is_text(pa, column.type):
-        days = _text_days(np, pa, pc, _text(pa, pc, column, name), name)
+        text = _utf8(column, name)
+        if len(text) and (pc.max(pc.utf8_length(text)).as_py() or 0) > MAX_DATE_TEXT:
+            # PartialDate.read refuses such a cell unread, blanks around a date included.
+            long = _mask(np, pc, pc.greater(pc.utf8_length(text), MAX_DATE_TEXT))
+            raise _RowError(f"column {name}: longer than {MAX_DATE_TEXT} characters at row(s) {{rows}}", long)
+        days = _text_days(np, pa, pc, _trim(pc, text), name, day_first=day_first)
     else:
         if pa.types.is_date32(column.type):
             raw, per_day = pc.fill_null(column.cast(pa.int32()), 0), 1

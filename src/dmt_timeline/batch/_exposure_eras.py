@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from dmt_timeline.batch._classify import _labels, _transition_table, _transitions, therapy_profile
 from dmt_timeline.batch._columns import _imports
-from dmt_timeline.batch._exposure_table import BATCH_COLUMNS, _Exposures, _read_exposures
+from dmt_timeline.batch._exposure_table import BATCH_COLUMNS, _Exposures, _read_exposures, _Skipped
 from dmt_timeline.batch._partitions import _order, _partitions
 from dmt_timeline.batch._results import _EMPTY_EPISODES, _EMPTY_TRANSITIONS, BatchResult, _concat, _output
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
@@ -114,6 +114,8 @@ def exposure_transitions(
     partition_size: int = 50_000,
     output: Literal["arrow", "pandas"] = "arrow",
     progress: Callable[[int, int], None] | None = None,
+    day_first: bool | None = None,
+    skip_bad_rows: bool = False,
 ) -> BatchResult:
     """Eras and transitions of a long exposure table, as :func:`~dmt_timeline.io.build_episodes`
     and :meth:`~dmt_timeline.Timeline.transitions` would give them, without objects per row.
@@ -135,6 +137,16 @@ def exposure_transitions(
         output: ``"arrow"`` (pyarrow Tables) or ``"pandas"`` (DataFrames).
         progress: Called with (patients done, patients in the table): once with 0 when the
             table has been read, then after each partition of patients.
+        day_first: The order of dates written with numbers only in text columns (``12/05/2012``):
+            True for day first, False for month first, None (the default) to refuse them, as
+            :meth:`dmt_timeline.PartialDate.read` takes it. Text dates are read as that method
+            reads them, in the forms :data:`dmt_timeline.batch.DAY_FORMS`: ISO days, date-times
+            as their day, and numeric days in the declared order; a year or a month alone
+            (``2015``, ``2015-03``) is refused, since an exposure needs its days.
+        skip_bad_rows: Leave out the rows a problem below names (and a CSV file's rows with
+            more or fewer cells than its header), reporting each in ``skipped``, instead of
+            refusing the table. Problems of the table as a whole (a missing column, a column
+            of the wrong type, a file that cannot be read) are still refused.
 
     Raises:
         InvalidValueError: naming the column and its expected type when a column's type is not
@@ -150,7 +162,8 @@ def exposure_transitions(
     check_grace_months(grace_months)
     mode = _mode_of(era_mode)
     check_windows(mode, windows)
-    exposures = _read_exposures(source, columns)
+    skipped = _Skipped() if skip_bad_rows else None
+    exposures = _read_exposures(source, columns, day_first, skipped)
     counts = np.bincount(exposures.drug, minlength=len(exposures.drugs))
     found, unknown = _therapies(exposures.drugs, catalogue, counts, skip_unknown=skip_unknown)
     names_sorted = sorted({t.name for t in found if t is not None})
@@ -206,4 +219,5 @@ def exposure_transitions(
     episodes = _concat(pa, episode_parts, _EMPTY_EPISODES)
     transitions = _concat(pa, transition_parts, _EMPTY_TRANSITIONS)
     windows_used = tuple((name, int(window_of[i])) for i, name in enumerate(names_sorted) if used[i])
-    return BatchResult(_output(episodes, output), _output(transitions, output), unknown, windows_used)
+    report = None if skipped is None else _output(skipped.report, output)
+    return BatchResult(_output(episodes, output), _output(transitions, output), unknown, windows_used, report)

@@ -11,7 +11,7 @@ import attrs
 
 from dmt_timeline.batch._columns import DATE, ID, TEXT, _days, _imports, _RowError, _rows, _text, check_schema
 from dmt_timeline.batch._patient_ids import _ids
-from dmt_timeline.batch._reading import read_table
+from dmt_timeline.batch._reading import _read_source, missing_columns
 from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.exposures import ExposureColumns
 from dmt_timeline.model import SwitchReason, parse_reasons
@@ -75,7 +75,9 @@ def _codes(np: Any, pa: Any, pc: Any, column: Any, *, index: dict[str, int], nam
     return mapping.astype(np.int32)[np.asarray(encoded.indices.to_numpy(False), dtype=np.int64)]
 
 
-def _open_exposures(source: Any, columns: ExposureColumns) -> tuple[Any, int, Any, list[str]]:
+def _open_exposures(
+    source: Any, columns: ExposureColumns, skipped: _Skipped | None = None
+) -> tuple[Any, int, Any, list[str]]:
     """The person ids (dictionary-encoded from Parquet), the row count, an iterator of row
     batches of the other columns, and which of them are present."""
     wanted = (columns.person_id, columns.drug, columns.start, columns.end)
@@ -98,7 +100,7 @@ def _open_exposures(source: Any, columns: ExposureColumns) -> tuple[Any, int, An
         present = schema.names
         missing = [n for n in wanted if n not in present]
         if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+            raise missing_columns(missing, present)
         check_schema(schema.empty_table(), _kinds(columns))
         if pa.types.is_string(schema.field(columns.person_id).type):
             opened = pq.ParquetFile(path, read_dictionary=[columns.person_id], **options)
@@ -107,7 +109,9 @@ def _open_exposures(source: Any, columns: ExposureColumns) -> tuple[Any, int, An
         n_rows = opened.metadata.num_rows
         batches = _guarded_batches(path, opened.iter_batches(batch_size=_BATCH_ROWS, columns=rest))
     else:
-        table = read_table(source, wanted, optional)
+        table = _read_source(
+            source, wanted, optional, ragged_rows=None if skipped is None else skipped.ragged
+        )
         check_schema(table, _kinds(columns))
         rest = [n for n in (*wanted[1:], *optional) if n in table.column_names]
         ids_column, n_rows = table.select([columns.person_id]), table.num_rows
@@ -145,51 +149,189 @@ def _guarded_batches(path: Path, batches: Any) -> Any:
         yield batch
 
 
-def _read_exposures(source: Any, columns: ExposureColumns) -> _Exposures:
+class _Skipped:
+    """Rows left out with ``skip_bad_rows``: per problem, the rows (indices into the table read),
+    the message and the cells, and the ragged rows of a CSV file (numbered from 1 after the
+    header); :meth:`table` reports them."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[Any, str, list[str | None] | None]] = []
+        self.ragged: list[int] = []
+        self.report: Any = None
+
+    def add(self, rows: Any, template: str, cells: list[str | None] | None = None) -> None:
+        self.problems.append((rows, template, cells))
+
+    def tolerate(self, convert: Any, column: Any, offset: int) -> tuple[Any, Any]:
+        """``convert(column)``'s values at the rows it reads, and those rows: each row problem
+        it names is kept with its cells, its rows left out, and the rest converted again."""
+        np, pa, _ = _imports()
+        alive = np.arange(len(column))
+        while True:
+            try:
+                return convert(column), alive
+            except _RowError as exc:
+                self.add(
+                    offset + alive[exc.mask], exc.template, _cell_texts(column.filter(pa.array(exc.mask)))
+                )
+                alive = alive[~exc.mask]
+                column = column.filter(pa.array(~exc.mask))
+
+    def table(self, n_rows: int, person: Any, ids: Any) -> Any:
+        """One row per problem: ``row`` (from 1 after the header, as the errors number rows),
+        ``patient_id`` (null where it could not be read), ``column``, ``problem``, ``value``."""
+        np, pa, _ = _imports()
+        ragged = np.array(self.ragged, dtype=np.int64)
+        # Ragged rows are not in the table read: its rows are the file's others, in order.
+        numbers = np.setdiff1d(np.arange(1, n_rows + len(ragged) + 1), ragged)
+        rows: list[int] = []
+        patients: list[str | None] = []
+        names: list[str | None] = []
+        problems: list[str] = []
+        values: list[str | None] = []
+        id_texts = ids.to_pylist()
+        for found, template, cells in self.problems:
+            head, _, tail = template.removesuffix(" at row(s) {rows}").partition(": ")
+            for i, at in enumerate(found.tolist()):
+                rows.append(int(numbers[at]))
+                code = int(person[at])
+                patients.append(id_texts[code] if code >= 0 else None)
+                names.append(head.removeprefix("column "))
+                problems.append(tail)
+                values.append(None if cells is None else cells[i])
+        for number in self.ragged:
+            rows.append(number)
+            patients.append(None)
+            names.append(None)
+            problems.append("not as many cells as the header has columns")
+            values.append(None)
+        order = np.argsort(np.array(rows, dtype=np.int64), kind="stable")
+        table = pa.table(
+            {
+                "row": pa.array(rows, pa.int64()),
+                "patient_id": pa.array(patients, pa.string()),
+                "column": pa.array(names, pa.string()),
+                "problem": pa.array(problems, pa.string()),
+                "value": pa.array(values, pa.string()),
+            }
+        )
+        return table.take(pa.array(order, pa.int64()))
+
+
+def _cell_texts(column: Any) -> list[str | None]:
+    """Cells as text for a report of skipped rows; a cell that has no text form is None."""
+    _, pa, _ = _imports()
+    found: list[str | None] = [None] * len(column)
+    with contextlib.suppress(pa.ArrowException, ValueError):  # not text (bad UTF-8): not shown
+        found = column.cast(pa.string()).to_pylist()
+    return found
+
+
+def _person_codes(
+    np: Any, pa: Any, pc: Any, column: Any, name: str, *, skipped: _Skipped | None
+) -> tuple[Any, Any]:
+    """Codes of the person ids into their sorted distinct ids; -1 at rows skipped."""
+    if skipped is None:
+        return _ids(np, pa, pc, column, name)
+    person = np.full(len(column), -1, dtype=np.int32)
+    (codes, ids), alive = skipped.tolerate(lambda c: _ids(np, pa, pc, c, name), column, 0)
+    person[alive] = codes
+    return person, ids
+
+
+def _convert(batches: Any, converters: list[tuple[Any, str, Any]], skipped: _Skipped | None) -> None:
+    """Each converter's column of each batch of rows into its array, problems named by row in
+    the whole table (or kept in ``skipped``, their rows left out)."""
+    offset = 0
+    for batch in batches:
+        problem = None
+        for target, name, convert in converters:
+            if skipped is not None:
+                values, alive = skipped.tolerate(convert, batch[name], offset)
+                target[offset + alive] = values
+                continue
+            try:
+                target[offset : offset + batch.num_rows] = convert(batch[name])
+            except _RowError as exc:
+                problem = exc.at(offset)
+            if problem is not None:
+                raise problem
+        offset += batch.num_rows
+
+
+def _refuse_or_keep(skipped: _Skipped | None, rows: Any, template: str, cells: Any = None) -> None:
+    """Refuse the rows ``rows`` (a mask) with the message ``template``, or keep them in ``skipped``."""
+    np, _, _ = _imports()
+    if not rows.any():
+        return
+    if skipped is None:
+        raise InvalidValueError(template.format(rows=_rows(np, rows)))
+    skipped.add(np.flatnonzero(rows), template, None if cells is None else cells(np.flatnonzero(rows)))
+
+
+def _read_exposures(
+    source: Any, columns: ExposureColumns, day_first: bool | None = None, skipped: _Skipped | None = None
+) -> _Exposures:
     """The columns as compact numpy arrays, reading Parquet a batch of rows at a time so that
-    no whole text column is held in memory (only the person ids, dictionary-encoded)."""
+    no whole text column is held in memory (only the person ids, dictionary-encoded).
+
+    With ``skipped``, bad rows are put there and left out instead of refused.
+    """
     np, pa, pc = _imports()
-    ids_column, n_rows, batches, rest = _open_exposures(source, columns)
-    person, ids = _ids(np, pa, pc, ids_column[columns.person_id], columns.person_id)
+    ids_column, n_rows, batches, rest = _open_exposures(source, columns, skipped)
+    person, ids = _person_codes(np, pa, pc, ids_column[columns.person_id], columns.person_id, skipped=skipped)
     del ids_column
-    drug = np.empty(n_rows, dtype=np.int32)
-    start = np.empty(n_rows, dtype=np.int32)
-    end = np.empty(n_rows, dtype=np.int32)
-    reason = np.zeros(n_rows, dtype=np.int32)
+    drug, start, end, reason = (np.zeros(n_rows, dtype=np.int32) for _ in range(4))
     drug_index: dict[str, int] = {}
     reason_index: dict[str, int] = {"": 0}
     reason_column = columns.stop_reason if columns.stop_reason in rest else None
-    offset = 0
-    for batch in batches:
-        size = batch.num_rows
-        where = slice(offset, offset + size)
-        problem = None
-        try:
-            drug[where] = _codes(np, pa, pc, batch[columns.drug], index=drug_index, name=columns.drug)
-            start[where] = _days(np, pa, pc, batch[columns.start], columns.start)
-            end[where] = _days(np, pa, pc, batch[columns.end], columns.end)
-            if reason_column is not None:
-                reason[where] = _codes(
-                    np, pa, pc, batch[reason_column], index=reason_index, name=reason_column
-                )
-        except _RowError as exc:
-            problem = exc.at(offset)
-        if problem is not None:
-            raise problem
-        offset += size
+    converters: list[tuple[Any, str, Any]] = [
+        (drug, columns.drug, lambda c: _codes(np, pa, pc, c, index=drug_index, name=columns.drug)),
+        (start, columns.start, lambda c: _days(np, pa, pc, c, columns.start, day_first=day_first)),
+        (end, columns.end, lambda c: _days(np, pa, pc, c, columns.end, day_first=day_first)),
+    ]
+    if reason_column is not None:
+        converters.append(
+            (reason, reason_column, lambda c: _codes(np, pa, pc, c, index=reason_index, name=reason_column))
+        )
+    _convert(batches, converters, skipped)
+    bad = np.zeros(n_rows, dtype=bool)
+    for rows, _, _ in [] if skipped is None else skipped.problems:
+        bad[rows] = True
     if "" in drug_index:
-        blank = drug == drug_index[""]
-        raise InvalidValueError(f"column {columns.drug}: blank at row(s) {_rows(np, blank)}")
-    backwards = end < start
-    if backwards.any():
-        raise InvalidValueError(f"column {columns.end}: end before start at row(s) {_rows(np, backwards)}")
+        _refuse_or_keep(
+            skipped, ~bad & (drug == drug_index[""]), f"column {columns.drug}: blank at row(s) {{rows}}"
+        )
+    # Only rows whose start and end were both read can be compared.
+    backwards = ~bad & (end < start)
+    _refuse_or_keep(
+        skipped,
+        backwards,
+        f"column {columns.end}: end before start at row(s) {{rows}}",
+        lambda at: pa.array(end[at], pa.int32()).cast(pa.date32()).cast(pa.string()).to_pylist(),
+    )
     # Different cells may read as the same reasons ("LOE" and "loe"; "" and "NA").
-    codes, bad = _reason_codes(list(reason_index))
-    if bad:
-        rows = np.isin(reason, np.array(bad, dtype=np.int32))
-        raise InvalidValueError(f"{reason_problem(str(reason_column))} at row(s) {_rows(np, rows)}")
+    codes, not_reasons = _reason_codes(list(reason_index))
+    texts = list(reason_index)
+    _refuse_or_keep(
+        skipped,
+        np.isin(reason, np.array(not_reasons, dtype=np.int32)),
+        f"{reason_problem(str(reason_column))} at row(s) {{rows}}",
+        lambda at: [texts[i] for i in reason[at]],
+    )
     distinct = sorted(set(codes))
     reason = np.array([distinct.index(c) for c in codes], dtype=np.int32)[reason]
+    if skipped is not None:
+        skipped.report = skipped.table(n_rows, person, ids)
+        for rows, _, _ in skipped.problems:
+            bad[rows] = True
+        if bad.any():
+            keep = ~bad
+            person, drug, start, end, reason = (a[keep] for a in (person, drug, start, end, reason))
+            # Patients whose every row was skipped are no patients of the result.
+            present = np.unique(person)
+            person = np.searchsorted(present, person).astype(np.int32)
+            ids = ids.take(pa.array(present))
     # Parquet decoding leaves freed pages in Arrow's allocator; hand them back before the
     # numpy work so that the peak is not the two stacked.
     pa.default_memory_pool().release_unused()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dmt_timeline.batch._columns import _is_text, _mask, _rows, _text, _utf8
-from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.batch._columns import _is_text, _mask, _RowError, _text, _utf8
 from dmt_timeline.ids import patient_id
 
 
@@ -62,12 +61,12 @@ def _id_column(np: Any, pa: Any, pc: Any, column: Any, name: str) -> tuple[Any, 
     at = np.where(indices >= 0, indices, len(texts))
     bad_rows = np.r_[bad, False][at]
     if bad_rows.any():
-        raise InvalidValueError(
-            f"column {name}: a patient id that is not text or a whole number at row(s) {_rows(np, bad_rows)}"
+        raise _RowError(
+            f"column {name}: a patient id that is not text or a whole number at row(s) {{rows}}", bad_rows
         )
     blank_rows = np.r_[blank, True][at]
     if blank_rows.any():
-        raise InvalidValueError(f"column {name}: blank at row(s) {_rows(np, blank_rows)}")
+        raise _RowError(f"column {name}: blank at row(s) {{rows}}", blank_rows)
     return indices, texts
 
 

@@ -43,11 +43,19 @@ def _check_utf8(path: Path) -> None:
         raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
 
 
-def _read_csv(path: Path, wanted: Sequence[str] | None = None, optional: Sequence[str] = ()) -> pa.Table:
+def _read_csv(
+    path: Path,
+    wanted: Sequence[str] | None = None,
+    optional: Sequence[str] = (),
+    *,
+    ragged_rows: list[int] | None = None,
+) -> pa.Table:
     """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted.
 
     A name the header repeats is quoted only when it is one of the reader's columns (``wanted``
-    and ``optional``): a file without a header has a record there.
+    and ``optional``): a file without a header has a record there. With ``ragged_rows``, the
+    numbers of ragged rows (from 1 after the header) are put there and the rows left out,
+    instead of refused.
     """
     _, pa, _ = _imports()
     import pyarrow.csv as pacsv  # noqa: PLC0415
@@ -104,6 +112,9 @@ def _read_csv(path: Path, wanted: Sequence[str] | None = None, optional: Sequenc
                     parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
                     convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
                 )
+        if ragged_rows is not None and all(number is not None for number, _, _ in ragged):
+            ragged_rows.extend(sorted(number - 1 for number, _, _ in ragged if number is not None))
+            return table
         shown = [
             f"{number - 1 if number is not None else '?'} ({actual} cells, not {expected})"
             for number, expected, actual in ragged[:_PROBLEMS_SHOWN]
@@ -114,6 +125,14 @@ def _read_csv(path: Path, wanted: Sequence[str] | None = None, optional: Sequenc
             "(rows count from 1 after the header, blank lines not counted)"
         )
     return table
+
+
+def missing_columns(missing: Sequence[str], found: Sequence[str]) -> InvalidValueError:
+    """The error for columns a table lacks, once, with the columns it has instead."""
+    shown = ", ".join(quoted(n) for n in found[: _PROBLEMS_SHOWN * 3])
+    more = f" and {len(found) - _PROBLEMS_SHOWN * 3} more" if len(found) > _PROBLEMS_SHOWN * 3 else ""
+    named = ", ".join(quoted(n) for n in missing)
+    return InvalidValueError(f"table: column(s) {named} missing; found: {shown or 'no columns'}{more}")
 
 
 def _from_pandas(pa: Any, frame: Any) -> pa.Table:
@@ -162,13 +181,24 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
     read are refused with :class:`~dmt_timeline.errors.InvalidValueError` naming the rows, never
     quoting them.
     """
+    return _read_source(source, names, optional)
+
+
+def _read_source(
+    source: Any,
+    names: tuple[str, ...] | None = None,
+    optional: tuple[str, ...] = (),
+    *,
+    ragged_rows: list[int] | None = None,
+) -> pa.Table:
+    """:func:`read_table`; with ``ragged_rows``, a CSV file's ragged rows are put there, not refused."""
     _, pa, _ = _imports()
     if isinstance(source, pa.Table):
         table = source
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         table = (
-            _read_csv(path, names, optional)
+            _read_csv(path, names, optional, ragged_rows=ragged_rows)
             if path.suffix.lower() == ".csv"
             else _parquet(path, names, optional)
         )
@@ -185,7 +215,7 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
     if names is not None:
         missing = [n for n in names if n not in table.column_names]
         if missing:
-            raise InvalidValueError(f"table: column(s) {', '.join(missing)} missing")
+            raise missing_columns(missing, table.column_names)
         twice = [n for n in (*names, *optional) if table.column_names.count(n) > 1]
         if twice:
             raise InvalidValueError(f"table: column(s) {', '.join(twice)} given more than once")

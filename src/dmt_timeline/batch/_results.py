@@ -22,6 +22,13 @@ class BatchResult:
             ``gap_high``, ``grace_months``.
         unknown: Drugs the catalogue does not know, with their counts (skipped).
         windows: The persistence window used for each therapy, in days.
+        skipped: With ``skip_bad_rows=True``, the rows left out, one row per problem: ``row``
+            (numbered from 1 after the header, as errors number rows), ``patient_id`` (null
+            where it could not be read), ``column`` (null for a CSV row with more or fewer
+            cells than the header), ``problem`` and ``value`` (the cell as text; null when
+            blank or not text). Without it (None), no row is skipped: a bad row is refused.
+            Rows in the table = exposures in ``episodes`` + exposures of ``unknown`` drugs +
+            distinct rows in ``skipped``.
 
     Text columns are dictionary-encoded (categorical in pandas) and whole numbers ``int32``:
     a few bytes a row, so that the output stays smaller than the input.
@@ -31,6 +38,7 @@ class BatchResult:
     transitions: Any
     unknown: tuple[tuple[str, int], ...] = ()
     windows: tuple[tuple[str, int], ...] = ()
+    skipped: Any = None
 
 
 def _output(table: Any, output: Literal["arrow", "pandas"]) -> Any:

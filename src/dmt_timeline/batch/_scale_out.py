@@ -140,6 +140,9 @@ def dask_exposure_transitions(
         raise InvalidValueError("output: the merged result is built from Arrow tables; convert it after")
     if options.get("progress") is not None:
         raise InvalidValueError("progress: not reported from Dask workers")
+    if options.get("skip_bad_rows"):
+        # A part file's rows are not the table's: skipped rows could not be named by their row.
+        raise InvalidValueError("skip_bad_rows: rows are numbered in one process; use exposure_transitions")
     # Every task skips unknown drugs and returns (not raises) its problems, so that the workers
     # log no failure and every partition's unknown drugs are counted before one error names all.
     task = functools.partial(_task, options={**options, "skip_unknown": True})

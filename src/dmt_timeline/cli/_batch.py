@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from dmt_timeline import progress as _bars
 from dmt_timeline.catalogue import Therapy, TherapyClass
 from dmt_timeline.cli._common import DASK_EXTRA, PROG, TABLES_EXTRA, non_negative, positive
 from dmt_timeline.cli._describe import selector
+from dmt_timeline.cli._import import SKIPPED
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError
 
 PROGRESS_SECONDS: float = 5.0
@@ -129,14 +131,15 @@ def _write_all(tables: dict[str, Any], out: Path, fmt: str) -> list[Path]:
         for _, final in staged:
             if final.is_dir() and not final.is_symlink():
                 raise IsADirectoryError(21, "is a folder", str(final))
-        stale = out / f"transfers.{ext}"
-        if (
-            "transfers" not in tables
-            and os.path.lexists(stale)
-            and not (stale.is_dir() and not stale.is_symlink())
-        ):
-            stale.unlink()
-            print(f"{PROG}: removed {stale} (an earlier run's; no --transfers this time)", file=sys.stderr)
+        for optional, why in (("transfers", "no --transfers"), ("skipped", "no row skipped")):
+            stale = out / f"{optional}.{ext}"
+            if (
+                optional not in tables
+                and os.path.lexists(stale)
+                and not (stale.is_dir() and not stale.is_symlink())
+            ):
+                stale.unlink()
+                print(f"{PROG}: removed {stale} (an earlier run's; {why} this time)", file=sys.stderr)
         for temporary, final in staged:
             replaced = os.path.lexists(final)
             os.replace(temporary, final)  # replaces a link itself, not its target
@@ -148,6 +151,84 @@ def _write_all(tables: dict[str, Any], out: Path, fmt: str) -> list[Path]:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
     return written
+
+
+# The long-table field names of io.layouts, one naming convention for Python and the command
+# line, and the batch engine's default column for each.
+FIELDS: dict[str, str] = {
+    "patient_id": "person_id",
+    "therapy": "drug",
+    "start": "start",
+    "stop": "end",
+    "reasons": "reason",
+}
+
+
+def _mapping(text: str) -> tuple[str, str]:
+    """``FIELD=NAME`` of ``--column``."""
+    field, sep, name = text.partition("=")
+    field = field.strip()
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=NAME (FIELD one of {', '.join(FIELDS)}), not {text!r}"
+        )
+    if field not in FIELDS:
+        close = difflib.get_close_matches(field, FIELDS, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"expected one of {', '.join(FIELDS)}"
+        raise argparse.ArgumentTypeError(f"unknown field {field!r}: {hint}")
+    return field, name
+
+
+def _columns(args: argparse.Namespace) -> tuple[Any, bool | None]:
+    """The columns to read (defaults, then a layout file's, then --column) and the day order."""
+    from dmt_timeline.io.exposures import ExposureColumns  # noqa: PLC0415 - only when run
+
+    names = dict(FIELDS)
+    day_first = None
+    if args.layout is not None:
+        from dmt_timeline.io.layouts import LongLayout, load_layout  # noqa: PLC0415
+
+        layout = load_layout(args.layout)
+        if not isinstance(layout, LongLayout):
+            raise InvalidValueError(f"layout {args.layout}: batch reads long tables (kind = 'long')")
+        if layout.stop is None:
+            raise InvalidValueError(
+                f"layout {args.layout}: batch needs the end of each exposure ([columns] stop)"
+            )
+        reading = layout.reading
+        if reading.reasons or reading.therapies or reading.excel_serial:
+            raise InvalidValueError(
+                f"layout {args.layout}: batch reads drugs by the catalogue's names and dates as text; "
+                "it applies no [crosswalk] and no excel_serial"
+            )
+        names.update(
+            patient_id=layout.patient_id, therapy=layout.therapy, start=layout.start, stop=layout.stop
+        )
+        if layout.reasons is not None:
+            names["reasons"] = layout.reasons
+        day_first = reading.day_first
+    names.update(dict(args.column or ()))
+    if args.day_first is not None:
+        day_first = args.day_first
+    columns = ExposureColumns(
+        person_id=names["patient_id"],
+        drug=names["therapy"],
+        start=names["start"],
+        end=names["stop"],
+        stop_reason=names["reasons"],
+    )
+    return columns, day_first
+
+
+def _file_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that say how to read an exposures file (none for --omop)."""
+    if args.omop is not None:
+        return {}
+    columns, day_first = _columns(args)
+    options = {"columns": columns, "day_first": day_first}
+    if args.skip_bad_rows:
+        options["skip_bad_rows"] = True
+    return options
 
 
 def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[str, Any]) -> Any:
@@ -171,7 +252,8 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
     except ImportError:
         raise ImportError(f"--workers needs dask.distributed: {DASK_EXTRA}") from None
     with tempfile.TemporaryDirectory(prefix="dmt-timeline-batch-") as folder:
-        files = partition_by_patient(args.exposures, folder, partitions=4 * args.workers)
+        person_id = options["columns"].person_id
+        files = partition_by_patient(args.exposures, folder, partitions=4 * args.workers, person_id=person_id)
         progress.step(f"partitioned by patient into {len(files)} Parquet files")
         cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is not fully typed
             # ":0": any free port, so that another cluster on the machine (8787) is no clash.
@@ -191,7 +273,7 @@ def _batch_result(args: argparse.Namespace, progress: _Progress, options: dict[s
     # single-process reader finds it there (only now, so a good table is read once).
     from dmt_timeline.batch._exposure_table import _read_exposures  # noqa: PLC0415
 
-    _read_exposures(args.exposures, BATCH_COLUMNS)
+    _read_exposures(args.exposures, options.get("columns", BATCH_COLUMNS), options.get("day_first"))
     assert problem is not None  # the cluster returned otherwise
     raise problem
 
@@ -213,6 +295,15 @@ def _refusal(args: argparse.Namespace) -> tuple[int, str] | None:
         return 2, "batch: give an EXPOSURES file or --omop CDM, one of the two"
     if args.omop is not None and args.workers != 1:
         return 2, "batch: --omop runs in the database and one process; drop --workers"
+    reading = [args.layout, args.column, args.day_first, args.skip_bad_rows or None]
+    if args.omop is not None and any(option is not None for option in reading):
+        return (
+            2,
+            "batch: --layout, --column, --day-first/--month-first and --skip-bad-rows read a file, "
+            "not --omop",
+        )
+    if args.skip_bad_rows and args.workers != 1:
+        return 2, "batch: --skip-bad-rows numbers rows in one process; drop --workers"
     if args.omop is None and not Path(args.exposures).is_file():
         return 1, f"{args.exposures}: no such file"
     return None
@@ -238,11 +329,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Read first: an unknown therapy stops the run before the table is read.
         selectors = None if args.transfers is None else [selector(text) for text in args.transfers]
+        options.update(_file_options(args))
         result = _batch_result(args, progress, options)
         tables = {"episodes": result.episodes, "transitions": result.transitions}
         if selectors is not None:
             with progress.stage("transfers"):
                 tables["transfers"] = _transfers(selectors, args.initiation, result.episodes)
+        skipped = result.skipped if result.skipped is not None and result.skipped.num_rows else None
+        if skipped is not None:
+            tables["skipped"] = skipped
         with progress.stage("writing tables"):
             written = _write_all(tables, out, fmt)
     except KeyboardInterrupt:
@@ -263,8 +358,16 @@ def run(args: argparse.Namespace) -> int:
     if unreadable:
         print(f"{PROG}: {source}: cannot read as a {_ext_of(source)} table", file=sys.stderr)
         return 1
+    progress.say(_summary(result, progress.total))
+    print("\n".join(map(str, written)))
+    if skipped is not None:
+        _report_skipped(result, skipped, written[-1])
+        return SKIPPED
+    return 0
+
+
+def _summary(result: Any, patients: int | None) -> str:
     kinds = Counter(result.transitions["kind"].to_pylist())
-    patients = progress.total
     if patients is None:  # the Dask path reports no patients as it goes
         patients = len(set(result.episodes["patient_id"].to_pylist()))
     summary = (
@@ -274,9 +377,32 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.unknown:
         summary += f"; skipped unknown drugs: {', '.join(f'{drug} x{n}' for drug, n in result.unknown)}"
-    progress.say(summary)
-    print("\n".join(map(str, written)))
-    return 0
+    return summary
+
+
+SKIPPED_SHOWN: int = 20
+"""How many problems of skipped rows are printed; all are in the ``skipped`` table written."""
+
+
+def _report_skipped(result: Any, skipped: Any, path: Path) -> None:
+    """The problems of the rows skipped, on stderr (always, even with --quiet), with the count
+    that says rows in = rows used + rows skipped."""
+    from dmt_timeline.errors import quoted  # noqa: PLC0415
+
+    for row in skipped.slice(0, SKIPPED_SHOWN).to_pylist():
+        patient = f", patient {quoted(row['patient_id'])}" if row["patient_id"] is not None else ""
+        column = f", column {row['column']}" if row["column"] is not None else ""
+        value = f": {quoted(row['value'])}" if row["value"] is not None else ""
+        print(f"{PROG}: skipped row {row['row']}{patient}{column}: {row['problem']}{value}", file=sys.stderr)
+    if skipped.num_rows > SKIPPED_SHOWN:
+        print(f"{PROG}: ... and {skipped.num_rows - SKIPPED_SHOWN} more problems", file=sys.stderr)
+    rows = len(set(skipped["row"].to_pylist()))
+    used = sum(int(n) for n in result.episodes["exposures"].to_pylist()) + sum(n for _, n in result.unknown)
+    print(
+        f"{PROG}: {used + rows} rows: {used} used, {rows} skipped ({skipped.num_rows} problems, "
+        f"all in {path})",
+        file=sys.stderr,
+    )
 
 
 def _ext_of(path: Path) -> str:
@@ -287,6 +413,18 @@ _EPILOG = """\
 The table has the columns person_id, drug (a catalogue name, alias or ATC code), start and
 end (dates, inclusive) and optionally reason (stop-reason codes). A .csv file is read as CSV,
 any other file as Parquet. The paths written are printed on stdout.
+
+columns: a file's own names are given by field, with the field names of layouts (patient_id,
+therapy, start, stop, reasons): --column start="start date" --column stop="end date", or a
+long-table layout file with --layout. dates: YYYY-MM-DD, or a date-time read as its day
+(2015-03-11T12:43:21-04:00, 2015-03-11 12:43); dates written with numbers only (12/05/2015,
+12.05.2015, 12-05-2015) only with --day-first or --month-first: never guessed. A year or a
+month alone is no exposure's day and is refused.
+
+bad rows: by default the first problem stops the run (exit status 1, nothing written). With
+--skip-bad-rows the good rows are used, each problem of a bad row is printed on stderr (row,
+counted from 1 after the header; patient; column; problem; the cell) and written to
+skipped.<ext>, with the count rows in = rows used + rows skipped; the exit status is then 3.
 
 progress: on stderr when it is a terminal, as redrawn bars with the progress extra (pip
 install "dmt-timeline[progress]"): patients with rate and time left, then transfers and
@@ -302,8 +440,8 @@ processes; progress then reports these stages, not patients.
 outputs: every table is written under a temporary name in OUTDIR and renamed into place once
 all are written, so a failed or interrupted run (Ctrl-C exits with status 130) leaves OUTDIR
 as it was. Files replaced are named on stderr; an output name that is a link is replaced,
-not written through; a transfers file of an earlier run is removed (and said) when
---transfers is not given. Problems in the table are named by column and row, never quoted.
+not written through; a transfers or skipped file of an earlier run is removed (and said) when
+this run writes none. Problems that stop the run are named by column and row, never quoted.
 """
 
 
@@ -395,6 +533,44 @@ def register(sub: Any) -> None:
         choices=("first", "last", "each"),
         default="first",
         help="with --transfers, which starts of TARGET to ask about (default: first)",
+    )
+    command.add_argument(
+        "--column",
+        action="append",
+        type=_mapping,
+        metavar="FIELD=NAME",
+        help=(
+            "the file's own name for a field, as layouts name fields: patient_id, therapy, start, "
+            "stop, reasons (default person_id, drug, start, end, reason); repeat for each, "
+            "e.g. --column start='start date'"
+        ),
+    )
+    command.add_argument(
+        "--layout",
+        metavar="TOML",
+        help="a long-table layout file ([columns] and [reading] day_first); --column wins over it",
+    )
+    order = command.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help="read dates written with numbers only as DD/MM/YYYY (else they are refused)",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help="read dates written with numbers only as MM/DD/YYYY",
+    )
+    command.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help=(
+            f"use the good rows, report the bad ones on stderr and in skipped.<ext> (exit status {SKIPPED})"
+        ),
     )
     shown = command.add_mutually_exclusive_group()
     shown.add_argument(
