@@ -1,7 +1,15 @@
 """MS outcomes derived from clinical events: attribution of events to therapy episodes,
 confirmed disability worsening (RAW and PIRA), annualised relapse rates, time to first relapse
-and NEDA-3."""
+NEDA-3, when MS activity ceased, and treatment strategies."""
 
+from dmt_timeline.outcomes.activity import (
+    DEFAULT_QUIET_MONTHS,
+    ActivityCeased,
+    LatencyCheck,
+    activity_ceased,
+    check_latencies,
+    cohort_activity_ceased,
+)
 from dmt_timeline.outcomes.attribution import (
     Attribution,
     AttributionState,
@@ -36,6 +44,8 @@ from dmt_timeline.outcomes.relapses import (
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "DEFAULT_QUIET_MONTHS",
+    "ActivityCeased",
     "Attribution",
     "AttributionState",
     "Baseline",
@@ -48,11 +58,15 @@ __all__ = [
     "EventKind",
     "EventSelection",
     "FirstRelapse",
+    "LatencyCheck",
     "Neda",
     "RelapseRate",
     "Window",
+    "activity_ceased",
     "attribute_date",
     "attribute_events",
+    "check_latencies",
+    "cohort_activity_ceased",
     "cohort_attributions",
     "cohort_first_relapses",
     "cohort_neda",
