@@ -41,10 +41,21 @@ from dmt_timeline.outcomes.relapses import (
     first_relapse,
     relapse_rate,
 )
+from dmt_timeline.outcomes.strategy import (
+    DEFAULT_ESCALATION_MONTHS,
+    STRATEGY_COLUMNS,
+    Strategy,
+    TreatmentStrategy,
+    cohort_strategies,
+    strategy_table,
+    treatment_strategy,
+)
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "DEFAULT_ESCALATION_MONTHS",
     "DEFAULT_QUIET_MONTHS",
+    "STRATEGY_COLUMNS",
     "ActivityCeased",
     "Attribution",
     "AttributionState",
@@ -61,6 +72,8 @@ __all__ = [
     "LatencyCheck",
     "Neda",
     "RelapseRate",
+    "Strategy",
+    "TreatmentStrategy",
     "Window",
     "activity_ceased",
     "attribute_date",
@@ -70,10 +83,13 @@ __all__ = [
     "cohort_attributions",
     "cohort_first_relapses",
     "cohort_neda",
+    "cohort_strategies",
     "confirmed_disability_events",
     "episode_relapse_rates",
     "first_relapse",
     "minimum_change",
     "neda",
     "relapse_rate",
+    "strategy_table",
+    "treatment_strategy",
 ]
