@@ -18,13 +18,14 @@ events are (the convention of time-to-confirmed-event analyses, such as msprog's
 
 Partial dates: the answer is TRUE (observed on every reading of the dates), FALSE (on none) or
 cannot tell, and the months a range over every reading; a scan with one count missing and the
-other zero may or may not show activity. Refining a date only narrows the range and never flips
-a definite answer (checked by property tests).
+other zero may or may not show activity, and is read both ways. Refining a date only narrows
+the range and never flips a definite answer (checked by property tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from typing import Final, Literal
 
@@ -51,6 +52,9 @@ __all__ = [
 
 DEFAULT_QUIET_MONTHS: Final = 12
 """The quiet period's default length, in whole months."""
+
+_MOST_UNSURE_SCANS: Final = 6
+"""Scans with a count missing solved one assignment at a time (2**6 passes at most)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -183,7 +187,6 @@ def _ceased(  # noqa: PLR0917 - private, called once per patient
             f"patient {quoted(patient.id)}: nothing ends follow-up after {index} (no stop, no later "
             "episode, no last_follow_up), so a quiet period cannot be observed"
         )
-    e_lo, e_hi = end
     s_lo, s_hi = _span(index.start)
     activity: list[_Activity] = [(*_span(r.onset), True) for r in patient.relapses]
     quiet_scans: list[tuple[int, int]] = []
@@ -194,6 +197,50 @@ def _ceased(  # noqa: PLR0917 - private, called once per patient
         else:  # active, or one count missing and the other zero: it may be activity
             activity.append((*_span(scan.date), active is True))
     activity = [a for a in activity if a[1] >= s_lo]  # not before the start on every reading
+
+    # A scan with one count missing and the other zero may or may not be activity. With few of
+    # them each assignment is solved apart and the answers joined (exact over them); with many,
+    # one pass takes each as possible activity (never wrong, more often "cannot tell").
+    unsure = [i for i, a in enumerate(activity) if not a[2]]
+    if not 0 < len(unsure) <= _MOST_UNSURE_SCANS:
+        observed, months, reasons = _solve(activity, quiet_scans, (s_lo, s_hi), end, quiet, require_scan)
+    else:
+        answers = []
+        for bits in itertools.product((False, True), repeat=len(unsure)):
+            chosen = dict(zip(unsure, bits, strict=True))
+            assigned = [(lo, hi, True) for i, (lo, hi, _) in enumerate(activity) if chosen.get(i, True)]
+            answers.append(_solve(assigned, quiet_scans, (s_lo, s_hi), end, quiet, require_scan))
+        kinds = {o for o, _, _ in answers}
+        observed = kinds.pop() if len(kinds) == 1 else Truth.UNDETERMINED
+        months = MonthRange(min(m.low for _, m, _ in answers), max(m.high for _, m, _ in answers))
+        reasons = []
+        if observed is Truth.UNDETERMINED:
+            reasons = list(dict.fromkeys(r for _, _, why in answers for r in why))
+            if len({o for o, _, _ in answers}) > 1 or not reasons:
+                reasons.append("a scan with one count missing may show activity")
+    return ActivityCeased(
+        patient=patient.id,
+        episode=episode,
+        start=index.start,
+        quiet_months=quiet,
+        require_scan=require_scan,
+        observed=observed,
+        months=months,
+        reasons=tuple(reasons),
+    )
+
+
+def _solve(  # noqa: PLR0917 - private, called once per reading of the unsure scans
+    activity: list[_Activity],
+    quiet_scans: list[tuple[int, int]],
+    start: tuple[int, int],
+    end: tuple[int, int],
+    quiet: int,
+    require_scan: bool,
+) -> tuple[Truth, MonthRange, list[str]]:
+    """The answer, the months and the reasons, over every reading of the dates."""
+    s_lo, s_hi = start
+    e_lo, e_hi = end
 
     def certain(c_lo: int, c_hi: int, me: int) -> str | None:
         """Why the candidate's quiet period is not certainly quiet and followed (None: it is)."""
@@ -255,16 +302,7 @@ def _ceased(  # noqa: PLR0917 - private, called once per patient
     else:
         months = MonthRange(min(_months(s_hi, t_low), censor.low), censor.high)
         observed = Truth.UNDETERMINED
-    return ActivityCeased(
-        patient=patient.id,
-        episode=episode,
-        start=index.start,
-        quiet_months=quiet,
-        require_scan=require_scan,
-        observed=observed,
-        months=months,
-        reasons=tuple(reasons),
-    )
+    return observed, months, reasons
 
 
 def _month_range_of(low: int, high: int) -> MonthRange:
