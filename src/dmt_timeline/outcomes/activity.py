@@ -260,15 +260,27 @@ def _solve(  # noqa: PLR0917 - private, called once per reading of the unsure sc
 
     def earliest(x_lo: int, x_hi: int, me: int) -> int | None:
         """The earliest day the candidate can be, on a reading where its period is quiet and followed."""
-        for x in range(x_lo, x_hi + 1):
+        x = x_lo
+        while x <= x_hi:
             over = _months_on(x, quiet)
             if over - 1 > e_hi:
                 return None  # later readings end later still
-            if all(
-                i == me or not is_active or lo <= x or hi >= over
-                for i, (lo, hi, is_active) in enumerate(activity)
-            ) and (not require_scan or any(hi > x and lo < over for lo, hi in quiet_scans)):
+            # An activity that must fall inside the period keeps doing so until x reaches its
+            # first day (the period only grows later), so the search jumps there.
+            blocked = max(
+                (
+                    lo
+                    for i, (lo, hi, is_active) in enumerate(activity)
+                    if i != me and is_active and x < lo and hi < over
+                ),
+                default=None,
+            )
+            if blocked is not None:
+                x = blocked
+                continue
+            if not require_scan or any(hi > x and lo < over for lo, hi in quiet_scans):
                 return x
+            x += 1
         return None
 
     # The start, always a candidate; then each activity, on the readings where it is on or after
