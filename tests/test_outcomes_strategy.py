@@ -121,6 +121,7 @@ def test_a_year_of_moderate_efficacy_then_high_is_escalation() -> None:
     p = patient(("IFNb", "2015-01-10", "2016-01-01"), ("natalizumab", "2016-01-10", None))
     found = treatment_strategy(p)
     assert (S.ESCALATION,) == found.candidates
+    assert Truth.TRUE is found.holds(S.ESCALATION)
     assert MonthRange.exact(12) == found.months_to_high
 
 
@@ -177,6 +178,7 @@ def test_months_that_straddle_the_year_cannot_tell() -> None:
     assert MonthRange(11, 12) == found.months_to_high
     assert ("the moderate-efficacy period may be shorter or longer than 12 months",) == found.reasons
     assert "<TreatmentStrategy 'p': cannot tell (escalation | early escalation)>" == repr(found)
+    assert (Truth.UNDETERMINED, Truth.FALSE) == (found.holds(S.ESCALATION), found.holds(S.EARLY_INTENSIVE))
 
 
 def test_months_well_apart_decide() -> None:

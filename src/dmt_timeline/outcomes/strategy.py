@@ -103,6 +103,11 @@ class TreatmentStrategy:
         """The strategy when the dates decide it, else None."""
         return self.candidates[0] if len(self.candidates) == 1 else None
 
+    def holds(self, strategy: Strategy) -> Truth:
+        """Whether the patient's strategy is ``strategy``: on every reading of the dates (TRUE),
+        on none (FALSE), or on some."""
+        return Truth.from_bounds(always=self.candidates == (strategy,), never=strategy not in self.candidates)
+
     @property
     def status(self) -> str:
         """The strategy's name, ``"cannot tell"``, or ``"no tiered therapy"``."""
