@@ -20,6 +20,11 @@ Definitions, after the studies that compare the strategies:
   count every moderate-efficacy start as escalation.
 - **Moderate only**: moderate-efficacy therapy and, so far, nothing of high efficacy.
 
+Iaffaldano et al. is doi:10.1002/acn3.70131; Spelman et al. (JAMA Neurol 2021;78:1197-1204)
+compare the same two strategies as national policies. He et al. (Lancet Neurol 2020;19:307-316)
+time high-efficacy therapy from disease onset (within 2 years vs 4-6 years), which needs the
+onset date and is not what this module classifies.
+
 De-escalation (a moderate-efficacy therapy started after a high-efficacy one that is not an
 induction therapy) is a later step, not a first choice, so it is reported beside the strategy
 (``de_escalation``), not as one: a patient can be early intensive and de-escalated.
