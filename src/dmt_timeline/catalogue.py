@@ -25,6 +25,8 @@ __all__ = [
     "CATALOGUE",
     "Catalogue",
     "Code",
+    "Efficacy",
+    "EfficacyTier",
     "MarketStatus",
     "Route",
     "Therapy",
@@ -97,6 +99,29 @@ class Code:
     confirmed: bool = attrs.field(default=True, kw_only=True)
 
 
+class EfficacyTier(enum.Enum):
+    """How effective a therapy is reckoned, in the two tiers treatment-strategy studies use."""
+
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+@attrs.frozen
+class Efficacy:
+    """A therapy's efficacy tier, with its source.
+
+    Attributes:
+        tier: Moderate or high efficacy.
+        source: The guideline or study that places it there.
+        induction: Whether it is given as an induction (immune reconstitution) therapy: a short
+            course whose effect outlasts it (alemtuzumab, cladribine).
+    """
+
+    tier: EfficacyTier
+    source: str = attrs.field(validator=_nonempty)
+    induction: bool = attrs.field(default=False, kw_only=True)
+
+
 @attrs.frozen(repr=False)
 class Therapy:
     """One DMT product family.
@@ -113,6 +138,7 @@ class Therapy:
             doses; exposure-to-episode building uses it as the persistence window.
         rxnorm: RxNorm ingredient code (RxCUI), where known.
         codes: Every code the catalogue holds for it, each with its source.
+        efficacy: Its efficacy tier and source, where the catalogue gives one.
     """
 
     name: str = attrs.field(validator=_nonempty)
@@ -125,6 +151,7 @@ class Therapy:
     dosing_interval_days: int | None = None
     rxnorm: str | None = None
     codes: tuple[Code, ...] = ()
+    efficacy: Efficacy | None = attrs.field(default=None, kw_only=True)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -294,6 +321,7 @@ _FIELDS: Final = frozenset(
         "atc",
         "rxnorm",
         "codes",
+        "efficacy",
     }
 )
 
@@ -338,6 +366,21 @@ def _enum(entry: int, name: object, field: str, kind: type[_E], value: object) -
         raise _problem(entry, name, f"{field} {quoted(value)} is not one of {allowed}") from None
 
 
+def _efficacy(entry: int, name: object, value: object) -> Efficacy:
+    if not isinstance(value, dict):
+        raise _problem(entry, name, "efficacy must be a table with tier and source")
+    unknown = set(value) - {"tier", "source", "induction"}
+    if unknown:
+        raise _problem(entry, name, f"efficacy has unknown key(s) {', '.join(sorted(map(quoted, unknown)))}")
+    source, induction = value.get("source"), value.get("induction", False)
+    if not isinstance(source, str) or not source.strip():
+        raise _problem(entry, name, "efficacy: source must be non-empty text")
+    if not isinstance(induction, bool):
+        raise _problem(entry, name, f"efficacy: induction {quoted(induction)} is not true or false")
+    tier = _enum(entry, name, "efficacy: tier", EfficacyTier, value.get("tier"))
+    return Efficacy(tier, source, induction=induction)
+
+
 def _therapy(entry: int, record: object) -> Therapy:
     if not isinstance(record, dict):
         raise _problem(entry, None, "must be a table")
@@ -362,6 +405,7 @@ def _therapy(entry: int, record: object) -> Therapy:
     interval = record.get("dosing_interval_days")
     if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool) or interval < 1):
         raise _problem(entry, name, "dosing_interval_days must be a whole number of days, at least 1")
+    efficacy = _efficacy(entry, name, record["efficacy"]) if "efficacy" in record else None
     try:
         return Therapy(
             name,
@@ -374,6 +418,7 @@ def _therapy(entry: int, record: object) -> Therapy:
             interval,
             rxnorm.code if rxnorm and rxnorm.confirmed else None,
             codes,
+            efficacy=efficacy,
         )
     except InvalidValueError as exc:
         raise _problem(entry, name, str(exc)) from None

@@ -1,7 +1,15 @@
 """MS outcomes derived from clinical events: attribution of events to therapy episodes,
 confirmed disability worsening (RAW and PIRA), annualised relapse rates, time to first relapse
-and NEDA-3."""
+NEDA-3, when MS activity ceased, and treatment strategies."""
 
+from dmt_timeline.outcomes.activity import (
+    DEFAULT_QUIET_MONTHS,
+    ActivityCeased,
+    LatencyCheck,
+    activity_ceased,
+    check_latencies,
+    cohort_activity_ceased,
+)
 from dmt_timeline.outcomes.attribution import (
     Attribution,
     AttributionState,
@@ -33,9 +41,22 @@ from dmt_timeline.outcomes.relapses import (
     first_relapse,
     relapse_rate,
 )
+from dmt_timeline.outcomes.strategy import (
+    DEFAULT_ESCALATION_MONTHS,
+    STRATEGY_COLUMNS,
+    Strategy,
+    TreatmentStrategy,
+    cohort_strategies,
+    strategy_table,
+    treatment_strategy,
+)
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "DEFAULT_ESCALATION_MONTHS",
+    "DEFAULT_QUIET_MONTHS",
+    "STRATEGY_COLUMNS",
+    "ActivityCeased",
     "Attribution",
     "AttributionState",
     "Baseline",
@@ -48,18 +69,27 @@ __all__ = [
     "EventKind",
     "EventSelection",
     "FirstRelapse",
+    "LatencyCheck",
     "Neda",
     "RelapseRate",
+    "Strategy",
+    "TreatmentStrategy",
     "Window",
+    "activity_ceased",
     "attribute_date",
     "attribute_events",
+    "check_latencies",
+    "cohort_activity_ceased",
     "cohort_attributions",
     "cohort_first_relapses",
     "cohort_neda",
+    "cohort_strategies",
     "confirmed_disability_events",
     "episode_relapse_rates",
     "first_relapse",
     "minimum_change",
     "neda",
     "relapse_rate",
+    "strategy_table",
+    "treatment_strategy",
 ]
