@@ -1,0 +1,265 @@
+"""Confirmed disability worsening of a tidy events table, by the object path's own rule.
+
+The columns are read with numpy and pyarrow (patients coded, dates as day numbers, readings
+sorted and made one a day, each baseline's minimum change looked up once per distinct score);
+the scan itself is :func:`dmt_timeline.outcomes.disability._confirmed`, the function the object
+path calls, run over each patient's slice of plain lists. A roving baseline moves to wherever
+the last event was confirmed, so a patient's events depend on each other in order: the scan is
+sequential per patient by nature, and sharing it keeps one rule in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+from dmt_timeline.batch._columns import (
+    DATE,
+    ID,
+    NUMBER,
+    TEXT,
+    _imports,
+    _numbers,
+    _plain,
+    _rows,
+    _text,
+    check_schema,
+)
+from dmt_timeline.batch._episodes import _check_edss, _date_text, _dates
+from dmt_timeline.batch._patient_ids import _id_codes, _ids
+from dmt_timeline.batch._reading import read_table
+from dmt_timeline.batch._results import _output
+from dmt_timeline.errors import InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.outcomes.disability import (
+    CdwSettings,
+    DisabilityKind,
+    EventSelection,
+    _confirmed,
+    minimum_change,
+)
+
+_EVENT_NAMES: Final = ("patient_id", "date_earliest", "date_latest", "edss")
+_EVENT_KINDS: Final = {
+    "patient_id": ID,
+    "kind": TEXT,
+    "date_earliest": DATE,
+    "date_latest": DATE,
+    "edss": NUMBER,
+}
+_RELAPSE_NAMES: Final = ("patient_id", "date_earliest", "date_latest")
+_RELAPSE_KINDS: Final = {"patient_id": ID, "date_earliest": DATE, "date_latest": DATE}
+# The kinds of dmt_timeline.io.tables.events_table; rows of the last two are not read here.
+_KINDS: Final = ("edss", "relapse", "mri", "assessment")
+_DAY: Final = 2  # the precision code of _dates
+_KIND_NAMES: Final = tuple(kind.value for kind in DisabilityKind)
+DISABILITY_EVENT_COLUMNS: Final = (
+    "patient_id",
+    "kind",
+    "date",
+    "value",
+    "baseline_date",
+    "baseline_value",
+    "confirmed",
+)
+
+
+def _not_a_day(np: Any, bad: Any, *, ids: Any, person: Any, lo: Any, precision: Any, what: str) -> None:
+    """Refuse rows ``bad`` (dates not to the day) as the object path does, naming the rows and
+    the first one's patient and date."""
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        patient = ids[int(person[first])].as_py()
+        date = _date_text(np, int(lo[first]), int(precision[first]))
+        raise InvalidDateError(
+            f"patient {quoted(patient)}: {what} date {quoted(date)} is not a day at row(s) {_rows(np, bad)};"
+            " confirmed disability worsening needs assessment and relapse dates to the day"
+        )
+
+
+def _read_events(np: Any, pa: Any, pc: Any, source: Any) -> dict[str, Any]:
+    """The EDSS assessments and relapses of an events table, with the patients' codes."""
+    table = read_table(source, _EVENT_NAMES, optional=("kind",))
+    check_schema(table, _EVENT_KINDS)
+    person, ids = _ids(np, pa, pc, table["patient_id"], "patient_id")
+    if "kind" in table.column_names:
+        found = pc.index_in(_text(pa, pc, table["kind"], "kind"), value_set=pa.array(_KINDS, pa.string()))
+        kind = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
+        if (kind < 0).any():
+            raise InvalidValueError(
+                f"column kind: not one of {', '.join(map(repr, _KINDS))} at row(s) {_rows(np, kind < 0)}"
+            )
+    else:
+        kind = np.zeros(table.num_rows, dtype=np.int64)  # every row an EDSS assessment
+    edss, relapse = kind == 0, kind == 1
+    lo, hi, precision = _dates(np, pa, pc, table, name="date", dated=edss | relapse)
+    score = _numbers(np, pa, pc, table["edss"], "edss", missing=-1.0)
+    blank = edss & np.asarray(_plain(pa, pc, table["edss"]).is_null().to_numpy(False), dtype=bool)
+    if blank.any():
+        raise InvalidValueError(f"column edss: blank for an EDSS assessment at row(s) {_rows(np, blank)}")
+    _check_edss(np, np.where(edss, score, -1.0))
+    coarse = edss & (precision != _DAY)
+    _not_a_day(np, coarse, ids=ids, person=person, lo=lo, precision=precision, what="an EDSS assessment")
+    return {
+        "ids": ids,
+        "person": person,
+        "edss": edss,
+        "relapse": relapse,
+        "lo": lo,
+        "hi": hi,
+        "precision": precision,
+        "score": score,
+    }
+
+
+def _read_relapses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> dict[str, Any]:
+    """A relapses table's onsets, coded by the events table's patients (-1: no such patient)."""
+    table = read_table(source, _RELAPSE_NAMES)
+    check_schema(table, _RELAPSE_KINDS)
+    person = _id_codes(np, pa, pc, table["patient_id"], name="patient_id", ids=ids)
+    lo, hi, precision = _dates(np, pa, pc, table, name="date", dated=np.ones(table.num_rows, dtype=bool))
+    return {"person": person, "lo": lo, "hi": hi, "precision": precision}
+
+
+def _relapse_days(
+    np: Any,
+    data: dict[str, Any],
+    relapses: dict[str, Any] | None,
+    *,
+    first: Any,
+    assessed: Any,
+    settings: CdwSettings,
+) -> tuple[Any, Any]:
+    """Onset days of the relapses that could matter (as the object path's ``_relapse_days``
+    chooses them: of assessed patients, not long before the first assessment), sorted by
+    patient then day, with their patients; coarse ones refused."""
+    ids = data["ids"]
+    # Over every row of the events table (rows of other kinds as no patient's), so that
+    # problems are named by the table's rows.
+    own = {k: data[k] for k in ("lo", "hi", "precision")}
+    sources = [{**own, "person": np.where(data["relapse"], data["person"], -1)}]
+    if relapses is not None:
+        sources.append(relapses)
+    people, days = [], []
+    for source, what in zip(sources, ("a relapse", "a relapse (relapses table)"), strict=False):
+        person = source["person"]
+        at = np.where(person >= 0, person, 0)
+        known = (person >= 0) & assessed[at]  # a relapse of a patient with no assessment cannot matter
+        matter = known & (source["hi"] >= first[at] - settings.relapse_to_baseline)
+        precision = source["precision"]
+        coarse = matter & (precision != _DAY)
+        _not_a_day(np, coarse, ids=ids, person=person, lo=source["lo"], precision=precision, what=what)
+        people.append(person[matter])
+        days.append(source["lo"][matter])
+    person, day = np.concatenate(people), np.concatenate(days)
+    order = np.lexsort((day, person))
+    return person[order], day[order]
+
+
+def disability_events(
+    events: Any,
+    settings: CdwSettings | None = None,
+    *,
+    relapses: Any = None,
+    output: Literal["arrow", "pandas"] = "arrow",
+) -> Any:
+    """Confirmed disability events on the EDSS of a tidy events table, as
+    :func:`dmt_timeline.outcomes.confirmed_disability_events` finds them for the same patients.
+
+    The events table has the columns of :func:`dmt_timeline.io.tables.events_table`: at least
+    ``patient_id``, ``date_earliest``, ``date_latest`` and ``edss``, and ``kind``: rows of kind
+    ``edss`` are assessments, of kind ``relapse`` relapse onsets, and rows of the other kinds
+    are not read. Without a ``kind`` column every row is an assessment. ``relapses``, when
+    given, is a table of more relapse onsets (``patient_id``, ``date_earliest``,
+    ``date_latest``), such as a registry's separate relapse table. Rows of one patient keep the
+    table's order where it matters (of two assessments on one day, the later row stands).
+
+    Args:
+        events: A pyarrow Table, pandas DataFrame, or Parquet or CSV path.
+        settings: The criteria; the defaults of :class:`~dmt_timeline.outcomes.CdwSettings`.
+        relapses: An optional table of relapse onsets, as ``events``.
+        output: ``"arrow"`` or ``"pandas"``.
+
+    Returns:
+        One row per event: ``patient_id``, ``kind`` (CDW, RAW, PIRA or CDI), ``date``,
+        ``value``, ``baseline_date``, ``baseline_value`` and ``confirmed`` (dates as
+        ``date32``), by patient in order of first appearance in ``events``, then by date. The
+        Arrow table's schema metadata ``settings`` holds the settings as printed.
+
+    Raises:
+        InvalidDateError: An assessment, or a relapse that could matter, not dated to the day.
+        InvalidValueError: A column or value that cannot be read, named by column and row.
+    """
+    np, pa, pc = _imports()
+    s = CdwSettings() if settings is None else settings
+    if not isinstance(s, CdwSettings):
+        raise InvalidValueError(f"settings: expected CdwSettings, not {type(s).__name__}")
+    data = _read_events(np, pa, pc, events)
+    n_ids = len(data["ids"])
+    extra = None if relapses is None else _read_relapses(np, pa, pc, relapses, data["ids"])
+
+    # Assessments by patient, then day, then row; of two on one day the later row stands.
+    rows = np.flatnonzero(data["edss"])
+    rows = rows[np.lexsort((rows, data["lo"][rows], data["person"][rows]))]
+    person, day = data["person"][rows], data["lo"][rows]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (person[1:] != person[:-1]) | (day[1:] != day[:-1])
+    rows, person, day = rows[last], person[last], day[last]
+    score = data["score"][rows]
+    starts = np.searchsorted(person, np.arange(n_ids + 1))
+    first = np.zeros(n_ids, dtype=np.int64)  # each patient's first assessment (0 when none)
+    assessed = starts[1:] > starts[:-1]
+    first[assessed] = day[starts[:-1][assessed]]
+    r_person, r_day = _relapse_days(np, data, extra, first=first, assessed=assessed, settings=s)
+    r_starts = np.searchsorted(r_person, np.arange(n_ids + 1))
+
+    # Each baseline's minimum change, by the rule itself, once per distinct score.
+    distinct = np.unique(score)
+    needed = np.array([float(minimum_change(float(v), "EDSS", s)) for v in distinct.tolist()])
+    threshold = needed[np.searchsorted(distinct, score)] if len(score) else score
+
+    day_l, score_l, threshold_l, r_day_l = day.tolist(), score.tolist(), threshold.tolist(), r_day.tolist()
+    bounds, r_bounds = starts.tolist(), r_starts.tolist()
+    found: list[tuple[int, int, int, int, int]] = []
+    for p in range(n_ids):
+        a, b = bounds[p], bounds[p + 1]
+        if b - a < 2:  # a change needs a baseline and a later reading
+            continue
+        for kind, x, bl, conf in _confirmed(
+            day_l[a:b],
+            score_l[a:b],
+            threshold_l[a:b],
+            r_day_l[r_bounds[p] : r_bounds[p + 1]],
+            s,
+            worse_up=True,
+        ):
+            if kind is DisabilityKind.CDI and s.events is EventSelection.FIRST:
+                continue
+            found.append((p, _KIND_NAMES.index(kind.value), a + x, a + bl, a + conf))
+    return _output(_table(np, pa, data, found, day=day, score=score, s=s), output)
+
+
+def _table(
+    np: Any, pa: Any, data: dict[str, Any], found: list[Any], *, day: Any, score: Any, s: CdwSettings
+) -> Any:
+    """The events as Arrow, patients in order of first appearance in the events table."""
+    columns = np.array(found, dtype=np.int64).reshape(-1, 5)
+    p, kind, x, bl, conf = columns.T
+    appearance = np.full(len(data["ids"]), len(data["person"]), dtype=np.int64)
+    np.minimum.at(appearance, data["person"], np.arange(len(data["person"])))
+    order = np.argsort(appearance[p], kind="stable")
+    p, kind, x, bl, conf = p[order], kind[order], x[order], bl[order], conf[order]
+
+    def dates(at: Any) -> Any:
+        return pa.array(day[at].astype(np.int32), pa.int32()).cast(pa.date32())
+
+    table = pa.table(
+        {
+            "patient_id": data["ids"].take(pa.array(p, pa.int64())),
+            "kind": pa.array(np.array(_KIND_NAMES, dtype=object)[kind].tolist(), pa.string()),
+            "date": dates(x),
+            "value": pa.array(score[x], pa.float64()),
+            "baseline_date": dates(bl),
+            "baseline_value": pa.array(score[bl], pa.float64()),
+            "confirmed": dates(conf),
+        }
+    )
+    return table.replace_schema_metadata({"settings": str(s)})
