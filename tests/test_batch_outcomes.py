@@ -328,3 +328,16 @@ def test_a_coarse_relapse_of_the_relapses_table_is_refused_by_its_row() -> None:
         InvalidDateError, match=r"relapse \(relapses table\) date '2020-03' is not a day at row\(s\) 2"
     ):
         disability_events(_table(*WORSENING), relapses=relapses)
+
+
+def test_a_change_from_a_baseline_many_readings_back_is_found() -> None:
+    """Readings further apart than the screen for stable patients compares are scanned anyway."""
+    start = dt.date(2020, 1, 1)
+    scores = [2.0] + [2.5] * 16 + [3.0, 3.0]
+    readings = [
+        EdssAssessment(PartialDate.from_date(start + dt.timedelta(days=90 * i)), v)
+        for i, v in enumerate(scores)
+    ]
+    cohort = [Patient(id="A", edss_assessments=readings)]
+    expected, actual = _both(cohort, CdwSettings())
+    assert (1, expected) == (len(actual), actual)

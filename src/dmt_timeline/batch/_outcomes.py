@@ -154,6 +154,35 @@ def _relapse_days(
     return person[order], day[order]
 
 
+def _since(np: Any, person: Any, day: Any, r_person: Any, r_day: Any) -> Any:
+    """Days from the latest relapse of the same patient on or before each reading (inf when
+    none), for every patient at once; both inputs sorted by patient, then day."""
+    low = min(int(day.min()), int(r_day.min())) if len(r_day) and len(day) else 0
+    span = max(int(day.max()) if len(day) else 0, int(r_day.max()) if len(r_day) else 0) - low + 1
+    key = person.astype(np.int64) * span + (day - low)
+    r_key = r_person.astype(np.int64) * span + (r_day - low)
+    at = np.searchsorted(r_key, key, side="right") - 1
+    clipped = np.maximum(at, 0)
+    same = (at >= 0) & (r_person[clipped] == person) if len(r_day) else np.zeros(len(day), dtype=bool)
+    return np.where(same, day - (r_day[clipped] if len(r_day) else 0), np.inf)
+
+
+_PAIRS_UP_TO: Final = 16  # readings apart, for the screen below; longer histories are scanned anyway
+
+
+def _may_change(np: Any, person: Any, score: Any, threshold: Any, starts: Any) -> Any:
+    """Per patient, whether some reading differs from an earlier one by that one's minimum
+    change. A patient without such a pair has no change from any baseline, so no event: the
+    scan can skip them (most of a registry's patients are stable)."""
+    count = starts[1:] - starts[:-1]
+    may = count > _PAIRS_UP_TO + 1
+    for k in range(1, min(int(count.max()) if len(count) else 0, _PAIRS_UP_TO + 1)):
+        same = person[k:] == person[:-k]
+        hit = same & (np.abs(score[k:] - score[:-k]) >= threshold[:-k])
+        may[person[:-k][hit]] = True
+    return may
+
+
 def disability_events(
     events: Any,
     settings: CdwSettings | None = None,
@@ -216,13 +245,14 @@ def disability_events(
     needed = np.array([float(minimum_change(float(v), "EDSS", s)) for v in distinct.tolist()])
     threshold = needed[np.searchsorted(distinct, score)] if len(score) else score
 
+    since = _since(np, person, day, r_person, r_day)
+    candidates = np.flatnonzero(_may_change(np, person, score, threshold, starts))
+
     day_l, score_l, threshold_l, r_day_l = day.tolist(), score.tolist(), threshold.tolist(), r_day.tolist()
-    bounds, r_bounds = starts.tolist(), r_starts.tolist()
+    since_l, bounds, r_bounds = since.tolist(), starts.tolist(), r_starts.tolist()
     found: list[tuple[int, int, int, int, int]] = []
-    for p in range(n_ids):
+    for p in candidates.tolist():
         a, b = bounds[p], bounds[p + 1]
-        if b - a < 2:  # a change needs a baseline and a later reading
-            continue
         for kind, x, bl, conf in _confirmed(
             day_l[a:b],
             score_l[a:b],
@@ -230,6 +260,7 @@ def disability_events(
             r_day_l[r_bounds[p] : r_bounds[p + 1]],
             s,
             worse_up=True,
+            since=since_l[a:b],
         ):
             if kind is DisabilityKind.CDI and s.events is EventSelection.FIRST:
                 continue

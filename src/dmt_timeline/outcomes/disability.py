@@ -330,6 +330,7 @@ def _confirmed(  # noqa: PLR0912 - the scan is one rule, read best in one piece
     settings: CdwSettings,
     *,
     worse_up: bool,
+    since: Sequence[float] | None = None,
 ) -> list[Found]:
     """The rule itself, over one patient's readings as arrays; the object path and the batch
     engine (:func:`dmt_timeline.batch.disability_events`) both call it.
@@ -341,6 +342,9 @@ def _confirmed(  # noqa: PLR0912 - the scan is one rule, read best in one piece
         relapses: Day numbers of relapse onsets, ascending.
         settings: The criteria.
         worse_up: Whether a higher score is worse.
+        since: Days from the latest of ``relapses`` on or before each reading (``math.inf``
+            when none), when the caller has them (the batch engine computes them for every
+            patient at once); computed here otherwise.
 
     Returns:
         The events found, in date order, unconfirmed improvements of :attr:`EventSelection.FIRST`
@@ -351,10 +355,12 @@ def _confirmed(  # noqa: PLR0912 - the scan is one rule, read best in one piece
     if not n:
         return []
     relapses = [r for r in relapses if r >= days[0] - s.relapse_to_baseline]
-    since: list[float] = []
-    for d in days:
-        at = bisect.bisect_right(relapses, d)
-        since.append(d - relapses[at - 1] if at else math.inf)
+    if since is None:
+        latest: list[float] = []
+        for d in days:
+            at = bisect.bisect_right(relapses, d)
+            latest.append(d - relapses[at - 1] if at else math.inf)
+        since = latest
 
     def worsened(x: int, bl: int) -> bool:
         diff = values[x] - values[bl] if worse_up else values[bl] - values[x]
