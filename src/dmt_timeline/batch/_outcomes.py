@@ -196,7 +196,8 @@ def disability_events(
     The events table has the columns of :func:`dmt_timeline.io.tables.events_table`: at least
     ``patient_id``, ``date_earliest``, ``date_latest`` and ``edss``, and ``kind``: rows of kind
     ``edss`` are assessments, of kind ``relapse`` relapse onsets, and rows of the other kinds
-    are not read. Without a ``kind`` column every row is an assessment. ``relapses``, when
+    are not read. Without a ``kind`` column every row is an assessment. ``during_relapse`` is
+    not read: as in the object path, the relapse dates decide. ``relapses``, when
     given, is a table of more relapse onsets (``patient_id``, ``date_earliest``,
     ``date_latest``), such as a registry's separate relapse table. Rows of one patient keep the
     table's order where it matters (of two assessments on one day, the later row stands).
