@@ -7,14 +7,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.dates import PartialDate, Precision
-from dmt_timeline.errors import InvalidDateError, InvalidValueError
+from dmt_timeline.errors import InvalidDateError, InvalidValueError, TimelineError
 from dmt_timeline.events import EdssAssessment, Relapse
-from dmt_timeline.io.tables import events_table
+from dmt_timeline.io.tables import episodes_table, events_table, follow_up_table
 from dmt_timeline.model import Patient
 from dmt_timeline.outcomes import (
     Baseline,
@@ -22,13 +23,15 @@ from dmt_timeline.outcomes import (
     DisabilityResults,
     EventSelection,
     confirmed_disability_events,
+    episode_relapse_rates,
 )
-from dmt_timeline.strategies import cohorts, edss_scores, partial_dates, patients
+from dmt_timeline.strategies import cohorts, edss_scores, partial_dates, patients, relapses
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("numpy")
 
 from dmt_timeline.batch import disability_events  # noqa: E402 - after the extra's check
+from dmt_timeline.batch import episode_relapse_rates as batch_relapse_rates  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "msprog"
 Row = tuple[str, str, str, float, str, float, str]
@@ -341,3 +344,91 @@ def test_a_change_from_a_baseline_many_readings_back_is_found() -> None:
     cohort = [Patient(id="A", edss_assessments=readings)]
     expected, actual = _both(cohort, CdwSettings())
     assert (1, expected) == (len(actual), actual)
+
+
+# -- annualised relapse rates per episode -----------------------------------------------------
+
+
+def _rates_both(cohort: list[Patient], *, skip: bool) -> tuple[Any, Any]:
+    """Each path's rates, or the class of the error it refused the cohort with."""
+    try:
+        expected: Any = [
+            (r.patient, r.episode, r.relapses, r.exposure_days, r.rate)
+            for p in cohort
+            for r in episode_relapse_rates(p, skip_unknown_stop=skip)
+        ]
+    except TimelineError as error:
+        expected = type(error)
+    try:
+        found = batch_relapse_rates(
+            episodes_table(cohort).to_arrow(),
+            events_table(cohort, kinds=["relapse"]).to_arrow(),
+            follow_up=follow_up_table(cohort).to_arrow(),
+            skip_unknown_stop=skip,
+        )
+        actual: Any = [
+            (
+                r["patient_id"],
+                r["episode"],
+                (r["relapses_low"], r["relapses_high"]),
+                (r["exposure_days_low"], r["exposure_days_high"]),
+                (r["rate_low"], r["rate_high"]),
+            )
+            for r in found.to_pylist()
+        ]
+    except TimelineError as error:
+        actual = type(error)
+    return expected, actual
+
+
+@settings(deadline=None)
+@given(cohorts(max_size=5), st.booleans())
+def test_relapse_rates_are_the_object_paths_on_any_cohort(cohort: Any, skip: bool) -> None:
+    expected, actual = _rates_both(list(cohort), skip=skip)
+    assert expected == actual
+
+
+@st.composite
+def relapsing_patients(draw: st.DrawFn, pid: str) -> Patient:
+    """Patients with therapy episodes and relapses dated around them, at any precision."""
+    patient = draw(patients(min_episodes=1, max_episodes=3, ids=st.just(pid), min_value=START, max_value=END))
+    onsets = draw(st.lists(relapses(min_value=START, max_value=END), max_size=6))
+    follow_up = patient.last_follow_up
+    kept = [r for r in onsets if follow_up is None or r.onset.first_day <= follow_up.last_day]
+    return attrs.evolve(patient, relapses=kept, birth_date=None)  # no relapse before birth
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.integers(0, 9), max_size=4, unique=True).flatmap(
+        lambda ids: st.tuples(*(relapsing_patients(f"P{i}") for i in ids))
+    )
+)
+def test_relapse_rates_are_the_object_paths_with_relapses_around_the_episodes(
+    cohort: tuple[Patient, ...],
+) -> None:
+    expected, actual = _rates_both(list(cohort), skip=True)
+    assert expected == actual
+
+
+def test_relapse_rates_refuse_an_episode_with_no_end_by_patient_episode_and_row() -> None:
+    episodes = pa.table(
+        {
+            "patient_id": ["A", "A"],
+            "therapy": ["fingolimod", "natalizumab"],
+            "start_earliest": ["2018-01-01", "2020-01-01"],
+            "start_latest": ["2018-01-01", "2020-01-01"],
+            "stop_state": ["date", "ongoing"],
+            "stop_earliest": ["2019-12-31", None],
+            "stop_latest": ["2019-12-31", None],
+        }
+    )
+    relapses = pa.table({"patient_id": ["A"], "date_earliest": ["2019-06-01"], "date_latest": ["2019-06-01"]})
+    with pytest.raises(
+        TimelineError, match=r"patient 'A': episodes\[1\] stop is ongoing with no last_follow_up"
+    ):
+        batch_relapse_rates(episodes, relapses)
+    found = batch_relapse_rates(episodes, relapses, skip_unknown_stop=True)
+    assert [("A", 0, 1, 730)] == [
+        (r["patient_id"], r["episode"], r["relapses_low"], r["exposure_days_low"]) for r in found.to_pylist()
+    ]

@@ -18,7 +18,9 @@ partition of patients at a time, without building one Python object per row:
   observations and last follow-ups, as :func:`dmt_timeline.cohort_latencies` does;
 - :func:`disability_events` gives the confirmed disability worsening (RAW, PIRA) of a tidy
   events table (the columns of :func:`dmt_timeline.io.tables.events_table`) by the rule of
-  :func:`dmt_timeline.outcomes.confirmed_disability_events`, which it shares;
+  :func:`dmt_timeline.outcomes.confirmed_disability_events`, which it shares; and
+  :func:`episode_relapse_rates` the annualised relapse rate on each episode of an episodes
+  table, as :func:`dmt_timeline.outcomes.episode_relapse_rates` does;
 - :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
   :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
   to exact agreement with the scalar definitions.
@@ -35,7 +37,7 @@ from dmt_timeline.batch._classify import classify_arrays, whole_months_array
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._latencies import episode_latencies
-from dmt_timeline.batch._outcomes import disability_events
+from dmt_timeline.batch._outcomes import disability_events, episode_relapse_rates
 from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
@@ -49,6 +51,7 @@ __all__ = [
     "dask_exposure_transitions",
     "disability_events",
     "episode_latencies",
+    "episode_relapse_rates",
     "episode_transfers",
     "episode_transitions",
     "eras_as_episodes",

@@ -24,11 +24,13 @@ from dmt_timeline.batch._columns import (
     _text,
     check_schema,
 )
-from dmt_timeline.batch._episodes import _check_edss, _date_text, _dates
+from dmt_timeline.batch._episodes import _check_edss, _date_text, _dates, _read_episodes
+from dmt_timeline.batch._latencies import _read_follow_up
 from dmt_timeline.batch._patient_ids import _id_codes, _ids
 from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _output
-from dmt_timeline.errors import InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.catalogue import CATALOGUE
+from dmt_timeline.errors import InvalidDateError, InvalidValueError, TimelineError, quoted
 from dmt_timeline.outcomes.disability import (
     CdwSettings,
     DisabilityKind,
@@ -36,6 +38,7 @@ from dmt_timeline.outcomes.disability import (
     _confirmed,
     minimum_change,
 )
+from dmt_timeline.outcomes.relapses import DAYS_PER_YEAR
 
 _EVENT_NAMES: Final = ("patient_id", "date_earliest", "date_latest", "edss")
 _EVENT_KINDS: Final = {
@@ -295,3 +298,130 @@ def _table(
         }
     )
     return table.replace_schema_metadata({"settings": str(s)})
+
+
+# -- annualised relapse rates per episode -----------------------------------------------------
+
+_RELAPSE_EVENT_NAMES: Final = ("patient_id", "kind", "date_earliest", "date_latest")
+
+
+def _episode_relapses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any, Any]:
+    """The relapse rows of an events table (or every row of a table without ``kind``): their
+    patients' codes into ``ids`` (-1 for a patient with no episode) and their onsets' bounds."""
+    table = read_table(source, ("patient_id", "date_earliest", "date_latest"), optional=("kind",))
+    check_schema(table, {k: v for k, v in _EVENT_KINDS.items() if k != "edss"})
+    if "kind" in table.column_names:
+        found = pc.index_in(_text(pa, pc, table["kind"], "kind"), value_set=pa.array(_KINDS, pa.string()))
+        kind = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
+        if (kind < 0).any():
+            raise InvalidValueError(
+                f"column kind: not one of {', '.join(map(repr, _KINDS))} at row(s) {_rows(np, kind < 0)}"
+            )
+        relapse = kind == 1
+    else:
+        relapse = np.ones(table.num_rows, dtype=bool)
+    person = _id_codes(np, pa, pc, table["patient_id"], name="patient_id", ids=ids)
+    lo, hi, _ = _dates(np, pa, pc, table, name="date", dated=relapse)
+    keep = relapse & (person >= 0)
+    return person[keep], lo[keep], hi[keep]
+
+
+def episode_relapse_rates(
+    episodes: Any,
+    events: Any,
+    *,
+    follow_up: Any = None,
+    skip_unknown_stop: bool = False,
+    output: Literal["arrow", "pandas"] = "arrow",
+) -> Any:
+    """The annualised relapse rate on each episode of a tidy episodes table, as
+    :func:`dmt_timeline.outcomes.episode_relapse_rates` gives it for each patient.
+
+    ``episodes`` has the columns of :func:`dmt_timeline.io.tables.episodes_table`; an episode's
+    position is its row's place among the patient's rows. ``events`` holds the relapse onsets:
+    the rows of kind ``relapse`` of an events table, or every row of a table without ``kind``
+    (``patient_id``, ``date_earliest``, ``date_latest``). An ongoing episode runs to the
+    patient's last follow-up (``follow_up``: the columns of
+    :func:`~dmt_timeline.io.tables.follow_up_table`). Counts and exposure are ranges over every
+    reading of partial dates, by the object path's definitions (a period covers both its ends).
+
+    Args:
+        episodes: A pyarrow Table, pandas DataFrame, or Parquet or CSV path.
+        events: The relapses, as ``episodes``.
+        follow_up: The last follow-ups, as ``episodes``; None when there are none.
+        skip_unknown_stop: Leave out episodes whose stop is not recorded (or ongoing with no
+            last follow-up) instead of refusing them.
+        output: ``"arrow"`` or ``"pandas"``.
+
+    Returns:
+        One row per episode with a known end: ``patient_id``, ``episode``, ``relapses_low``,
+        ``relapses_high``, ``exposure_days_low``, ``exposure_days_high``, ``rate_low`` and
+        ``rate_high`` (per 365.25 days), by patient in order of first appearance in
+        ``episodes``, then by position.
+
+    Raises:
+        TimelineError: An episode with no known end (unless ``skip_unknown_stop``), naming the
+            patient and the episode.
+        InvalidValueError: A column or value that cannot be read, named by column and row.
+    """
+    np, pa, pc = _imports()
+    data = _read_episodes(episodes, CATALOGUE)
+    ids, person = data["ids"], data["person"]
+    known, follow_lo, follow_hi = _read_follow_up(np, pa, pc, follow_up, ids)
+    r_person, r_lo, r_hi = _episode_relapses(np, pa, pc, events, ids)
+
+    n = len(person)
+    rows = np.argsort(person, kind="stable")  # by patient, each patient's rows in table order
+    starts = np.searchsorted(person[rows], np.arange(len(ids) + 1))
+    position = np.empty(n, dtype=np.int64)
+    position[rows] = np.arange(n) - starts[person[rows]]
+    state = data["state"]
+    ongoing = (state == 1) & known[person]
+    end_lo = np.where(ongoing, follow_lo[person], data["stop_lo"])
+    end_hi = np.where(ongoing, follow_hi[person], data["stop_hi"])
+    ends = (state == 0) | ongoing
+    if not skip_unknown_stop and not ends.all():
+        row = int(np.flatnonzero(~ends)[0])
+        why = "is not recorded" if state[row] == 2 else "is ongoing with no last_follow_up"
+        raise TimelineError(
+            f"patient {quoted(ids[int(person[row])].as_py())}: episodes[{int(position[row])}] stop {why}:"
+            f" no exposure, at row(s) {_rows(np, ~ends)}"
+        )
+    start_lo, start_hi = data["start_lo"], data["start_hi"]
+
+    # Every relapse beside every episode of its patient: few of each per patient.
+    order = np.argsort(r_person, kind="stable")
+    r_person, r_lo, r_hi = r_person[order], r_lo[order], r_hi[order]
+    each = starts[r_person + 1] - starts[r_person]
+    pair_r = np.repeat(np.arange(len(r_person)), each)
+    offset = np.arange(len(pair_r)) - np.repeat(np.cumsum(each) - each, each)
+    pair_e = rows[np.repeat(starts[r_person], each) + offset]
+    low, high = r_lo[pair_r], r_hi[pair_r]
+    certain = (low >= start_hi[pair_e]) & (high <= end_lo[pair_e])
+    possible = (high >= start_lo[pair_e]) & (low <= end_hi[pair_e])
+    few = np.bincount(pair_e[certain], minlength=n)
+    many = np.bincount(pair_e[possible], minlength=n)
+    short = np.maximum(end_lo - start_hi + 1, 0)
+    long = end_hi - start_lo + 1
+
+    # Rates as RelapseRate.rate gives them.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_low = np.where(long > 0, few / (long / DAYS_PER_YEAR), 0.0)
+        rate_high = np.where(short > 0, many / (short / DAYS_PER_YEAR), np.where(many > 0, np.inf, 0.0))
+    appearance = np.full(len(ids), n, dtype=np.int64)
+    np.minimum.at(appearance, person, np.arange(n))
+    kept = np.flatnonzero(ends)
+    kept = kept[np.lexsort((position[kept], appearance[person[kept]]))]
+    table = pa.table(
+        {
+            "patient_id": ids.take(pa.array(person[kept], pa.int64())),
+            "episode": pa.array(position[kept], pa.int64()),
+            "relapses_low": pa.array(few[kept], pa.int64()),
+            "relapses_high": pa.array(many[kept], pa.int64()),
+            "exposure_days_low": pa.array(short[kept], pa.int64()),
+            "exposure_days_high": pa.array(long[kept], pa.int64()),
+            "rate_low": pa.array(rate_low[kept], pa.float64()),
+            "rate_high": pa.array(rate_high[kept], pa.float64()),
+        }
+    )
+    return _output(table, output)
