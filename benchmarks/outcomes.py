@@ -9,15 +9,19 @@ assessments (visits every 25 to 200 days, or about 12 weeks apart, with steps on
 grid, as ``tests/data/msprog/make_fixtures.py`` draws them) and, with probability 1/4 per
 visit, a relapse within 100 days before to 120 days after it. They are held once as an Arrow
 table with the columns of ``events_table`` (assessments and relapses) and once as ``Patient``
-objects built from the same arrays. For two settings (fixed baseline, first worsening; roving
+objects built from the same arrays, each patient with two therapy episodes (fingolimod to the
+middle assessment, then natalizumab to the last). For two settings (fixed baseline, first worsening; roving
 baseline, every event), alternating, medians of ``--repeats`` runs:
 
 (a) :func:`dmt_timeline.batch.disability_events` on the Arrow table;
 (b) :func:`dmt_timeline.outcomes.confirmed_disability_events` on the objects (building them is
     timed once, separately);
 
-and the two results are checked identical, event by event. With ``--pymsprog`` (the python of
-a side venv holding pymsprog, which pins numpy<2; see ``tests/data/msprog/make_fixtures.py``),
+and the two results are checked identical, event by event; then the annualised relapse rate on
+every episode, :func:`dmt_timeline.batch.episode_relapse_rates` against
+:func:`dmt_timeline.outcomes.episode_relapse_rates` patient by patient, checked identical.
+With ``--pymsprog`` (the python of a side venv holding pymsprog, which pins numpy<2; see
+``tests/data/msprog/make_fixtures.py``),
 pymsprog's ``MSprog`` is also timed on the first ``--pymsprog-patients`` patients with its
 defaults as close to ours as it allows, and its events compared with ours on those patients.
 Results go to ``benchmarks/results/outcomes.json``.
@@ -116,12 +120,39 @@ def _table(data: dict[str, Any]) -> Any:
     )
 
 
-def _patients(data: dict[str, Any]) -> list[Any]:
+def _episodes(data: dict[str, Any], assessments: int) -> Any:
+    """Two therapy episodes a patient: fingolimod from the first assessment to the day before the
+    middle one, then natalizumab from there to the last assessment."""
+    import numpy as np
+    import pyarrow as pa
+
+    day = data["day"].reshape(-1, assessments)
+    middle = assessments // 2
+    start = np.stack([day[:, 0], day[:, middle]], axis=1).ravel().astype(np.int32)
+    stop = np.stack([day[:, middle] - 1, day[:, -1]], axis=1).ravel().astype(np.int32)
+    patients = np.repeat(np.arange(day.shape[0]), 2)
+    starts = pa.array(start, pa.int32()).cast(pa.date32())
+    stops = pa.array(stop, pa.int32()).cast(pa.date32())
+    return pa.table(
+        {
+            "patient_id": pa.array(_ids(patients)),
+            "therapy": pa.array(np.tile(["fingolimod", "natalizumab"], day.shape[0])),
+            "start_earliest": starts,
+            "start_latest": starts,
+            "stop_state": pa.array(np.full(len(start), "date")),
+            "stop_earliest": stops,
+            "stop_latest": stops,
+        }
+    )
+
+
+def _patients(data: dict[str, Any], episodes: Any) -> list[Any]:
     """The same cohort as objects."""
     from dmt_timeline._collector import collector_paused
+    from dmt_timeline.catalogue import CATALOGUE
     from dmt_timeline.dates import PartialDate
     from dmt_timeline.events import EdssAssessment, Relapse
-    from dmt_timeline.model import Patient
+    from dmt_timeline.model import Patient, TherapyEpisode
 
     def date(day: int) -> PartialDate:
         return PartialDate.from_date(EPOCH + dt.timedelta(days=day))
@@ -135,8 +166,26 @@ def _patients(data: dict[str, Any]) -> list[Any]:
             data["person"].tolist(), data["day"].tolist(), data["score"].tolist(), strict=True
         ):
             readings.setdefault(p, []).append(EdssAssessment(date(d), s))
+        courses: dict[str, list[TherapyEpisode]] = {}
+        for pid, therapy, start, stop in zip(
+            episodes["patient_id"].to_pylist(),
+            episodes["therapy"].to_pylist(),
+            episodes["start_earliest"].to_pylist(),
+            episodes["stop_earliest"].to_pylist(),
+            strict=True,
+        ):
+            course = TherapyEpisode(
+                CATALOGUE.get(therapy), PartialDate.from_date(start), PartialDate.from_date(stop)
+            )
+            courses.setdefault(pid, []).append(course)
         return [
-            Patient(id=f"S{p}", edss_assessments=readings[p], relapses=relapses.get(p, [])) for p in readings
+            Patient(
+                id=f"S{p}",
+                episodes=courses[f"S{p}"],
+                edss_assessments=readings[p],
+                relapses=relapses.get(p, []),
+            )
+            for p in readings
         ]
 
 
@@ -209,6 +258,27 @@ def _pymsprog(python: str, data: dict[str, Any], patients: int, settings: Any) -
     return {"seconds": float(done.stdout.split()[-1]), "rows": found}
 
 
+def _relapse_rates(cohort: list[Any], episodes: Any, table: Any, repeats: int) -> dict[str, Any]:
+    """The annualised relapse rate on every episode: batch against objects, checked identical."""
+    from dmt_timeline.batch import episode_relapse_rates as batch_rates
+    from dmt_timeline.outcomes import episode_relapse_rates
+
+    sides: dict[str, Callable[[], Any]] = {
+        "batch": functools.partial(batch_rates, episodes, table),
+        "objects": lambda: [r for p in cohort for r in episode_relapse_rates(p)],
+    }
+    medians, last = _median_times(sides, repeats)
+    ours = [(r.patient, r.episode, *r.relapses, *r.exposure_days, *r.rate) for r in last["objects"]]
+    batch = [tuple(r.values()) for r in last["batch"].to_pylist()]
+    assert ours == batch, "the batch engine and the object path disagree on relapse rates"
+    return {
+        "episodes": len(ours),
+        "batch_seconds": round(medians["batch"], 3),
+        "objects_seconds": round(medians["objects"], 3),
+        "objects_over_batch": round(medians["objects"] / medians["batch"], 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--patients", type=int, default=100_000, help="patients (default 100k)")
@@ -227,8 +297,9 @@ def main() -> None:
 
     data = _cohort(args.patients, args.assessments, seed=2024)
     table = _table(data)
+    episodes = _episodes(data, args.assessments)
     began = time.perf_counter()
-    cohort = _patients(data)
+    cohort = _patients(data, episodes)
     build = time.perf_counter() - began
     report: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -276,6 +347,8 @@ def main() -> None:
             run["pymsprog_identical"] = sorted(theirs["rows"]) == sorted(mine)
         report["runs"].append(run)
         print(json.dumps(run))
+    report["relapse_rates"] = _relapse_rates(cohort, episodes, table, args.repeats)
+    print(json.dumps(report["relapse_rates"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
 
