@@ -54,15 +54,6 @@ _RELAPSE_KINDS: Final = {"patient_id": ID, "date_earliest": DATE, "date_latest":
 _KINDS: Final = ("edss", "relapse", "mri", "assessment")
 _DAY: Final = 2  # the precision code of _dates
 _KIND_NAMES: Final = tuple(kind.value for kind in DisabilityKind)
-DISABILITY_EVENT_COLUMNS: Final = (
-    "patient_id",
-    "kind",
-    "date",
-    "value",
-    "baseline_date",
-    "baseline_value",
-    "confirmed",
-)
 
 
 def _not_a_day(np: Any, bad: Any, *, ids: Any, person: Any, lo: Any, precision: Any, what: str) -> None:
@@ -301,8 +292,6 @@ def _table(
 
 
 # -- annualised relapse rates per episode -----------------------------------------------------
-
-_RELAPSE_EVENT_NAMES: Final = ("patient_id", "kind", "date_earliest", "date_latest")
 
 
 def _episode_relapses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any, Any]:
