@@ -16,6 +16,11 @@ partition of patients at a time, without building one Python object per row:
   :func:`eras_as_episodes` turns the eras of an exposure table into such a table;
 - :func:`episode_latencies` gives the response latencies of the same table with its
   observations and last follow-ups, as :func:`dmt_timeline.cohort_latencies` does;
+- :func:`disability_events` gives the confirmed disability worsening (RAW, PIRA) of a tidy
+  events table (the columns of :func:`dmt_timeline.io.tables.events_table`) by the rule of
+  :func:`dmt_timeline.outcomes.confirmed_disability_events`, which it shares; and
+  :func:`episode_relapse_rates` the annualised relapse rate on each episode of an episodes
+  table, as :func:`dmt_timeline.outcomes.episode_relapse_rates` does;
 - :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
   :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
   to exact agreement with the scalar definitions.
@@ -32,6 +37,7 @@ from dmt_timeline.batch._classify import classify_arrays, whole_months_array
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._latencies import episode_latencies
+from dmt_timeline.batch._outcomes import disability_events, episode_relapse_rates
 from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import BatchResult
 from dmt_timeline.batch._scale_out import dask_exposure_transitions, partition_by_patient
@@ -44,7 +50,9 @@ __all__ = [
     "BatchResult",
     "classify_arrays",
     "dask_exposure_transitions",
+    "disability_events",
     "episode_latencies",
+    "episode_relapse_rates",
     "episode_transfers",
     "episode_transitions",
     "eras_as_episodes",

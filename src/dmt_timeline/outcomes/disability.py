@@ -11,9 +11,10 @@ field, because a confirmation window of 84 days cannot be judged on a month.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -296,14 +297,16 @@ def _relapse_days(patient: Patient, first: int, settings: CdwSettings) -> list[i
     return sorted(days)
 
 
-def _relapse_free(day: int, relapses: list[int], s: CdwSettings) -> bool:
+def _relapse_free(day: int, relapses: Sequence[int], s: CdwSettings) -> bool:
     if s.pira_free_before + s.pira_free_after == 0:
         return True  # an empty window checks nothing, as in pymsprog
-    return not any(day - s.pira_free_before <= r <= day + s.pira_free_after for r in relapses)
+    # Relapses are sorted: the first at or after the window's start decides.
+    at = bisect.bisect_left(relapses, day - s.pira_free_before)
+    return at == len(relapses) or relapses[at] > day + s.pira_free_after
 
 
 def _kind(
-    s: CdwSettings, since: float, day: int, confirmations: list[int], relapses: list[int]
+    s: CdwSettings, since: float, day: int, confirmations: list[int], relapses: Sequence[int]
 ) -> DisabilityKind:
     """RAW, PIRA or neither, for a worsening first seen on ``day``."""
     if not s.classify:
@@ -315,39 +318,59 @@ def _kind(
     return DisabilityKind.CDW
 
 
-def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[DisabilityEvent]:
-    readings = _readings(patient, scale)
-    if not readings:
-        return []
+Found = tuple[DisabilityKind, int, int, int]
+"""An event as positions into one patient's readings: kind, change, baseline, confirmation."""
+
+
+def _confirmed(  # noqa: PLR0912 - the scan is one rule, read best in one piece
+    days: Sequence[int],
+    values: Sequence[Any],
+    thresholds: Sequence[Any],
+    relapses: Sequence[int],
+    settings: CdwSettings,
+    *,
+    worse_up: bool,
+    since: Sequence[float] | None = None,
+) -> list[Found]:
+    """The rule itself, over one patient's readings as arrays; the object path and the batch
+    engine (:func:`dmt_timeline.batch.disability_events`) both call it.
+
+    Args:
+        days: Day numbers of the readings, ascending, one reading a day.
+        values: Their scores (exact: decimals, or floats on the EDSS grid).
+        thresholds: The minimum change from each reading as a baseline (:func:`minimum_change`).
+        relapses: Day numbers of relapse onsets, ascending.
+        settings: The criteria.
+        worse_up: Whether a higher score is worse.
+        since: Days from the latest of ``relapses`` on or before each reading (``math.inf``
+            when none), when the caller has them (the batch engine computes them for every
+            patient at once); computed here otherwise.
+
+    Returns:
+        The events found, in date order, unconfirmed improvements of :attr:`EventSelection.FIRST`
+        included (the caller drops them).
+    """
     s = settings
-    days = [r[0] for r in readings]
-    values = [_exact(r[2]) for r in readings]
-    relapses = _relapse_days(patient, days[0], s)
-    since = [min((d - r for r in relapses if r <= d), default=math.inf) for d in days]
-    worse_up = scale == "EDSS" or scale is not Measure.SDMT
     n = len(days)
+    if not n:
+        return []
+    relapses = [r for r in relapses if r >= days[0] - s.relapse_to_baseline]
+    if since is None:
+        latest: list[float] = []
+        for d in days:
+            at = bisect.bisect_right(relapses, d)
+            latest.append(d - relapses[at - 1] if at else math.inf)
+        since = latest
 
     def worsened(x: int, bl: int) -> bool:
         diff = values[x] - values[bl] if worse_up else values[bl] - values[x]
-        return diff >= minimum_change(float(values[bl]), scale, s)
+        return bool(diff >= thresholds[bl])
 
     def improved(x: int, bl: int) -> bool:
         diff = values[bl] - values[x] if worse_up else values[x] - values[bl]
-        return diff >= minimum_change(float(values[bl]), scale, s)
+        return bool(diff >= thresholds[bl])
 
-    def event(kind: DisabilityKind, x: int, bl: int, conf: int) -> DisabilityEvent:
-        return DisabilityEvent(
-            patient=patient.id,
-            scale=scale,
-            kind=kind,
-            date=readings[x][1],
-            value=readings[x][2],
-            baseline_date=readings[bl][1],
-            baseline_value=readings[bl][2],
-            confirmed=readings[conf][1],
-        )
-
-    found: list[DisabilityEvent] = []
+    found: list[Found] = []
     bl, search = 0, 1
     low, high = s.confirmation_days - s.tolerance_before, s.confirmation_days + s.tolerance_after
     while True:
@@ -377,7 +400,7 @@ def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[Disabil
             search = change + 1
             continue
         if lasts:
-            found.append(event(kind, change, bl, conf[0]))
+            found.append((kind, change, bl, conf[0]))
             if kind is not DisabilityKind.CDI and s.events is EventSelection.FIRST:
                 return found
         elif s.baseline is Baseline.FIXED:  # an unsustained change moves only a roving baseline
@@ -386,6 +409,35 @@ def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[Disabil
         if s.baseline is Baseline.ROVING:
             bl = conf[0]
         search = conf[0] + 1
+
+
+def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[DisabilityEvent]:
+    readings = _readings(patient, scale)
+    if not readings:
+        return []
+    values = [_exact(r[2]) for r in readings]
+    days = [r[0] for r in readings]
+    found = _confirmed(
+        days,
+        values,
+        [minimum_change(float(v), scale, settings) for v in values],
+        _relapse_days(patient, days[0], settings),
+        settings,
+        worse_up=scale == "EDSS" or scale is not Measure.SDMT,
+    )
+    return [
+        DisabilityEvent(
+            patient=patient.id,
+            scale=scale,
+            kind=kind,
+            date=readings[x][1],
+            value=readings[x][2],
+            baseline_date=readings[bl][1],
+            baseline_value=readings[bl][2],
+            confirmed=readings[conf][1],
+        )
+        for kind, x, bl, conf in found
+    ]
 
 
 def confirmed_disability_events(
