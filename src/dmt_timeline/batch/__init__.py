@@ -16,6 +16,9 @@ partition of patients at a time, without building one Python object per row:
   :func:`eras_as_episodes` turns the eras of an exposure table into such a table;
 - :func:`episode_latencies` gives the response latencies of the same table with its
   observations and last follow-ups, as :func:`dmt_timeline.cohort_latencies` does;
+- :func:`dask_episode_transitions`, :func:`dask_episode_transfers` and
+  :func:`dask_episode_latencies` run those three on a Dask cluster over Parquet files of whole
+  patients (:func:`partition_by_patient`), with the one-process rows;
 - :func:`whole_months_array` and :func:`classify_arrays` are the vectorised forms of
   :func:`dmt_timeline.whole_months` and of the timeline's classification; the tests hold them
   to exact agreement with the scalar definitions.
@@ -29,6 +32,11 @@ from typing import Final
 
 from dmt_timeline.batch import _classify, _exposure_table
 from dmt_timeline.batch._classify import classify_arrays, whole_months_array
+from dmt_timeline.batch._dask_episodes import (
+    dask_episode_latencies,
+    dask_episode_transfers,
+    dask_episode_transitions,
+)
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._latencies import episode_latencies
@@ -42,6 +50,9 @@ __all__ = [
     "KINDS",
     "BatchResult",
     "classify_arrays",
+    "dask_episode_latencies",
+    "dask_episode_transfers",
+    "dask_episode_transitions",
     "dask_exposure_transitions",
     "episode_latencies",
     "episode_transfers",

@@ -1,0 +1,255 @@
+"""The episode functions and the analyses on Dask give the one-process tables, whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dmt_timeline.analyses import dask_pathway_counts, dask_persistence, persistence
+from dmt_timeline.analyses.pathways import PathwaySettings, pathway_counts
+from dmt_timeline.batch import (
+    dask_episode_latencies,
+    dask_episode_transfers,
+    dask_episode_transitions,
+    episode_latencies,
+    episode_transfers,
+    episode_transitions,
+    partition_by_patient,
+)
+from dmt_timeline.datasets import load_natalizumab_psoriasis
+from dmt_timeline.errors import InvalidValueError, StatsInputError, TimelineError
+from dmt_timeline.io.tables import diagnoses_table, episodes_table, follow_up_table, observations_table
+from dmt_timeline.strategies import cohorts
+from dmt_timeline.synthetic import synthetic_cohort
+
+pa = pytest.importorskip("pyarrow")
+distributed = pytest.importorskip("distributed")
+
+SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    cluster = distributed.LocalCluster(
+        processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"
+    )
+    with cluster, distributed.Client(cluster) as connected:
+        yield connected
+
+
+@pytest.fixture(scope="module")
+def cohort() -> Any:
+    return synthetic_cohort(300, seed=11)
+
+
+@pytest.fixture(scope="module")
+def episodes(cohort: Any) -> Any:
+    return episodes_table(cohort).to_arrow()
+
+
+def _parts(table: Any, folder: Path, partitions: int = 3) -> Path:
+    partition_by_patient(table, folder, partitions=partitions, person_id="patient_id", replace=True)
+    return folder
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    return list(table.to_pylist())
+
+
+# -- the batch engine's episode functions ------------------------------------------------------
+
+
+def test_transitions_on_dask_are_the_single_process_table(client: Any, episodes: Any, tmp_path: Path) -> None:
+    scaled = dask_episode_transitions(_parts(episodes, tmp_path), client=client)
+    single = episode_transitions(episodes)
+    assert single.num_rows > 300
+    assert _rows(single) == _rows(scaled)
+    assert single.schema == scaled.schema
+
+
+def test_transfers_on_dask_are_the_single_process_table(client: Any, episodes: Any, tmp_path: Path) -> None:
+    folder = _parts(episodes, tmp_path)
+    for initiation in ("first", "each"):
+        single = episode_transfers(episodes, "interferon beta-1a", "natalizumab", initiation=initiation)
+        scaled = dask_episode_transfers(
+            folder, "interferon beta-1a", "natalizumab", client=client, initiation=initiation
+        )
+        assert single.num_rows > 0
+        assert _rows(single) == _rows(scaled)
+
+
+def test_latencies_on_dask_are_the_single_process_table(client: Any, tmp_path: Path) -> None:
+    bundled = load_natalizumab_psoriasis()
+    episodes = episodes_table(bundled).to_arrow()
+    tables = {
+        "follow_up": follow_up_table(bundled).to_arrow(),
+        "diagnoses": diagnoses_table(bundled).to_arrow(),
+    }
+    observations = observations_table(bundled).to_arrow()
+    single = episode_latencies(episodes, observations, index="natalizumab", **tables)
+    scaled = dask_episode_latencies(
+        _parts(episodes, tmp_path, 4), observations, client=client, index="natalizumab", **tables
+    )
+    assert single.num_rows > 0
+    assert _rows(single) == _rows(scaled)
+
+
+def test_an_observation_of_a_patient_in_no_file_is_named_by_its_row(client: Any, tmp_path: Path) -> None:
+    bundled = load_natalizumab_psoriasis()
+    episodes = episodes_table(bundled).to_arrow()
+    observations = observations_table(bundled).to_arrow()
+    stranger = observations.slice(0, 1).set_column(0, "patient_id", pa.array(["nobody"]))
+    observations = pa.concat_tables([observations, stranger])
+    with pytest.raises(InvalidValueError) as single:
+        episode_latencies(
+            episodes, observations, index="natalizumab", follow_up=follow_up_table(bundled).to_arrow()
+        )
+    with pytest.raises(InvalidValueError) as scaled:
+        dask_episode_latencies(
+            _parts(episodes, tmp_path),
+            observations,
+            client=client,
+            index="natalizumab",
+            follow_up=follow_up_table(bundled).to_arrow(),
+        )
+    assert str(single.value) == str(scaled.value)
+    assert f"row(s) {observations.num_rows}" in str(scaled.value)
+
+
+def test_a_history_refused_is_refused_naming_the_file(client: Any, episodes: Any, tmp_path: Path) -> None:
+    first = episodes.slice(0, 1).to_pylist()[0]
+    overlapping = {**first, "therapy": "natalizumab" if first["therapy"] != "natalizumab" else "fingolimod"}
+    broken = pa.concat_tables([episodes, pa.Table.from_pylist([overlapping], schema=episodes.schema)])
+    with pytest.raises(TimelineError) as single:
+        episode_transitions(broken)
+    with pytest.raises(TimelineError, match=r"^'part-0000\.parquet': ") as scaled:
+        dask_episode_transitions(_parts(broken, tmp_path), client=client)
+    assert str(single.value) in str(scaled.value)
+
+
+# -- the analyses -------------------------------------------------------------------------------
+
+
+def _same_counts(a: Any, b: Any) -> None:
+    assert a.settings == b.settings
+    assert a.counts.rows == b.counts.rows
+    assert a.attrition.rows == b.attrition.rows
+
+
+@pytest.mark.parametrize("censor", ["minCellCount", "remove", "mean"])
+def test_pathway_counts_on_dask_are_the_single_process_counts(
+    client: Any, episodes: Any, tmp_path: Path, censor: str
+) -> None:
+    chosen = PathwaySettings(min_cell_count=3, censor=censor)  # type: ignore[arg-type]
+    single = pathway_counts(episodes, chosen)
+    scaled = dask_pathway_counts(_parts(episodes, tmp_path, 4), chosen, client=client)
+    with_pathway = single.attrition.rows[-1][3]
+    shown = sum(row[2] for row in single.counts.rows if row[2] is not None and not row[4])
+    assert shown < with_pathway  # some cells are suppressed
+    _same_counts(single, scaled)
+
+
+def test_suppression_follows_the_sum_not_the_parts(client: Any, tmp_path: Path) -> None:
+    # One pathway, two patients in each of three files: 2 < 5 in every file, 6 >= 5 in all.
+    base = synthetic_cohort(1, seed=3)
+    row = episodes_table(base).to_arrow().slice(0, 1).to_pylist()[0]
+    rows = [{**row, "patient_id": f"P{i}"} for i in range(6)]
+    table = pa.Table.from_pylist(rows)
+    single = pathway_counts(table)
+    scaled = dask_pathway_counts(_parts(table, tmp_path, 3), client=client)
+    assert [(r[1], r[2]) for r in scaled.counts.rows] == [(row["therapy"], 6)]
+    _same_counts(single, scaled)
+
+
+def test_stratified_pathway_counts_on_dask(client: Any, episodes: Any, tmp_path: Path) -> None:
+    by = {p: "odd" if int(p[-1]) % 2 else "even" for p in set(episodes["patient_id"].to_pylist())}
+    chosen = PathwaySettings(level="class", filter_treatments="all", min_cell_count=2)
+    _same_counts(
+        pathway_counts(episodes, chosen, by=by),
+        dask_pathway_counts(_parts(episodes, tmp_path), chosen, client=client, by=by),
+    )
+
+
+def test_a_row_pathways_cannot_read_is_named_with_its_file(
+    client: Any, episodes: Any, tmp_path: Path
+) -> None:
+    broken = episodes.set_column(
+        episodes.column_names.index("stop_state"), "stop_state", pa.array(["sometime"] * episodes.num_rows)
+    )
+    with pytest.raises(StatsInputError, match=r"^'part-0000\.parquet': row 1, patient "):
+        dask_pathway_counts(_parts(broken, tmp_path), client=client)
+
+
+def _same_persistence(a: Any, b: Any) -> None:
+    assert a.course_table.equals(b.course_table)
+    assert a == b  # every group's estimates, the settings, the undecidable gaps
+
+
+@pytest.mark.parametrize(
+    ("options"),
+    [
+        {"definition": "gap"},
+        {"definition": "switch", "group_by": "therapy_class"},
+        {"definition": "stop", "group_by": None, "as_of": dt.date(2015, 1, 1)},
+    ],
+)
+def test_persistence_on_dask_is_the_single_process_persistence(
+    client: Any, cohort: Any, episodes: Any, tmp_path: Path, options: dict[str, Any]
+) -> None:
+    follow_up = follow_up_table(cohort).to_arrow()
+    single = persistence(episodes, follow_up=follow_up, **options)
+    scaled = dask_persistence(_parts(episodes, tmp_path, 5), client=client, follow_up=follow_up, **options)
+    assert single.course_table.num_rows > 300
+    _same_persistence(single, scaled)
+
+
+def test_persistence_bootstrap_on_dask_draws_as_one_process(
+    client: Any, cohort: Any, episodes: Any, tmp_path: Path
+) -> None:
+    follow_up = follow_up_table(cohort).to_arrow()
+    options = {"follow_up": follow_up, "n_bootstrap": 20, "random_state": 4, "group_by": None}
+    single = persistence(episodes, **options)
+    assert single.groups[""].turnbull is not None  # partial dates: the Turnbull estimate
+    _same_persistence(single, dask_persistence(_parts(episodes, tmp_path), client=client, **options))
+
+
+def test_a_data_cut_before_every_episode_is_refused(client: Any, episodes: Any, tmp_path: Path) -> None:
+    with pytest.raises(InvalidValueError, match=r"no episodes \(before the data cut\)"):
+        dask_persistence(_parts(episodes, tmp_path), client=client, as_of=dt.date(1971, 1, 1))
+
+
+@SLOW
+@given(cohort=cohorts(max_size=8), partitions=st.integers(1, 4))
+def test_any_cohort_in_any_partitions_gives_the_single_process_answers(
+    client: Any, tmp_path_factory: Any, cohort: Any, partitions: int
+) -> None:
+    episodes = episodes_table(cohort).to_arrow()
+    if episodes.num_rows == 0:
+        return
+    folder = _parts(episodes, tmp_path_factory.mktemp("parts"), partitions)
+    assert _rows(episode_transitions(episodes)) == _rows(dask_episode_transitions(folder, client=client))
+    chosen = PathwaySettings(min_cell_count=1, filter_treatments="all")
+    _same_counts(pathway_counts(episodes, chosen), dask_pathway_counts(folder, chosen, client=client))
+    cut = dt.date(2030, 1, 1)
+    try:
+        single = persistence(episodes, as_of=cut)
+    except InvalidValueError as exc:  # nothing before the cut, or an ongoing course unbounded
+        with pytest.raises(InvalidValueError) as scaled:
+            dask_persistence(folder, client=client, as_of=cut)
+        assert str(exc) in str(scaled.value)
+    else:
+        _same_persistence(single, dask_persistence(folder, client=client, as_of=cut))
+
+
+def test_a_parquet_file_gives_the_answer_of_its_table(episodes: Any, tmp_path: Path) -> None:
+    # The tie-breaking columns (sequence, reasons, edss) are read from a file too.
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    pq.write_table(episodes, tmp_path / "episodes.parquet")
+    assert _rows(episode_transitions(episodes)) == _rows(episode_transitions(tmp_path / "episodes.parquet"))
