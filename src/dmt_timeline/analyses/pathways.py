@@ -766,10 +766,17 @@ def pathway_counts(
 
 
 def _tally(
-    table: Any, settings: PathwaySettings, by: str | Mapping[str, str] | None
+    table: Any, settings: PathwaySettings, by: str | Mapping[str, str] | None, *, fast: bool = True
 ) -> tuple[Counter[tuple[str | None, str]], list[tuple[Any, ...]]]:
     """Patients per (group, pathway) and the attrition rows, before suppression: the part of
-    :func:`pathway_counts` that partitions of whole patients add up."""
+    :func:`pathway_counts` that partitions of whole patients add up. Without strata or an
+    index window, the patients no rule changes are counted over arrays (``fast``)."""
+    if fast and by is None and settings.index_step is None and settings.index_column is None:
+        from dmt_timeline.analyses._fast_pathways import fast_tally  # noqa: PLC0415 - numpy
+
+        found = fast_tally(table, settings, lambda rest: _tally(rest, settings, None, fast=False))
+        if found is not None:
+            return found
     paths, attrition = _pathways(table, settings)
     groups = _groups(table, paths, by)
     return Counter((groups[p], _text_of(x)) for p, x in paths.items()), attrition
