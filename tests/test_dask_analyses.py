@@ -356,3 +356,20 @@ def test_patients_no_rule_changes_never_reach_the_general_rules() -> None:
         (None, "fingolimod > natalizumab"): 1,
         (None, "fingolimod > natalizumab > fingolimod"): 2,
     }
+
+
+@given(
+    n_codes=st.integers(1, 40),
+    rows=st.lists(st.lists(st.integers(0, 39), min_size=1, max_size=20), min_size=1, max_size=30),
+)
+def test_distinct_rows_as_numbers_are_numpys_distinct_rows(n_codes: int, rows: list[list[int]]) -> None:
+    import numpy as np  # noqa: PLC0415
+
+    from dmt_timeline.analyses._fast_pathways import _distinct_rows  # noqa: PLC0415
+
+    width = max(map(len, rows))
+    matrix = np.array([[v % n_codes for v in row] + [-1] * (width - len(row)) for row in rows])
+    found, counts = _distinct_rows(np, matrix, n_codes)
+    expected, expected_counts = np.unique(matrix, axis=0, return_counts=True)
+    assert found.tolist() == expected.tolist()
+    assert counts.tolist() == expected_counts.tolist()

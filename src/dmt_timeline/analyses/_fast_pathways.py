@@ -11,9 +11,12 @@ it is (text dates, nulls, bad values) is left to the general path whole, which n
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from dmt_timeline.batch._partitions import _order
 
 if TYPE_CHECKING:
     from dmt_timeline.analyses.pathways import PathwaySettings
@@ -59,8 +62,14 @@ def _read(table: Any, settings: PathwaySettings) -> dict[str, Any] | None:
     table = _arrow(table, (*texts, *dates))
     if table is None:
         return None
-    if any(not pa.types.is_string(table[n].type) or table[n].null_count for n in texts):
-        return None
+    for name in texts:  # text, or text codes (as the batch engine writes ids and therapies)
+        kind = table[name].type
+        if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
+            table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
+        elif not pa.types.is_string(kind):
+            return None
+        if table[name].null_count:
+            return None
     if any(not pa.types.is_date32(table[n].type) for n in dates):
         return None
     if table["start_earliest"].null_count or table["start_latest"].null_count:
@@ -101,7 +110,7 @@ def _read(table: Any, settings: PathwaySettings) -> dict[str, Any] | None:
 def _eras(np: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The eras as the general path builds them (its ``_eras_by_patient``), by patient and start;
     ``order`` gives each one's row."""
-    order = np.lexsort((data["s_lo"], data["pid"]))
+    order = _order(np, data["pid"], data["s_lo"])
     pid, s_lo, s_hi = data["pid"][order], data["s_lo"][order], data["s_hi"][order]
     raw_lo, raw_hi, state = data["raw_lo"][order], data["raw_hi"][order], data["state"][order]
     known = np.where(data["missing"][order], s_lo, raw_lo)
@@ -127,7 +136,7 @@ def _changed(np: Any, eras: dict[str, Any], settings: PathwaySettings) -> Any:
     odd = (s_lo != eras["s_hi"]) | (eras["e_hi"] - s_lo < settings.min_era_days)
     odd |= same & (s_lo == np.r_[0, s_lo[:-1]][: pid.size])  # one start day: the rules order them
     # Eras of one step close enough to collapse.
-    by_step = np.lexsort((s_lo, step, pid))
+    by_step = _order(np, pid, step, s_lo)
     p, t, s, e = pid[by_step], step[by_step], s_lo[by_step], e_lo[by_step]
     gap = np.maximum(s[1:] - e[:-1], s[:-1] - e[1:])
     odd[by_step[1:][(p[1:] == p[:-1]) & (t[1:] == t[:-1]) & (gap <= settings.era_collapse_days)]] = True
@@ -149,13 +158,13 @@ def _simple_paths(
     """Counts of the steps in start order, filtered and cut; patients and steps at each stage."""
     from dmt_timeline.analyses.pathways import STEP_SEPARATOR  # noqa: PLC0415
 
-    n = int(np.unique(pid).size)
+    n = int(_first_rows(np, pid).sum())
     sizes = [int(pid.size)] * 4  # input, min_era_days, era_collapse_days, combination_window_days
     if settings.filter_treatments == "changes":
         keep = _first_rows(np, pid) | (step != np.r_[-1, step[:-1]][: pid.size])
         pid, step = pid[keep], step[keep]
     elif settings.filter_treatments == "first":
-        by_step = np.lexsort((s_lo, step, pid))
+        by_step = _order(np, pid, step, s_lo)
         keep = np.zeros(pid.size, dtype=bool)
         keep[by_step[_first_rows(np, pid[by_step] * (int(step.max(initial=0)) + 1) + step[by_step])]] = True
         pid, step = pid[keep], step[keep]
@@ -171,10 +180,29 @@ def _simple_paths(
         # Each path as a row of step codes (-1 past its end): the distinct rows are the pathways.
         matrix = np.full((int(slot[-1]) + 1, int(rank.max()) + 1), -1, dtype=np.int64)
         matrix[slot, rank] = step
-        paths, counts = np.unique(matrix, axis=0, return_counts=True)
+        paths, counts = _distinct_rows(np, matrix, len(names))
         for path, count in zip(paths.tolist(), counts.tolist(), strict=True):
             tally[None, STEP_SEPARATOR.join(names[c] for c in path if c >= 0)] += count
     return tally, [n] * 6, sizes
+
+
+def _distinct_rows(np: Any, matrix: Any, n_codes: int) -> tuple[Any, Any]:
+    """The distinct rows of a matrix of codes in [-1, n_codes) and how often each occurs: each
+    row read as one number in base n_codes + 1 when that fits in 63 bits (sorting numbers is
+    far quicker than sorting rows)."""
+    base, width = n_codes + 1, matrix.shape[1]
+    if width * math.log2(base) >= 62:
+        rows, counts = np.unique(matrix, axis=0, return_counts=True)
+        return rows, counts
+    key = np.zeros(matrix.shape[0], dtype=np.int64)
+    for column in range(width):
+        key = key * base + (matrix[:, column] + 1)
+    keys, counts = np.unique(key, return_counts=True)
+    rows = np.empty((keys.size, width), dtype=np.int64)
+    for column in reversed(range(width)):
+        rows[:, column] = keys % base - 1
+        keys = keys // base
+    return rows, counts
 
 
 def fast_tally(
