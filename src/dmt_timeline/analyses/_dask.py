@@ -127,12 +127,10 @@ def dask_persistence(
     if not tables:
         raise InvalidValueError("table: no episodes (before the data cut)")
     courses = pa.concat_tables(tables).combine_chunks()
-    # Courses of one process are in the order of the patients' ids as text, then their own.
-    ids = np.asarray(courses["patient_id"].to_pylist(), dtype=str)
-    courses = courses.take(pa.array(np.argsort(ids, kind="stable"), pa.int64()))
-    group_names, group_of = np.unique(
-        np.asarray(courses["group"].to_pylist(), dtype=str), return_inverse=True
-    )
+    # Courses of one process are in the order of the patients' ids as text (code points), then
+    # their own: Arrow's sort is stable and compares text by its bytes, which is that order.
+    courses = courses.take(pc.sort_indices(courses, sort_keys=[("patient_id", "ascending")]))
+    group_names, group_of = _persistence._codes(np, pa, pc, courses["group"])
     status_names = pa.array(list(_persistence._STATUS), pa.string())
     status = np.asarray(
         pc.index_in(courses["status"], value_set=status_names).to_numpy(False), dtype=np.int64
