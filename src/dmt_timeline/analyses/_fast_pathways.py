@@ -11,7 +11,6 @@ it is (text dates, nulls, bad values) is left to the general path whole, which n
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -187,22 +186,17 @@ def _simple_paths(
 
 
 def _distinct_rows(np: Any, matrix: Any, n_codes: int) -> tuple[Any, Any]:
-    """The distinct rows of a matrix of codes in [-1, n_codes) and how often each occurs: each
-    row read as one number in base n_codes + 1 when that fits in 63 bits (sorting numbers is
-    far quicker than sorting rows)."""
-    base, width = n_codes + 1, matrix.shape[1]
-    if width * math.log2(base) >= 62:
-        rows, counts = np.unique(matrix, axis=0, return_counts=True)
-        return rows, counts
+    """The distinct rows of a matrix of codes in [-1, n_codes), in order, and how often each
+    occurs: each row read as one number in base n_codes + 1, the digits so far replaced by
+    their rank whenever the next would overflow (sorting numbers is far quicker than rows)."""
+    base = n_codes + 1
     key = np.zeros(matrix.shape[0], dtype=np.int64)
-    for column in range(width):
+    for column in range(matrix.shape[1]):
+        if (int(key.max(initial=0)) + 1) * base >= 2**62:
+            key = np.unique(key, return_inverse=True)[1].reshape(-1)  # ranks keep the order
         key = key * base + (matrix[:, column] + 1)
-    keys, counts = np.unique(key, return_counts=True)
-    rows = np.empty((keys.size, width), dtype=np.int64)
-    for column in reversed(range(width)):
-        rows[:, column] = keys % base - 1
-        keys = keys // base
-    return rows, counts
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return matrix[first], counts
 
 
 def fast_tally(
