@@ -63,9 +63,9 @@ def _read(table: Any, settings: PathwaySettings) -> dict[str, Any] | None:
         return None
     for name in texts:  # text, or text codes (as the batch engine writes ids and therapies)
         kind = table[name].type
-        if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
-            table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
-        elif not pa.types.is_string(kind):
+        if not pa.types.is_string(kind) and not (
+            pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)
+        ):
             return None
         if table[name].null_count:
             return None
@@ -79,16 +79,21 @@ def _read(table: Any, settings: PathwaySettings) -> dict[str, Any] | None:
             pc.fill_null(table[name].cast(pa.int32()), -(2**31)).to_numpy(False), dtype=np.int64
         )
 
-    def codes(name: str) -> tuple[Any, list[str]]:
-        encoded = pc.dictionary_encode(table[name].combine_chunks())
-        return np.asarray(encoded.indices.to_numpy(False), dtype=np.int64), encoded.dictionary.to_pylist()
+    def codes(name: str) -> tuple[Any, Any]:
+        column = table[name].combine_chunks()
+        if not pa.types.is_dictionary(column.type) or pc.count_distinct(column.dictionary).as_py() < len(
+            column.dictionary
+        ):  # one code per text: a dictionary that repeats a text is encoded again
+            column = pc.dictionary_encode(column.cast(pa.string()))
+        return np.asarray(column.indices.to_numpy(False), dtype=np.int64), column.dictionary
 
+    step, names = codes(step_column)
     state = pc.fill_null(pc.index_in(table["stop_state"], value_set=pa.array(_STATES)), -1)
     out = {
         "table": table,
         "pid": codes("patient_id")[0],
-        "step": codes(step_column)[0],
-        "names": codes(step_column)[1],
+        "step": step,
+        "names": names,
         "s_lo": days("start_earliest"),
         "s_hi": days("start_latest"),
         "raw_lo": days("stop_earliest"),
@@ -152,9 +157,12 @@ def _changed(np: Any, eras: dict[str, Any], settings: PathwaySettings) -> Any:
 
 
 def _simple_paths(
-    np: Any, pid: Any, step: Any, s_lo: Any, *, names: list[str], settings: PathwaySettings
+    np: Any, pid: Any, step: Any, s_lo: Any, *, names: Any, settings: PathwaySettings
 ) -> tuple[Counter[tuple[str | None, str]], list[int], list[int]]:
     """Counts of the steps in start order, filtered and cut; patients and steps at each stage."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
     from dmt_timeline.analyses.pathways import STEP_SEPARATOR  # noqa: PLC0415
 
     n = int(_first_rows(np, pid).sum())
@@ -180,8 +188,12 @@ def _simple_paths(
         matrix = np.full((int(slot[-1]) + 1, int(rank.max()) + 1), -1, dtype=np.int64)
         matrix[slot, rank] = step
         paths, counts = _distinct_rows(np, matrix, len(names))
-        for path, count in zip(paths.tolist(), counts.tolist(), strict=True):
-            tally[None, STEP_SEPARATOR.join(names[c] for c in path if c >= 0)] += count
+        # Their texts joined by Arrow, one list of step names per distinct pathway.
+        used = paths >= 0
+        offsets = np.r_[0, np.cumsum(used.sum(axis=1))].astype(np.int32)
+        steps = names.take(pa.array(paths[used], pa.int64()))
+        texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), steps), STEP_SEPARATOR)
+        tally.update(dict(zip(((None, t) for t in texts.to_pylist()), counts.tolist(), strict=True)))
     return tally, [n] * 6, sizes
 
 
