@@ -13,11 +13,16 @@ registry-scale table alike.
 - :mod:`dmt_timeline.analyses.baseline`: a baseline table ("Table 1") by group, with
   tableone's conventions and small-cell suppression (import the module itself).
 
+- :func:`dask_pathway_counts` and :func:`dask_persistence`: the same on a Dask cluster over
+  Parquet files of whole patients (:func:`dmt_timeline.batch.partition_by_patient`), with the
+  one-process results (the extra ``dask`` too).
+
 numpy and pyarrow are the extra ``tables``.
 """
 
 from __future__ import annotations
 
+from dmt_timeline.analyses._dask import dask_pathway_counts, dask_persistence
 from dmt_timeline.analyses.persistence import (
     COURSE_COLUMNS,
     Persistence,
@@ -25,4 +30,11 @@ from dmt_timeline.analyses.persistence import (
     persistence,
 )
 
-__all__ = ["COURSE_COLUMNS", "Persistence", "PersistenceGroup", "persistence"]
+__all__ = [
+    "COURSE_COLUMNS",
+    "Persistence",
+    "PersistenceGroup",
+    "dask_pathway_counts",
+    "dask_persistence",
+    "persistence",
+]

@@ -762,9 +762,30 @@ def pathway_counts(
         StatsInputError: when the table cannot be read or a patient has no (or two) groups.
     """
     settings = PathwaySettings() if settings is None else settings
+    return _counted(*_tally(table, settings, by), settings)
+
+
+def _tally(
+    table: Any, settings: PathwaySettings, by: str | Mapping[str, str] | None, *, fast: bool = True
+) -> tuple[Counter[tuple[str | None, str]], list[tuple[Any, ...]]]:
+    """Patients per (group, pathway) and the attrition rows, before suppression: the part of
+    :func:`pathway_counts` that partitions of whole patients add up. Without strata or an
+    index window, the patients no rule changes are counted over arrays (``fast``)."""
+    if fast and by is None and settings.index_step is None and settings.index_column is None:
+        from dmt_timeline.analyses._fast_pathways import fast_tally  # noqa: PLC0415 - numpy
+
+        found = fast_tally(table, settings, lambda rest: _tally(rest, settings, None, fast=False))
+        if found is not None:
+            return found
     paths, attrition = _pathways(table, settings)
     groups = _groups(table, paths, by)
-    tally = Counter((groups[p], _text_of(x)) for p, x in paths.items())
+    return Counter((groups[p], _text_of(x)) for p, x in paths.items()), attrition
+
+
+def _counted(
+    tally: Counter[tuple[str | None, str]], attrition: list[tuple[Any, ...]], settings: PathwaySettings
+) -> PathwayCounts:
+    """The published counts: suppression applies to the whole cohort's counts, never a part's."""
     rows = _suppress(list(tally.items()), settings)
     # Suppressed cells follow the others by name: their order must not tell their counts apart.
     rows.sort(key=lambda r: (r[0] or "", r[4], 0 if r[4] else -r[2], r[1]))

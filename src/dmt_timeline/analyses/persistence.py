@@ -273,11 +273,49 @@ def persistence(
         StatsInputError: a definition, grace period or group key outside its range.
         ImportError: naming the extra when numpy or pyarrow is missing.
     """
-    np, pa, pc = _imports()
+    np, _, _ = _imports()
     _check_settings(definition, grace_months, group_by)
+    course_table, indeterminate, codes = _courses(
+        episodes,
+        follow_up=follow_up,
+        as_of=as_of,
+        definition=definition,
+        grace_months=grace_months,
+        group_by=group_by,
+    )
+    return Persistence(
+        course_table=course_table,
+        groups=_group_estimates(np, *codes, alpha=alpha, n_bootstrap=n_bootstrap, random_state=random_state),
+        definition=definition,
+        grace_months=grace_months,
+        as_of=as_of,
+        group_by=group_by,
+        indeterminate_gaps=indeterminate,
+        n_bootstrap=n_bootstrap,
+    )
+
+
+def _courses(
+    episodes: Any,
+    *,
+    follow_up: Any,
+    as_of: dt.date | None,
+    definition: Definition,
+    grace_months: int,
+    group_by: GroupKey,
+    empty_ok: bool = False,
+) -> tuple[Any, int, tuple[Any, ...]]:
+    """The course table, the undecidable restarts, and (group names, each course's group code,
+    status code, months low, months high) for :func:`_group_estimates`. Courses never cross
+    patients, so the tables of partitions of whole patients add up (``empty_ok``: a part may
+    hold nothing before the data cut)."""
+    np, pa, pc = _imports()
     data = _episode_columns(np, pa, pc, _table(episodes), group_by)
     fu_lo, fu_hi = _follow_up(np, pa, pc, follow_up, data["ids"])
     cut = -1 if as_of is None else (as_of - _EPOCH).days
+    seen = data["pid"].size if cut < 0 else int((data["start_lo"] <= cut).sum())
+    if empty_ok and not seen:
+        return None, 0, ()
     data = _in_order(np, data, cut)
     joins, indeterminate = _joins(np, data, definition, grace_months)
     first = np.flatnonzero(~joins)
@@ -324,6 +362,22 @@ def persistence(
         ],
         names=[column.name for column in COURSE_COLUMNS],
     )
+    return course_table, indeterminate, (group_names, group_of, status, months_low, months_high)
+
+
+def _group_estimates(  # noqa: PLR0917 - the arrays of _courses, in its order
+    np: Any,
+    group_names: Any,
+    group_of: Any,
+    status: Any,
+    months_low: Any,
+    months_high: Any,
+    *,
+    alpha: float,
+    n_bootstrap: int,
+    random_state: int | None,
+) -> dict[str, PersistenceGroup]:
+    """Each group's estimates from all its courses (in course order: the bootstrap draws by it)."""
     groups = {}
     for code in np.unique(group_of).tolist():
         mask = group_of == code
@@ -338,16 +392,7 @@ def persistence(
             n_bootstrap=n_bootstrap,
             random_state=random_state,
         )
-    return Persistence(
-        course_table=course_table,
-        groups=groups,
-        definition=definition,
-        grace_months=grace_months,
-        as_of=as_of,
-        group_by=group_by,
-        indeterminate_gaps=indeterminate,
-        n_bootstrap=n_bootstrap,
-    )
+    return groups
 
 
 def _check_settings(definition: object, grace_months: object, group_by: object) -> None:

@@ -16,6 +16,9 @@ partition of patients at a time, without building one Python object per row:
   :func:`eras_as_episodes` turns the eras of an exposure table into such a table;
 - :func:`episode_latencies` gives the response latencies of the same table with its
   observations and last follow-ups, as :func:`dmt_timeline.cohort_latencies` does;
+- :func:`dask_episode_transitions`, :func:`dask_episode_transfers` and
+  :func:`dask_episode_latencies` run those three on a Dask cluster over Parquet files of whole
+  patients (:func:`partition_by_patient`), with the one-process rows;
 - :func:`disability_events` gives the confirmed disability worsening (RAW, PIRA) of a tidy
   events table (the columns of :func:`dmt_timeline.io.tables.events_table`) by the rule of
   :func:`dmt_timeline.outcomes.confirmed_disability_events`, which it shares; and
@@ -34,6 +37,11 @@ from typing import Final
 
 from dmt_timeline.batch import _classify, _columns, _exposure_table
 from dmt_timeline.batch._classify import classify_arrays, whole_months_array
+from dmt_timeline.batch._dask_episodes import (
+    dask_episode_latencies,
+    dask_episode_transfers,
+    dask_episode_transitions,
+)
 from dmt_timeline.batch._episodes import episode_transitions, eras_as_episodes
 from dmt_timeline.batch._exposure_eras import exposure_transitions
 from dmt_timeline.batch._latencies import episode_latencies
@@ -49,6 +57,9 @@ __all__ = [
     "KINDS",
     "BatchResult",
     "classify_arrays",
+    "dask_episode_latencies",
+    "dask_episode_transfers",
+    "dask_episode_transitions",
     "dask_exposure_transitions",
     "disability_events",
     "episode_latencies",

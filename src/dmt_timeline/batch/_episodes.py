@@ -131,7 +131,8 @@ def _therapy_codes(np: Any, pa: Any, pc: Any, column: Any, catalogue: Catalogue)
 def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
     np, pa, pc = _imports()
-    table = read_table(source, _EPISODE_COLUMNS)
+    # The optional columns break ties in the timeline's order: read from a file too.
+    table = read_table(source, _EPISODE_COLUMNS, optional=("sequence", "reasons", "edss"))
     check_schema(table, _EPISODE_KINDS)
     person, ids = _ids(np, pa, pc, table["patient_id"], "patient_id")
     therapy, names_sorted = _therapy_codes(np, pa, pc, table["therapy"], catalogue)
