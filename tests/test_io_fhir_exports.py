@@ -157,12 +157,31 @@ def test_hl7_supply_gives_the_exposure_its_days(name: str, drug: str, first: str
 def test_synthea_bulk_export_accounts_for_every_line() -> None:
     read = read_fhir(SYNTHEA, skip_unknown=True)
 
-    assert (17, 17, 2) == (read.entries, _accounted(read), read.read)
-    assert (("Condition", 8),) == read.ignored
+    assert (17, 17, 10) == (read.entries, _accounted(read), read.read)
+    assert () == read.ignored
     assert 7 == sum(n for _, n in read.unknown)
-    assert ["3af3708d-41f1-cd80-f3dd-ec5ac76072bf", "cbc86e51-9eca-3855-76ec-c058f72c5761"] == [
+    assert {"3af3708d-41f1-cd80-f3dd-ec5ac76072bf", "cbc86e51-9eca-3855-76ec-c058f72c5761"} == {
         p.id for p in read.cohort
-    ]
+    }
+
+
+def test_synthea_conditions_are_open_conditions_named_by_their_display() -> None:
+    lines = [json.loads(line) for line in (SYNTHEA / "Condition.000.ndjson").read_text().splitlines()]
+    written = {
+        (line["subject"]["reference"].removeprefix("Patient/"), c["display"], c["code"])
+        for line in lines
+        for c in line["code"]["coding"]
+    }
+
+    read = read_fhir(SYNTHEA, skip_unknown=True)
+
+    assert written == {
+        (p.id, d.condition.name, code.code)
+        for p in read.cohort
+        for d in p.diagnoses
+        for code in d.condition.codes
+        if code.system == "SNOMED CT"
+    }
 
 
 def test_synthea_orders_become_eras_of_their_local_days() -> None:
@@ -515,7 +534,8 @@ def test_a_refuted_diagnosis_is_dropped_and_another_condition_counted() -> None:
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "24700007"}]},
         "subject": {"reference": "Patient/P01"},
     }
-    other = {**refuted, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}}
+    # Neither a code the library knows nor a name: nothing to call the condition.
+    other = {**refuted, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1234567"}]}}
 
     read = read_fhir_bundle(_bundle(refuted, other))
 

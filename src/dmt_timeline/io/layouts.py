@@ -143,13 +143,14 @@ def _reading(data: Mapping[str, Any]) -> ReadingOptions:
     reading = _table(data, "reading")
     _unknown_keys("[reading]", reading, _READING_FIELDS)
     crosswalk = _table(data, "crosswalk")
-    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies"))
+    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies", "conditions"))
     if reading.get("day_first") == "none":  # TOML has no null: "none" says refuse them
         reading = {k: v for k, v in reading.items() if k != "day_first"}
     return ReadingOptions(
         **reading,
         reasons=_table(crosswalk, "reasons"),
         therapies=_table(crosswalk, "therapies"),
+        conditions=_table(crosswalk, "conditions"),
     )
 
 
@@ -302,7 +303,11 @@ def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -
     lines.append(f"excel_serial = {'true' if reading.excel_serial else 'false'}")
     lines.append(f"ongoing = [{', '.join(_toml_string(w) for w in reading.ongoing)}]")
     lines.append(f"not_recorded = [{', '.join(_toml_string(w) for w in reading.not_recorded)}]")
-    for section, pairs in (("reasons", reading.reasons), ("therapies", reading.therapies)):
+    for section, pairs in (
+        ("reasons", reading.reasons),
+        ("therapies", reading.therapies),
+        ("conditions", reading.conditions),
+    ):
         lines += ["", f"[crosswalk.{section}]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in pairs]
     return "\n".join(lines) + "\n"

@@ -91,6 +91,11 @@ class WideLayout:
             study's forms only (ISO dates, the study's reason codes).
         footnotes: Marked cells (``"JCV+*"``) and the footnote each one carries, kept as label
             ``table_footnote``.
+        comorbidities: A column naming the patient's other conditions, separated by ``;``
+            (``depression; migraine``), each an undated diagnosis: any condition's name, read
+            through the ``conditions`` crosswalk of ``reading`` (see
+            :func:`~dmt_timeline.io.cells.read_conditions`); None (the default) when the table
+            has none.
     """
 
     patient_id: str
@@ -111,6 +116,7 @@ class WideLayout:
     last_follow_up: str | None = attrs.field(default=None, validator=_optional_name)
     labels: tuple[str, ...] = attrs.field(default=(), converter=_names)
     reading: ReadingOptions | None = attrs.field(default=None, validator=_optional_reading)
+    comorbidities: str | None = attrs.field(default=None, validator=_optional_name)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -135,6 +141,7 @@ class WideLayout:
             self.ms_latency,
             self.psoriasis_latency,
             self.current_psoriasis_treatment,
+            self.comorbidities,
             self.group,
             *self.labels,
         )
