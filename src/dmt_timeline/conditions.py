@@ -9,6 +9,7 @@ other name is kept as written (trimmed), and compares case- and space-insensitiv
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from typing import Any, ClassVar, Final
@@ -34,6 +35,11 @@ def _fold(name: str) -> str:
     return "".join(name.casefold().split())
 
 
+def _unprintable(ch: str) -> bool:
+    kind = unicodedata.category(ch)
+    return kind[0] == "C" or kind in {"Zl", "Zp"}
+
+
 def _text(value: object, what: str) -> str:
     """A trimmed, non-blank, printable, bounded text, or the library's error naming it."""
     if not isinstance(value, str):
@@ -45,8 +51,9 @@ def _text(value: object, what: str) -> str:
         raise InvalidValueError(
             f"condition {what} {quoted(text)} has {len(text)} characters, more than {MAX_CONDITION_NAME}"
         )
-    if not text.isprintable():
-        raise InvalidValueError(f"condition {what} {quoted(text)} holds a control character")
+    # Printable but for spaces of any width (a spreadsheet's no-break space is kept as written).
+    if not text.isprintable() and any(_unprintable(ch) for ch in text):
+        raise InvalidValueError(f"condition {what} {quoted(text)} holds a control character or line break")
     return text
 
 
