@@ -20,6 +20,7 @@ from dmt_timeline.catalogue import CATALOGUE, Code
 from dmt_timeline.errors import CohortFormatError, DmtTimelineError, InvalidValueError
 from dmt_timeline.io.cells import ReadingOptions, read_conditions
 from dmt_timeline.io.fhir import cohort_from_fhir
+from dmt_timeline.io.layouts import parse_layout
 from dmt_timeline.io.tables import diagnoses_table, episodes_table, observations_table
 from dmt_timeline.io.wide import STUDY_LAYOUT, WideLayout, read_wide_rows, to_wide_rows
 from dmt_timeline.model import Outcome, ResponseObservation
@@ -362,6 +363,34 @@ def test_a_comorbidity_without_a_column_is_refused_not_dropped() -> None:
 
     with pytest.raises(CohortFormatError, match="'lupus' has no column in this wide layout"):
         to_wide_rows([patient], STUDY_LAYOUT)
+
+
+def test_a_wide_toml_layout_reads_comorbidities_through_its_crosswalk() -> None:
+    layout = parse_layout(
+        """
+kind = "wide"
+
+[columns]
+patient_id = "Patient"
+comorbidities = "Other conditions"
+
+[[therapies]]
+therapy = "DMT"
+start = "Start"
+
+[crosswalk.conditions]
+"Ps" = "psoriasis"
+"HTN" = "hypertension"
+"""
+    )
+    row = {"Patient": "P1", "DMT": "natalizumab", "Start": "2010", "Other conditions": "ps; HTN; lupus"}
+
+    assert isinstance(layout, WideLayout)
+    patient = read_wide_rows([row], layout).cohort["P1"]
+
+    assert [MS, Condition.PSORIASIS, Condition("hypertension"), Condition("lupus")] == [
+        d.condition for d in patient.diagnoses
+    ]
 
 
 def _fhir_condition(code: dict[str, Any]) -> dict[str, Any]:
