@@ -25,7 +25,6 @@ from dmt_timeline.model import (
     EDSS,
     NOT_RECORDED,
     SGI,
-    Condition,
     Outcome,
     Patient,
     ResponseObservation,
@@ -132,7 +131,6 @@ def _episode_hook(
 
 def _observation_hook(dates: Dates | None) -> Callable[[Any, type], ResponseObservation]:
     outcomes = {member.value: member for member in Outcome}  # Outcome(value) for the values
-    conditions: dict[str, Condition] = {}  # names repeat across a cohort; a condition is immutable
     grades = {member.value: member for member in SGI}
 
     def structure_observation(o: Any, _: type) -> ResponseObservation:
@@ -144,22 +142,13 @@ def _observation_hook(dates: Dates | None) -> Callable[[Any, type], ResponseObse
         return ResponseObservation(
             outcomes[o["outcome"]],
             _structure_int(o["episode"], int),
-            _condition(o["condition"], conditions),
+            structure_condition(o["condition"]),
             None if date is None else _date(date, dates),
             None if months is None else _structure_int(months, int),
             None if grade is None else grades[grade],
         )
 
     return structure_observation
-
-
-def _condition(value: Any, seen: dict[str, Condition]) -> Condition:
-    if type(value) is str:
-        found = seen.get(value)
-        if found is None:
-            found = seen[value] = structure_condition(value)
-        return found
-    return structure_condition(value)
 
 
 def _items(o: Mapping[str, Any], field: str, hook: Callable[[Any, type], T], cls: type[T]) -> tuple[T, ...]:

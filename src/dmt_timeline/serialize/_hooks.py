@@ -153,6 +153,8 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
 
 
 _CONDITION_FIELDS: Final = frozenset({"name", "codes"})
+_CONDITIONS: dict[str, Condition] = {}
+_CONDITIONS_KEPT: Final = 4096
 _CODE_FIELDS: Final = frozenset({"system", "code", "source"})
 
 
@@ -170,7 +172,13 @@ def _structure_code(value: Any) -> Code:
 def structure_condition(value: Any, _: type = Condition) -> Condition:
     """A condition from JSON: its name, or an object with its name and the codes given with it."""
     if isinstance(value, str):
-        return Condition(value)
+        # Files repeat their few condition names: each is read once (bounded; conditions are immutable).
+        found = _CONDITIONS.get(value)
+        if found is None:
+            if len(_CONDITIONS) >= _CONDITIONS_KEPT:
+                _CONDITIONS.clear()
+            found = _CONDITIONS[value] = Condition(value)
+        return found
     if not isinstance(value, Mapping) or not {"name"} <= value.keys() <= _CONDITION_FIELDS:
         raise DmtTimelineError(f"condition {describe_value(value)}: expected a name or an object with a name")
     codes = value.get("codes", [])
