@@ -292,6 +292,33 @@ def test_the_batch_engine_gives_the_latencies_of_any_comorbidity() -> None:
     )
 
 
+@given(st.permutations(["Lupus", "lupus", "LUPUS "]))
+def test_a_condition_written_several_ways_is_one_outcome_named_alike_by_both_paths(
+    spellings: list[str],
+) -> None:
+    nat = TherapyEpisode(CATALOGUE["natalizumab"], PartialDate(2010), PartialDate(2012))
+    patients = [
+        Patient(
+            f"P{i}",
+            (nat,),
+            (Diagnosis(Condition(name)),),
+            (ResponseObservation(Outcome.COMORBIDITY_IMPROVED, 0, Condition(name), latency_months=i),),
+        )
+        for i, name in enumerate(spellings)
+    ]
+    expected = cohort_latencies(patients, index="natalizumab")
+
+    table = episode_latencies(
+        episodes_table(patients).to_arrow(),
+        observations_table(patients).to_arrow(),
+        index="natalizumab",
+        diagnoses=diagnoses_table(patients).to_arrow(),
+    )
+
+    assert [("LUPUS", 0), ("LUPUS", 1), ("LUPUS", 2)] == [(f.outcome, f.months.low) for f in expected]
+    assert [f.outcome for f in expected] == table["outcome"].to_pylist()
+
+
 def test_the_batch_engine_refuses_a_blank_condition() -> None:
     patients = [_patient()]
     blank = pa.table({"patient_id": ["P1"], "condition": ["  "]})

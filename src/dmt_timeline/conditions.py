@@ -113,7 +113,7 @@ class Condition(metaclass=_Known):
 
     name: str
     codes: tuple[Code, ...]
-    _key: str
+    _key: str = attrs.field(init=False)  # the folded name: what equality compares
 
     MULTIPLE_SCLEROSIS: ClassVar[Condition]
     PSORIASIS: ClassVar[Condition]

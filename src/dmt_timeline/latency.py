@@ -133,18 +133,26 @@ def cohort_outcomes(cohort: Cohort | Iterable[Patient]) -> tuple[str, ...]:
     is diagnosed with or has a response observation of: the known conditions in the order of
     :meth:`Condition.known() <dmt_timeline.Condition.known>` (MS first), then any other by name.
     """
-    seen: dict[Condition, None] = {}
+    seen: dict[str, Condition] = {}  # by spelling: one condition may be written several ways
     for patient in cohort:
-        seen.update((d.condition, None) for d in patient.diagnoses)
-        seen.update((o.condition, None) for o in patient.observations)
-    return _in_order(seen)
+        seen.update((d.condition.name, d.condition) for d in patient.diagnoses)
+        seen.update((o.condition.name, o.condition) for o in patient.observations)
+    return _in_order(seen.values())
 
 
 def _in_order(conditions: Iterable[Condition]) -> tuple[str, ...]:
-    """Outcome keys of conditions, each once: the known in their order, then the rest by name."""
-    unique = dict.fromkeys(conditions)
-    known = [c for c in Condition.known() if c in unique]
-    rest = sorted((c for c in unique if not c.is_known), key=lambda c: (c.name.casefold(), c.name))
+    """Outcome keys of conditions, each once: the known in their order, then the rest by name.
+
+    A condition written several ways (``Lupus``, ``lupus``) is named by the first of its
+    spellings in sorted order, whatever order the data give them in.
+    """
+    spelled: dict[Condition, Condition] = {}
+    for condition in conditions:
+        kept = spelled.get(condition)
+        if kept is None or condition.name < kept.name:
+            spelled[condition] = condition
+    known = [c for c in Condition.known() if c in spelled]
+    rest = sorted((c for c in spelled.values() if not c.is_known), key=lambda c: (c.name.casefold(), c.name))
     return tuple(outcome_key(c) for c in (*known, *rest))
 
 

@@ -27,7 +27,7 @@ from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
 from dmt_timeline.latency import CensorAt, _check_censor_at, _in_order, outcome_condition, outcome_keys
-from dmt_timeline.model import MAX_LATENCY_MONTHS, outcome_key
+from dmt_timeline.model import MAX_LATENCY_MONTHS, Condition
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
 
@@ -58,18 +58,26 @@ def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
     return _id_codes(np, pa, pc, table["patient_id"], name="patient_id", ids=ids)
 
 
-def _outcome_codes(np: Any, pa: Any, pc: Any, texts: Any, *, keys: dict[str, int], column: str) -> Any:
-    """Codes of a column of condition names or outcome keys into ``keys`` (outcome key to code,
-    extended with each new one), read by the rule of :func:`dmt_timeline.latency.outcome_condition`
-    once per distinct text."""
+def _outcome_codes(
+    np: Any, pa: Any, pc: Any, texts: Any, *, keys: dict[Condition, list[Any]], column: str
+) -> Any:
+    """Codes of a column of condition names or outcome keys into ``keys`` (condition to code,
+    extended with each new one, and each spelling of it; equal conditions share one however
+    spelled), read by the rule of :func:`dmt_timeline.latency.outcome_condition` once per
+    distinct text."""
     unique = pc.unique(texts)
     codes: list[int] = []
     for text in unique.to_pylist():
         try:
-            key = outcome_key(outcome_condition(text)) if text is not None else None
+            key = outcome_condition(text) if text is not None else None
         except TimelineError:
             key = None
-        codes.append(-1 if key is None else keys.setdefault(key, len(keys)))
+        if key is None:
+            codes.append(-1)
+            continue
+        entry = keys.setdefault(key, [len(keys)])
+        entry.append(key)
+        codes.append(entry[0])
     codes.append(-1)  # where a row's text is null
     position = pc.fill_null(pc.index_in(texts, value_set=unique), len(codes) - 1)
     code = np.asarray(codes, dtype=np.int64)[np.asarray(position.to_numpy(False), dtype=np.int64)]
@@ -82,7 +90,7 @@ def _outcome_codes(np: Any, pa: Any, pc: Any, texts: Any, *, keys: dict[str, int
 
 
 def _read_observations(
-    np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any, keys: dict[str, int]
+    np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any, keys: dict[Condition, list[Any]]
 ) -> dict[str, Any]:
     """An observations table as integer columns: the patient's code, the episode's position,
     the outcome's code into ``keys``, the date's bounds or the stated latency."""
@@ -159,7 +167,7 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
 
 
 def _read_diagnoses(
-    np: Any, pa: Any, pc: Any, source: Any, ids: Any, *, keys: dict[str, int]
+    np: Any, pa: Any, pc: Any, source: Any, ids: Any, *, keys: dict[Condition, list[Any]]
 ) -> tuple[Any, Any]:
     """Each diagnosis row's patient (by code, -1 for a patient without episodes) and the
     outcome code of its condition (into ``keys``)."""
@@ -360,17 +368,18 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     ids = data["ids"]
     person = data["person"]
     counts = np.bincount(person, minlength=len(ids))
-    keys: dict[str, int] = {}
+    keys: dict[Condition, list[Any]] = {}  # a condition's code, then each spelling read
     obs = _read_observations(np, pa, pc, observations, ids=ids, counts=counts, keys=keys)
     has_follow_up, follow_lo, follow_hi = _read_follow_up(np, pa, pc, follow_up, ids)
     diagnosis_person, diagnosis_code = _read_diagnoses(np, pa, pc, diagnoses, ids, keys=keys)
     if asked is None:
         named = set(obs["outcome"].tolist()) | set(diagnosis_code.tolist())
-        outcomes = list(_in_order(outcome_condition(key) for key, code in keys.items() if code in named))
+        outcomes = list(_in_order(s for entry in keys.values() if entry[0] in named for s in entry[1:]))
     else:
         outcomes = list(asked)
-    for key in outcomes:
-        keys.setdefault(key, len(keys))
+    wanted = [outcome_condition(o) for o in outcomes]
+    for condition in wanted:
+        keys.setdefault(condition, [len(keys)])
     # Which outcomes each patient has an observation of (of any episode) or a diagnosis of:
     # they concern the patient.
     seen = np.zeros((len(ids), len(keys)), dtype=bool)
@@ -407,9 +416,9 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     months_high = np.zeros((n, m), dtype=np.int64)
     observed = np.zeros((n, m), dtype=bool)
     concerns = np.ones((n, m), dtype=bool)
-    for j, outcome in enumerate(outcomes):
-        code = keys[outcome]
-        if outcome != "MS":  # MS concerns every patient; a comorbidity those it was seen in
+    for j, condition in enumerate(wanted):
+        code = keys[condition][0]
+        if condition != Condition.MULTIPLE_SCLEROSIS:  # MS concerns everyone; a comorbidity those seen in it
             concerns[:, j] = seen[who, code]
         mine = obs["outcome"][at] == code
         smallest_low = np.full(n, np.iinfo(np.int64).max)
