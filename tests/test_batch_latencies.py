@@ -178,7 +178,7 @@ def _observations(rows: list[dict[str, Any]]) -> Any:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"outcome": "eczema"}, r"column outcome: not one of 'MS', .* at row\(s\) 2"),
+        ({"outcome": " "}, r"column outcome: not a condition's name .* at row\(s\) 2"),
         ({"episode": 2}, r"column episode: not one of the patient's episodes .* at row\(s\) 2"),
         ({"episode": -1}, r"column episode: .* at row\(s\) 2"),
         ({"episode": None}, r"column episode: .* at row\(s\) 2"),
@@ -224,7 +224,7 @@ def test_follow_ups_of_patients_without_episodes_are_skipped() -> None:
 @pytest.mark.parametrize(
     ("options", "problem"),
     [
-        ({"outcomes": ["MS", "eczema"]}, r"outcome 'eczema' is not one of"),
+        ({"outcomes": ["MS", ""]}, r"outcome: condition name '' is blank"),
         ({"initiation": "each"}, r"initiation 'each' is not one of 'first', 'last'"),
     ],
 )

@@ -228,9 +228,19 @@ def test_describe_takes_index_source_outcomes_and_grace(
     assert ["MS 0 observed, 1 censored"] == [line for line in lines if line.startswith(("MS", "psoriasis"))]
 
 
-def test_describe_refuses_an_unknown_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert 1 == main(["describe", str(_ms_only(tmp_path)), "--index", "OCR", "--outcome", "psoraisis"])
-    assert "outcome 'psoraisis' is not one of" in capsys.readouterr().err
+def test_describe_refuses_an_outcome_that_is_no_condition_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert 1 == main(["describe", str(_ms_only(tmp_path)), "--index", "OCR", "--outcome", " "])
+    assert "outcome: condition name ' ' is blank" in capsys.readouterr().err
+
+
+def test_describe_takes_any_condition_as_an_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(_ms_only(tmp_path))
+    assert 0 == main(["describe", path, "--index", "OCR", "--outcome", "Myasthenia gravis"])
+    assert "  Myasthenia gravis 0 observed, 0 censored" in capsys.readouterr().out.splitlines()
 
 
 def test_summary_takes_the_same_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

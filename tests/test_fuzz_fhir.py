@@ -42,7 +42,7 @@ _MS_EXPORT = Path(__file__).parent / "data" / "fhir" / "ms" / "ms-patient-transa
 
 def _planted(bundle: dict[str, Any]) -> dict[str, Any]:
     """The bundle with the sentinels in fields the reader ignores, as an EHR's export has them."""
-    for entry in bundle["entry"]:
+    for entry in bundle.setdefault("entry", []):  # an empty cohort's bundle has none
         resource = entry["resource"]
         resource.setdefault("subject", {})["display"] = _NAME
         resource["note"] = [{"text": _NOTE}]

@@ -158,12 +158,76 @@ def test_hl7_supply_gives_the_exposure_its_days(name: str, drug: str, first: str
 def test_synthea_bulk_export_accounts_for_every_line() -> None:
     read = read_fhir(SYNTHEA, skip_unknown=True)
 
-    assert (17, 17, 2) == (read.entries, _accounted(read), read.read)
-    assert (("Condition", 8),) == read.ignored
+    # 17 lines: 5 read, 7 medications not in the catalogue, and 5 Conditions that are findings
+    # or situations (counted, not diagnosed).
+    assert (17, 17, 5) == (read.entries, _accounted(read), read.read)
+    assert (("Condition", 5),) == read.ignored
     assert 7 == sum(n for _, n in read.unknown)
-    assert ["3af3708d-41f1-cd80-f3dd-ec5ac76072bf", "cbc86e51-9eca-3855-76ec-c058f72c5761"] == [
+    assert {"3af3708d-41f1-cd80-f3dd-ec5ac76072bf", "cbc86e51-9eca-3855-76ec-c058f72c5761"} == {
         p.id for p in read.cohort
-    ]
+    }
+
+
+def test_synthea_conditions_are_open_conditions_named_by_their_display() -> None:
+    lines = [json.loads(line) for line in (SYNTHEA / "Condition.000.ndjson").read_text().splitlines()]
+    written = {
+        (line["subject"]["reference"].removeprefix("Patient/"), c["display"], c["code"])
+        for line in lines
+        for c in line["code"]["coding"]
+    }
+    # Social circumstances and situations are recorded as Conditions, but are no comorbidity.
+    findings = {w for w in written if w[1].endswith(("(finding)", "(situation)"))}
+
+    read = read_fhir(SYNTHEA, skip_unknown=True)
+
+    assert len(findings) == 5
+    assert written - findings == {
+        (p.id, d.condition.name, code.code)
+        for p in read.cohort
+        for d in p.diagnoses
+        for code in d.condition.codes
+        if code.system == "SNOMED CT"
+    }
+    assert ("Condition", len(findings)) in read.ignored
+
+
+SNOMED = "http://snomed.info/sct"
+
+
+@pytest.mark.parametrize(
+    ("display", "diagnosis"),
+    [
+        ("Social isolation (finding)", False),
+        ("History of single seizure (situation)", False),
+        ("Acute viral pharyngitis (disorder)", True),
+        ("Laceration of foot", True),
+        ("Migraine", True),
+    ],
+)
+def test_a_condition_tagged_as_no_disorder_is_counted_not_diagnosed(display: str, diagnosis: bool) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": {"reference": "Patient/P1"},
+                    "code": {
+                        "coding": [{"system": "http://snomed.info/sct", "code": "1", "display": display}]
+                    },
+                    "onsetDateTime": "2015-03-01",
+                }
+            }
+        ],
+    }
+
+    read = read_fhir_bundle(bundle)
+
+    assert [d.condition for p in read.cohort for d in p.diagnoses] == (
+        [Condition(display)] if diagnosis else []
+    )
+    assert (("Condition", 1) in read.ignored) is not diagnosis
 
 
 def test_synthea_orders_become_eras_of_their_local_days() -> None:
@@ -518,7 +582,8 @@ def test_a_refuted_diagnosis_is_dropped_and_another_condition_counted() -> None:
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "24700007"}]},
         "subject": {"reference": "Patient/P01"},
     }
-    other = {**refuted, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}}
+    # Neither a code the library knows nor a name: nothing to call the condition.
+    other = {**refuted, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1234567"}]}}
 
     read = read_fhir_bundle(_bundle(refuted, other))
 

@@ -136,11 +136,15 @@ def test_episode_outside_the_patient_is_refused(episode: int) -> None:
         latency(patient(stated("MS", 3)), "MS", episode=episode)
 
 
-def test_unknown_outcome_is_refused() -> None:
-    with pytest.raises(
-        TimelineError, match="patient 'P07': outcome 'psoraisis' is not one of 'MS', 'psoriasis'"
-    ):
-        latency(patient(last_follow_up="2010"), "psoraisis", episode=1)
+def test_an_outcome_that_is_no_condition_name_is_refused() -> None:
+    with pytest.raises(TimelineError, match="patient 'P07': outcome: condition name '  ' is blank"):
+        latency(patient(last_follow_up="2010"), "  ", episode=1)
+
+
+def test_an_outcome_of_a_condition_never_observed_is_censored() -> None:
+    found = latency(patient(last_follow_up="2010"), "myasthenia gravis", episode=1)
+
+    assert ("myasthenia gravis", False) == (found.outcome, found.observed)
 
 
 # -- index episodes --------------------------------------------------------------------------
@@ -271,9 +275,20 @@ def test_censored_data_with_an_invalid_reading_is_refused() -> None:
         to_censored_data(mixed_rows(), reading=reading)
 
 
-def test_cohort_latencies_refuse_an_unknown_outcome() -> None:
-    with pytest.raises(TimelineError, match="outcome 'psoraisis' is not one of"):
-        cohort_latencies(load_natalizumab_psoriasis(), index="natalizumab", outcomes=("psoraisis",))
+def test_cohort_latencies_refuse_an_outcome_that_is_no_condition_name() -> None:
+    with pytest.raises(TimelineError, match=r"outcome: condition name 'a\\nb' holds a control character"):
+        cohort_latencies(load_natalizumab_psoriasis(), index="natalizumab", outcomes=("a\nb",))
+
+
+def test_cohort_latencies_of_a_condition_nobody_has_are_none() -> None:
+    assert () == cohort_latencies(load_natalizumab_psoriasis(), index="natalizumab", outcomes=("psoraisis",))
+
+
+def test_cohort_latencies_name_an_outcome_as_observations_do() -> None:
+    cohort = load_natalizumab_psoriasis()
+    spelled = cohort_latencies(cohort, index="natalizumab", outcomes=(" PSORIASIS ", "multiple sclerosis"))
+
+    assert cohort_latencies(cohort, index="natalizumab", outcomes=("psoriasis", "MS")) == spelled
 
 
 # -- censoring follows the index (rule 7) ----------------------------------------------------

@@ -27,6 +27,7 @@ VALUE_TYPES = [
     dmt_timeline.MonthRange,
     dmt_timeline.EDSS,
     dmt_timeline.Therapy,
+    dmt_timeline.Condition,
     dmt_timeline.TherapyEpisode,
     dmt_timeline.Diagnosis,
     dmt_timeline.ResponseObservation,

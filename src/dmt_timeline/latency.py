@@ -25,8 +25,8 @@ import attrs
 from dmt_timeline import _display
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, _month_range, _whole_months
-from dmt_timeline.errors import TimelineError, quoted
-from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode
+from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
+from dmt_timeline.model import Cohort, Condition, Patient, TherapyEpisode, outcome_key
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import (
     _LAST_DAY,
@@ -49,6 +49,8 @@ __all__ = [
     "cohort_outcomes",
     "index_episode",
     "latency",
+    "outcome_condition",
+    "outcome_keys",
     "outcome_lag",
     "to_censored_data",
 ]
@@ -86,12 +88,29 @@ class Latency:
         return _display.latency_repr(self)
 
 
-# The outcome keys observations can carry (see ResponseObservation.key), and their conditions.
-_OUTCOME_CONDITIONS = {
-    "MS": Condition.MULTIPLE_SCLEROSIS,
-    **{c.value: c for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS},
-}
-_OUTCOME_KEYS = tuple(_OUTCOME_CONDITIONS)
+def outcome_condition(outcome: str) -> Condition:
+    """The condition an outcome key names: ``"MS"`` (or any name of MS) or any comorbidity's name.
+
+    Raises:
+        TimelineError: for a key that is no condition's name (blank, too long, not text).
+    """
+    if outcome == "MS":  # the outcome tables' key for MS (see outcome_key), not a condition alias
+        return Condition.MULTIPLE_SCLEROSIS
+    try:
+        return Condition(outcome)
+    except InvalidValueError as exc:
+        raise TimelineError(f"outcome: {exc}") from None
+
+
+def outcome_keys(outcomes: Iterable[str]) -> tuple[str, ...]:
+    """Outcome names as latencies name them (``"Psoriasis"`` is ``"psoriasis"``, ``"multiple
+    sclerosis"`` is ``"MS"``), each once, in the order given.
+
+    Raises:
+        TimelineError: as :func:`outcome_condition`.
+    """
+    return tuple(dict.fromkeys(outcome_key(outcome_condition(o)) for o in outcomes))
+
 
 CensorAt = Literal["index end", "last follow-up"]
 """Where a latency with no response is censored: see :data:`CENSOR_AT`."""
@@ -111,24 +130,39 @@ def _check_censor_at(censor_at: object) -> None:
 
 def cohort_outcomes(cohort: Cohort | Iterable[Patient]) -> tuple[str, ...]:
     """The outcome keys a cohort's own data speak of: ``"MS"`` and each comorbidity some patient
-    is diagnosed with or has a response observation of, in :class:`~dmt_timeline.Condition`
-    order (MS first).
+    is diagnosed with or has a response observation of: the known conditions in the order of
+    :meth:`Condition.known() <dmt_timeline.Condition.known>` (MS first), then any other by name.
     """
-    seen: set[Condition] = set()
+    seen: dict[str, Condition] = {}  # by spelling: one condition may be written several ways
     for patient in cohort:
-        seen.update(d.condition for d in patient.diagnoses)
-        seen.update(o.condition for o in patient.observations)
-    return tuple(key for key, condition in _OUTCOME_CONDITIONS.items() if condition in seen)
+        seen.update((d.condition.name, d.condition) for d in patient.diagnoses)
+        seen.update((o.condition.name, o.condition) for o in patient.observations)
+    return _in_order(seen.values())
 
 
-def _concerns(patient: Patient, outcome: str) -> bool:
+def _in_order(conditions: Iterable[Condition]) -> tuple[str, ...]:
+    """Outcome keys of conditions, each once: the known in their order, then the rest by name.
+
+    A condition written several ways (``Lupus``, ``lupus``) is named by the first of its
+    spellings in sorted order, whatever order the data give them in.
+    """
+    spelled: dict[Condition, Condition] = {}
+    for condition in conditions:
+        kept = spelled.get(condition)
+        if kept is None or condition.name < kept.name:
+            spelled[condition] = condition
+    known = [c for c in Condition.known() if c in spelled]
+    rest = sorted((c for c in spelled.values() if not c.is_known), key=lambda c: (c.name.casefold(), c.name))
+    return tuple(outcome_key(c) for c in (*known, *rest))
+
+
+def _concerns(patient: Patient, condition: Condition) -> bool:
     """Whether an outcome applies to a patient: MS to everyone; a comorbidity to those
     diagnosed with it or observed responding in it."""
-    condition = _OUTCOME_CONDITIONS[outcome]
-    if condition is Condition.MULTIPLE_SCLEROSIS:
+    if condition == Condition.MULTIPLE_SCLEROSIS:
         return True
-    return any(d.condition is condition for d in patient.diagnoses) or any(
-        o.condition is condition for o in patient.observations
+    return any(d.condition == condition for d in patient.diagnoses) or any(
+        o.condition == condition for o in patient.observations
     )
 
 
@@ -177,8 +211,8 @@ def latency(
         TimelineError: what :meth:`Timeline.of <dmt_timeline.Timeline.of>` refuses, with its
             message; naming the patient and the outcome when nothing was observed and there
             is nothing to censor at (no stop, no later episode, no last follow-up), when
-            ``episode`` names none of the patient's episodes, or when ``outcome`` is not an
-            outcome key (``"MS"`` or a comorbidity).
+            ``episode`` names none of the patient's episodes, or when ``outcome`` is no
+            condition's name (see :func:`outcome_condition`).
     """
     valid = type(episode) is int and 0 <= episode < len(patient.episodes)  # the common case, quickly
     if not valid and (
@@ -188,16 +222,22 @@ def latency(
             f"patient {quoted(patient.id)}: episode {episode!r} does not name one of the "
             f"{len(patient.episodes)} episodes"
         )
-    if outcome not in _OUTCOME_KEYS:
-        known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-        raise TimelineError(f"patient {quoted(patient.id)}: outcome {outcome!r} is not one of {known}")
+    try:
+        condition = outcome_condition(outcome)
+    except TimelineError as exc:
+        raise TimelineError(f"patient {quoted(patient.id)}: {exc}") from None
     _check_censor_at(censor_at)
     timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)  # one answer: rule 9
-    return _latency(patient, outcome, episode, censor_at, timeline, regimens)
+    return _latency(patient, condition, episode, censor_at, timeline, regimens)
 
 
 def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
-    patient: Patient, outcome: str, episode: int, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+    patient: Patient,
+    condition: Condition,
+    episode: int,
+    censor_at: CensorAt,
+    timeline: Timeline,
+    regimens: Regimens,
 ) -> Latency:
     """:func:`latency` once its arguments are checked, with the patient's checked timeline."""
     index = patient.episodes[episode]
@@ -205,10 +245,9 @@ def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
     # or months_between(start, date) clamped at zero, worked out on integers.
     low: int | None = None
     high: int | None = None
-    # obs.key == outcome, without the property: keys and conditions correspond one to one.
-    condition = _OUTCOME_CONDITIONS[outcome]
+    outcome = outcome_key(condition)
     for obs in patient.observations:
-        if obs.episode == episode and obs.condition is condition:
+        if obs.episode == episode and obs.condition == condition:
             if obs.latency_months is not None:
                 lo = hi = obs.latency_months
             else:
@@ -259,14 +298,11 @@ def cohort_latencies(
     given, which says when the index treatment ends (see :mod:`dmt_timeline.regimens`).
 
     Raises:
-        TimelineError: as :func:`latency`, and for an unknown outcome.
+        TimelineError: as :func:`latency`, and for an outcome that is no condition's name.
     """
     patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)  # read twice below
-    chosen = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
-    for outcome in chosen:
-        if outcome not in _OUTCOME_CONDITIONS:
-            known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-            raise TimelineError(f"outcome {quoted(outcome)} is not one of {known}")
+    named = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
+    chosen = tuple(dict.fromkeys(outcome_condition(o) for o in named))
     _check_censor_at(censor_at)
     target = resolve_selector(index)  # once, not once per patient
     found: list[Latency] = []
@@ -277,9 +313,9 @@ def cohort_latencies(
         if position is None:
             continue
         found.extend(
-            _latency(patient, outcome, position, censor_at, timeline, regimens)
-            for outcome in chosen
-            if _concerns(patient, outcome)
+            _latency(patient, condition, position, censor_at, timeline, regimens)
+            for condition in chosen
+            if _concerns(patient, condition)
         )
     return tuple(found)
 

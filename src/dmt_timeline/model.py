@@ -17,6 +17,7 @@ import attrs
 
 from dmt_timeline import _display
 from dmt_timeline.catalogue import Therapy, TherapyClass
+from dmt_timeline.conditions import Condition
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import InvalidValueError, describe_value, quoted
 from dmt_timeline.events import EdssAssessment, MriScan, Relapse, ScoredAssessment
@@ -47,6 +48,7 @@ __all__ = [
     "StopState",
     "SwitchReason",
     "TherapyEpisode",
+    "outcome_key",
     "parse_reasons",
 ]
 
@@ -304,17 +306,6 @@ class TherapyEpisode:
         return f"{self.therapy.label} {self.start}..{stop}"
 
 
-class Condition(enum.Enum):
-    """Conditions a patient is diagnosed with or treated for."""
-
-    MULTIPLE_SCLEROSIS = "multiple sclerosis"
-    PSORIASIS = "psoriasis"
-    PSORIATIC_ARTHRITIS = "psoriatic arthritis"
-    INFLAMMATORY_BOWEL_DISEASE = "inflammatory bowel disease"
-    RHEUMATOID_ARTHRITIS = "rheumatoid arthritis"
-    UVEITIS = "uveitis"
-
-
 class CSFBands(enum.Enum):
     """Cerebrospinal-fluid oligoclonal bands, the MS evidence the study records."""
 
@@ -341,6 +332,11 @@ def _optional_sex(value: object) -> Sex | None:
         raise InvalidValueError(f"sex {describe_value(value)} is not one of {known}") from None
 
 
+def outcome_key(condition: Condition) -> str:
+    """The name of a condition's response outcome in tables: ``"MS"`` or the comorbidity's name."""
+    return "MS" if condition == Condition.MULTIPLE_SCLEROSIS else condition.name
+
+
 @attrs.frozen
 class Diagnosis:
     """A condition with the date it was diagnosed, and for MS the CSF evidence."""
@@ -353,7 +349,7 @@ class Diagnosis:
     )
 
     def __attrs_post_init__(self) -> None:
-        if self.csf is not None and self.condition is not Condition.MULTIPLE_SCLEROSIS:
+        if self.csf is not None and self.condition != Condition.MULTIPLE_SCLEROSIS:
             raise InvalidValueError(
                 f"csf {self.csf.value} is MS evidence, not evidence for {self.condition.value}"
             )
@@ -459,7 +455,7 @@ class ResponseObservation:
             raise InvalidValueError(
                 f"date {self.date} and latency_months {self.latency_months}: give exactly one of them"
             )
-        ms = self.condition is Condition.MULTIPLE_SCLEROSIS
+        ms = self.condition == Condition.MULTIPLE_SCLEROSIS
         if (self.outcome is Outcome.MS_ACTIVITY_CEASED) != ms:
             raise InvalidValueError(
                 f"condition {self.condition.value} does not fit outcome {self.outcome.value}"
@@ -475,7 +471,7 @@ class ResponseObservation:
     @property
     def key(self) -> str:
         """A short name for the outcome in tables: ``"MS"`` or the comorbidity's name."""
-        return "MS" if self.condition is Condition.MULTIPLE_SCLEROSIS else self.condition.value
+        return outcome_key(self.condition)
 
 
 def _exactly(items: object, kind: type) -> bool:
@@ -638,7 +634,7 @@ class Patient:
 
     def diagnosis(self, condition: Condition) -> Diagnosis | None:
         """The first diagnosis of a condition, or None."""
-        return next((d for d in self.diagnoses if d.condition is condition), None)
+        return next((d for d in self.diagnoses if d.condition == condition), None)
 
 
 @attrs.frozen

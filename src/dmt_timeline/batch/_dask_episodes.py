@@ -15,13 +15,13 @@ from typing import Any
 
 from dmt_timeline.batch._columns import _imports, _rows
 from dmt_timeline.batch._episodes import episode_transitions
-from dmt_timeline.batch._latencies import _read_diagnoses, episode_latencies
+from dmt_timeline.batch._latencies import episode_latencies
 from dmt_timeline.batch._patient_ids import _id_codes, _ids
 from dmt_timeline.batch._reading import read_table
 from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import episode_transfers
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, quoted
-from dmt_timeline.latency import _OUTCOME_KEYS
+from dmt_timeline.latency import _in_order, outcome_condition
 from dmt_timeline.timeline import Selector
 
 Files = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
@@ -153,16 +153,24 @@ def dask_episode_latencies(
     output = _options(options)
     table = read_table(observations)
     if outcomes is None:
-        named = (
-            set(pc.unique(pc.cast(table["outcome"], pa.string())).to_pylist())
-            if "outcome" in table.column_names
-            else set()
-        )
+        # The one-process default: every outcome the observations or diagnoses name, each
+        # condition once in the latencies' order; a text that is no outcome is left to each
+        # task's check of the observations.
+        texts: set[str] = set()
+        if "outcome" in table.column_names:
+            texts |= set(pc.unique(pc.cast(table["outcome"], pa.string())).to_pylist())
         if diagnoses is not None:
-            _, by_diagnosis = _read_diagnoses(np, pa, pc, diagnoses, pa.array([], pa.string()))
-            named |= {key for key, used in zip(_OUTCOME_KEYS, by_diagnosis.tolist(), strict=True) if used}
-        # An outcome that is no outcome is left to each task's check of the observations.
-        outcomes = [key for key in _OUTCOME_KEYS if key in named]
+            named_diagnoses = read_table(diagnoses)
+            if "condition" in named_diagnoses.column_names:
+                column = pc.cast(named_diagnoses["condition"], pa.string())
+                texts |= set(pc.unique(column).to_pylist())
+        conditions = []
+        for text in texts - {None}:
+            try:
+                conditions.append(outcome_condition(text))
+            except DmtTimelineError:
+                continue
+        outcomes = list(_in_order(conditions))
     if "patient_id" not in table.column_names:
         raise InvalidValueError("table: column(s) patient_id missing")
     if diagnoses is not None:

@@ -26,7 +26,7 @@ from dmt_timeline.batch._results import _output
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
-from dmt_timeline.latency import _OUTCOME_CONDITIONS, _OUTCOME_KEYS, CensorAt, _check_censor_at
+from dmt_timeline.latency import CensorAt, _check_censor_at, _in_order, outcome_condition, outcome_keys
 from dmt_timeline.model import MAX_LATENCY_MONTHS, Condition
 from dmt_timeline.regimens import REGIMENS, Regimens
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS, DEFAULT_MAX_OVERLAP_MONTHS, Selector
@@ -41,8 +41,6 @@ _OBSERVATION_COLUMNS: Final = (
 )
 _FOLLOW_UP_COLUMNS: Final = ("patient_id", "last_follow_up_earliest", "last_follow_up_latest")
 _DIAGNOSIS_COLUMNS: Final = ("patient_id", "condition")
-# Each outcome key's condition as a diagnoses table writes it ("multiple sclerosis" for "MS").
-_CONDITION_TEXTS: Final = tuple(_OUTCOME_CONDITIONS[key].value for key in _OUTCOME_KEYS)
 _OBSERVATION_KINDS: Final = {
     "patient_id": ID,
     "episode": WHOLE,
@@ -60,9 +58,42 @@ def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
     return _id_codes(np, pa, pc, table["patient_id"], name="patient_id", ids=ids)
 
 
-def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any) -> dict[str, Any]:
+def _outcome_codes(
+    np: Any, pa: Any, pc: Any, texts: Any, *, keys: dict[Condition, list[Any]], column: str
+) -> Any:
+    """Codes of a column of condition names or outcome keys into ``keys`` (condition to code,
+    extended with each new one, and each spelling of it; equal conditions share one however
+    spelled), read by the rule of :func:`dmt_timeline.latency.outcome_condition` once per
+    distinct text."""
+    unique = pc.unique(texts)
+    codes: list[int] = []
+    for text in unique.to_pylist():
+        try:
+            key = outcome_condition(text) if text is not None else None
+        except TimelineError:
+            key = None
+        if key is None:
+            codes.append(-1)
+            continue
+        entry = keys.setdefault(key, [len(keys)])
+        entry.append(key)
+        codes.append(entry[0])
+    codes.append(-1)  # where a row's text is null
+    position = pc.fill_null(pc.index_in(texts, value_set=unique), len(codes) - 1)
+    code = np.asarray(codes, dtype=np.int64)[np.asarray(position.to_numpy(False), dtype=np.int64)]
+    if (code < 0).any():
+        raise InvalidValueError(
+            f"column {column}: not a condition's name (blank, too long or with a control character) "
+            f"at row(s) {_rows(np, code < 0)}"
+        )
+    return code
+
+
+def _read_observations(
+    np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any, keys: dict[Condition, list[Any]]
+) -> dict[str, Any]:
     """An observations table as integer columns: the patient's code, the episode's position,
-    the outcome's code into ``_OUTCOME_KEYS``, the date's bounds or the stated latency."""
+    the outcome's code into ``keys``, the date's bounds or the stated latency."""
     table = read_table(source, _OBSERVATION_COLUMNS)
     check_schema(table, _OBSERVATION_KINDS)
     person = _person(np, pa, pc, table, ids)
@@ -77,13 +108,9 @@ def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, coun
         raise InvalidValueError(
             f"column episode: not one of the patient's episodes (0-based) at row(s) {_rows(np, outside)}"
         )
-    outcome = pc.index_in(
-        _text(pa, pc, table["outcome"], "outcome"), value_set=pa.array(_OUTCOME_KEYS, pa.string())
+    outcome_code = _outcome_codes(
+        np, pa, pc, _text(pa, pc, table["outcome"], "outcome"), keys=keys, column="outcome"
     )
-    outcome_code = np.asarray(pc.fill_null(outcome, -1).to_numpy(False), dtype=np.int64)
-    if (outcome_code < 0).any():
-        known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-        raise InvalidValueError(f"column outcome: not one of {known} at row(s) {_rows(np, outcome_code < 0)}")
     months, no_months = _whole(
         np, pa, pc, table["latency_months"], "latency_months", high=MAX_LATENCY_MONTHS, what=" of months"
     )
@@ -139,24 +166,17 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     return known, lo, hi
 
 
-def _read_diagnoses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any]:
-    """Which patient (by code) is diagnosed with each outcome's condition (a patient by outcome
-    array), and which outcomes any row of the table names (patients without episodes too)."""
-    diagnosed = np.zeros((len(ids), len(_OUTCOME_KEYS)), dtype=bool)
-    named = np.zeros(len(_OUTCOME_KEYS), dtype=bool)
+def _read_diagnoses(
+    np: Any, pa: Any, pc: Any, source: Any, ids: Any, *, keys: dict[Condition, list[Any]]
+) -> tuple[Any, Any]:
+    """Each diagnosis row's patient (by code, -1 for a patient without episodes) and the
+    outcome code of its condition (into ``keys``)."""
     if source is None:
-        return diagnosed, named
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     table = read_table(source, _DIAGNOSIS_COLUMNS)
     person = _person(np, pa, pc, table, ids)
-    found = pc.index_in(_text(pa, pc, table["condition"]), value_set=pa.array(_CONDITION_TEXTS, pa.string()))
-    code = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
-    if (code < 0).any():
-        known = ", ".join(repr(c.value) for c in Condition)
-        raise InvalidValueError(f"column condition: not one of {known} at row(s) {_rows(np, code < 0)}")
-    named[code] = True
-    keep = person >= 0
-    diagnosed[person[keep], code[keep]] = True
-    return diagnosed, named
+    code = _outcome_codes(np, pa, pc, _text(pa, pc, table["condition"]), keys=keys, column="condition")
+    return person, code
 
 
 _CERTAIN: Final = (2, 5)  # next course, next dose: the index treatment goes on (CHANGES codes)
@@ -340,10 +360,7 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     """
     if initiation not in ("first", "last"):
         raise TimelineError(f"initiation {initiation!r} is not one of 'first', 'last'")
-    for outcome in outcomes or ():
-        if outcome not in _OUTCOME_KEYS:
-            known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-            raise TimelineError(f"outcome {outcome!r} is not one of {known}")
+    asked = None if outcomes is None else outcome_keys(outcomes)
     _check_censor_at(censor_at)
     np, pa, pc = _imports()
     data = _read_episodes(episodes, catalogue)
@@ -351,15 +368,24 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     ids = data["ids"]
     person = data["person"]
     counts = np.bincount(person, minlength=len(ids))
-    obs = _read_observations(np, pa, pc, observations, ids=ids, counts=counts)
+    keys: dict[Condition, list[Any]] = {}  # a condition's code, then each spelling read
+    obs = _read_observations(np, pa, pc, observations, ids=ids, counts=counts, keys=keys)
     has_follow_up, follow_lo, follow_hi = _read_follow_up(np, pa, pc, follow_up, ids)
-    diagnosed, named = _read_diagnoses(np, pa, pc, diagnoses, ids)
-    # Which outcomes each patient has an observation of (of any episode): they concern the patient.
-    seen = np.zeros((len(ids), len(_OUTCOME_KEYS)), dtype=bool)
+    diagnosis_person, diagnosis_code = _read_diagnoses(np, pa, pc, diagnoses, ids, keys=keys)
+    if asked is None:
+        named = set(obs["outcome"].tolist()) | set(diagnosis_code.tolist())
+        outcomes = list(_in_order(s for entry in keys.values() if entry[0] in named for s in entry[1:]))
+    else:
+        outcomes = list(asked)
+    wanted = [outcome_condition(o) for o in outcomes]
+    for condition in wanted:
+        keys.setdefault(condition, [len(keys)])
+    # Which outcomes each patient has an observation of (of any episode) or a diagnosis of:
+    # they concern the patient.
+    seen = np.zeros((len(ids), len(keys)), dtype=bool)
     seen[obs["person"], obs["outcome"]] = True
-    if outcomes is None:
-        named[obs["outcome"]] = True
-        outcomes = [key for key, used in zip(_OUTCOME_KEYS, named.tolist(), strict=True) if used]
+    mine_diagnosed = diagnosis_person >= 0
+    seen[diagnosis_person[mine_diagnosed], diagnosis_code[mine_diagnosed]] = True
 
     profile = therapy_profile(np, data["names"], catalogue, regimens)
     found = _index_rows(
@@ -390,10 +416,10 @@ def episode_latencies(  # noqa: PLR0915 - one pass over a whole table, step by s
     months_high = np.zeros((n, m), dtype=np.int64)
     observed = np.zeros((n, m), dtype=bool)
     concerns = np.ones((n, m), dtype=bool)
-    for j, outcome in enumerate(outcomes):
-        code = _OUTCOME_KEYS.index(outcome)
-        if _OUTCOME_CONDITIONS[outcome] is not Condition.MULTIPLE_SCLEROSIS:
-            concerns[:, j] = seen[who, code] | diagnosed[who, code]
+    for j, condition in enumerate(wanted):
+        code = keys[condition][0]
+        if condition != Condition.MULTIPLE_SCLEROSIS:  # MS concerns everyone; a comorbidity those seen in it
+            concerns[:, j] = seen[who, code]
         mine = obs["outcome"][at] == code
         smallest_low = np.full(n, np.iinfo(np.int64).max)
         smallest_high = np.full(n, np.iinfo(np.int64).max)

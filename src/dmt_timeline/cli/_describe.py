@@ -14,7 +14,15 @@ from dmt_timeline._collector import collector_paused
 from dmt_timeline.catalogue import CATALOGUE, Therapy, TherapyClass
 from dmt_timeline.cli._common import SOURCES_HELP, add_table_options, finish, load_source, non_negative
 from dmt_timeline.errors import TimelineError, UnknownTherapyError, quoted
-from dmt_timeline.latency import _OUTCOME_KEYS, Latency, _concerns, cohort_outcomes, index_episode, latency
+from dmt_timeline.latency import (
+    Latency,
+    _concerns,
+    cohort_outcomes,
+    index_episode,
+    latency,
+    outcome_condition,
+    outcome_keys,
+)
 from dmt_timeline.model import Cohort
 from dmt_timeline.timeline import (
     DEFAULT_GRACE_MONTHS,
@@ -139,11 +147,8 @@ def latency_lines(cohort: Cohort, selected: Selector, outcomes: Sequence[str] | 
     """Latencies after each patient's first start of ``selected``, one line per outcome."""
     index = resolve_selector(selected)
     index_name = _name(selected)
-    chosen = cohort_outcomes(cohort) if outcomes is None else tuple(outcomes)
-    for outcome in chosen:
-        if outcome not in _OUTCOME_KEYS:
-            known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-            raise TimelineError(f"outcome {quoted(outcome)} is not one of {known}")
+    chosen = cohort_outcomes(cohort) if outcomes is None else outcome_keys(outcomes)
+    conditions = {outcome: outcome_condition(outcome) for outcome in chosen}
     latencies: dict[str, list[Latency]] = {outcome: [] for outcome in chosen}
     unknown: Counter[str] = Counter()
     for patient in cohort:
@@ -151,7 +156,7 @@ def latency_lines(cohort: Cohort, selected: Selector, outcomes: Sequence[str] | 
         if position is None:
             continue
         for outcome in chosen:
-            if not _concerns(patient, outcome):
+            if not _concerns(patient, conditions[outcome]):
                 continue
             try:
                 latencies[outcome].append(latency(patient, outcome, episode=position))

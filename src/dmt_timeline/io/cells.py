@@ -28,8 +28,10 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.catalogue import Catalogue, Therapy
+from dmt_timeline.conditions import Condition
 from dmt_timeline.dates import MAX_DATE_TEXT, PartialDate
 from dmt_timeline.errors import CohortFormatError, InvalidDateError, InvalidValueError, quoted
+from dmt_timeline.io._cells import is_na
 from dmt_timeline.model import NOT_RECORDED, ONGOING, Sex, StopState
 from dmt_timeline.reasons import ReasonReader
 
@@ -38,6 +40,7 @@ __all__ = [
     "ONGOING_WORDS",
     "ReadingOptions",
     "TherapyReader",
+    "read_conditions",
     "read_sex",
     "read_stop",
     "reason_reader",
@@ -151,6 +154,8 @@ class ReadingOptions:
         therapies: The user's crosswalk of therapy spellings to catalogue names.
         sex: The user's crosswalk of sex spellings (``{"w": "female"}``) to ``female``,
             ``male``, ``other`` or ``unknown`` (not recorded); see :func:`read_sex`.
+        conditions: The user's crosswalk of condition spellings to condition names
+            (``{"Ps": "psoriasis"}``); any other spelling is read as a condition's own name.
     """
 
     day_first: bool | None = attrs.field(default=None, validator=_day_first)
@@ -160,6 +165,7 @@ class ReadingOptions:
     reasons: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     therapies: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     sex: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    conditions: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
 
 _NOISE: Final = re.compile(r"[\s\-_.]+")
@@ -216,6 +222,41 @@ class TherapyReader:
         close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.75)
         hint = "; did you mean " + " or ".join(quoted(self.names[c]) for c in close) + "?" if close else ""
         return f"unknown therapy {quoted(text)}{hint or ' (map it with a therapy crosswalk)'}"
+
+
+@functools.lru_cache(maxsize=32)
+def _condition_crosswalk(pairs: tuple[tuple[str, str], ...]) -> dict[str, Condition]:
+    found: dict[str, Condition] = {}
+    for key, target in pairs:
+        try:
+            found[_fold(key)] = Condition(target)
+        except InvalidValueError as exc:
+            raise CohortFormatError(f"condition crosswalk {quoted(key)}: {exc}") from None
+    return found
+
+
+def read_conditions(text: str, reading: ReadingOptions | None = None) -> tuple[Condition, ...]:
+    """The conditions a cell names, separated by ``;`` (``psoriasis; depression``), each once.
+
+    Each name goes through the crosswalk of ``reading`` (spellings compared ignoring case,
+    spaces, hyphens, underscores and dots), then is read as a condition's name: a known
+    condition by its name or an alias, any other kept as written. A blank or ``NA`` cell
+    names none.
+
+    Raises:
+        InvalidValueError: for a name that is no condition's (too long, a control character).
+        CohortFormatError: for a crosswalk target that is no condition's name.
+    """
+    if not text or is_na(text):
+        return ()
+    crosswalk = _condition_crosswalk(reading.conditions) if reading is not None else {}
+    found: dict[Condition, None] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        condition = crosswalk.get(_fold(part)) if crosswalk else None
+        found[condition if condition is not None else Condition(part)] = None
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=32)

@@ -162,7 +162,7 @@ def _reading(data: Mapping[str, Any]) -> ReadingOptions:
     reading = _table(data, "reading")
     _unknown_keys("[reading]", reading, _READING_FIELDS)
     crosswalk = _table(data, "crosswalk")
-    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies", "sex"))
+    _unknown_keys("[crosswalk]", crosswalk, ("reasons", "therapies", "sex", "conditions"))
     if reading.get("day_first") == "none":  # TOML has no null: "none" says refuse them
         reading = {k: v for k, v in reading.items() if k != "day_first"}
     return ReadingOptions(
@@ -170,6 +170,7 @@ def _reading(data: Mapping[str, Any]) -> ReadingOptions:
         reasons=_table(crosswalk, "reasons"),
         therapies=_table(crosswalk, "therapies"),
         sex=_table(crosswalk, "sex"),
+        conditions=_table(crosswalk, "conditions"),
     )
 
 
@@ -328,6 +329,7 @@ def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -
         ("reasons", reading.reasons),
         ("therapies", reading.therapies),
         ("sex", reading.sex),
+        ("conditions", reading.conditions),
     ):
         lines += ["", f"[crosswalk.{section}]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in pairs]

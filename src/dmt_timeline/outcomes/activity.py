@@ -448,7 +448,7 @@ def check_latencies(
             for o in patient.observations
         ):
             continue
-        typed = _latency(patient, "MS", position, censor_at, timeline, regimens)
+        typed = _latency(patient, Condition.MULTIPLE_SCLEROSIS, position, censor_at, timeline, regimens)
         derived = _ceased(patient, position, quiet_months, bool(require_scan), censor_at, timeline, regimens)
         agree, reason = _compare(typed, derived, tolerance_months)
         found.append(

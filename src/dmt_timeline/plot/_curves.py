@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from dmt_timeline.errors import InvalidValueError
-from dmt_timeline.latency import CensorAt, Latency, cohort_latencies, cohort_outcomes
+from dmt_timeline.latency import CensorAt, Latency, cohort_latencies, cohort_outcomes, outcome_keys
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.plot._extra import _require_matplotlib
 from dmt_timeline.plot._groups import GroupBy, _groups
@@ -88,7 +88,7 @@ def response_curves(
     from dmt_timeline.stats.survival import KaplanMeier  # noqa: PLC0415 - numpy and scipy on use
 
     patients = cohort if isinstance(cohort, Cohort) else tuple(cohort)  # read more than once
-    chosen = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
+    chosen = cohort_outcomes(patients) if outcomes is None else outcome_keys(outcomes)
     groups = _groups(patients, group_by)
     estimates: dict[str, KaplanMeier | Turnbull] = {}
     styles: dict[str, tuple[str, str]] = {}

@@ -25,7 +25,6 @@ from dmt_timeline.model import (
     EDSS,
     NOT_RECORDED,
     SGI,
-    Condition,
     Outcome,
     Patient,
     ResponseObservation,
@@ -43,6 +42,7 @@ from dmt_timeline.serialize._hooks import (
     _structure_partial_date,
     _structure_patient_id,
     configure_converter,
+    structure_condition,
 )
 
 T = TypeVar("T")
@@ -131,7 +131,6 @@ def _episode_hook(
 
 def _observation_hook(dates: Dates | None) -> Callable[[Any, type], ResponseObservation]:
     outcomes = {member.value: member for member in Outcome}  # Outcome(value) for the values
-    conditions = {member.value: member for member in Condition}
     grades = {member.value: member for member in SGI}
 
     def structure_observation(o: Any, _: type) -> ResponseObservation:
@@ -143,7 +142,7 @@ def _observation_hook(dates: Dates | None) -> Callable[[Any, type], ResponseObse
         return ResponseObservation(
             outcomes[o["outcome"]],
             _structure_int(o["episode"], int),
-            conditions[o["condition"]],
+            structure_condition(o["condition"]),
             None if date is None else _date(date, dates),
             None if months is None else _structure_int(months, int),
             None if grade is None else grades[grade],

@@ -17,7 +17,8 @@ from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.preconf.json import configure_converter as configure_json
 
-from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
+from dmt_timeline.catalogue import CATALOGUE, Catalogue, Code, Therapy
+from dmt_timeline.conditions import Condition
 from dmt_timeline.dates import PartialDate
 from dmt_timeline.errors import DmtTimelineError, describe_value, quoted
 from dmt_timeline.ids import patient_id
@@ -151,6 +152,52 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     return member
 
 
+_CONDITION_FIELDS: Final = frozenset({"name", "codes"})
+_CONDITIONS: dict[str, Condition] = {}
+_CONDITIONS_KEPT: Final = 4096
+_CODE_FIELDS: Final = frozenset({"system", "code", "source"})
+
+
+def _structure_code(value: Any) -> Code:
+    if not isinstance(value, Mapping) or not {"system", "code"} <= value.keys() <= _CODE_FIELDS:
+        raise DmtTimelineError(
+            f"condition code {describe_value(value)}: expected an object with system and code"
+        )
+    system, code, source = value["system"], value["code"], value.get("source", "")
+    if not isinstance(source, str):
+        raise DmtTimelineError(f"condition code source {describe_value(source)} is not text")
+    return Code(system, code, _check_text(source))
+
+
+def structure_condition(value: Any, _: type = Condition) -> Condition:
+    """A condition from JSON: its name, or an object with its name and the codes given with it."""
+    if isinstance(value, str):
+        # Files repeat their few condition names: each is read once (bounded; conditions are immutable).
+        found = _CONDITIONS.get(value)
+        if found is None:
+            if len(_CONDITIONS) >= _CONDITIONS_KEPT:
+                _CONDITIONS.clear()
+            found = _CONDITIONS[value] = Condition(value)
+        return found
+    if not isinstance(value, Mapping) or not {"name"} <= value.keys() <= _CONDITION_FIELDS:
+        raise DmtTimelineError(f"condition {describe_value(value)}: expected a name or an object with a name")
+    codes = value.get("codes", [])
+    if not isinstance(codes, list):
+        raise DmtTimelineError(f"condition codes {describe_value(codes)}: expected a list")
+    return Condition(value["name"], tuple(_structure_code(c) for c in codes))
+
+
+def unstructure_condition(condition: Condition) -> str | dict[str, Any]:
+    """A condition as JSON: its name, with the codes given with it when there are any."""
+    added = condition.added_codes
+    if not added:
+        return condition.name
+    codes = [
+        {"system": c.system, "code": c.code, **({"source": c.source} if c.source else {})} for c in added
+    ]
+    return {"name": condition.name, "codes": codes}
+
+
 def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = CATALOGUE) -> None:
     """Teach ``converter`` the library's types; therapies are looked up in ``catalogue``."""
     configure_json(converter)
@@ -162,6 +209,8 @@ def configure_converter(converter: cattrs.Converter, *, catalogue: Catalogue = C
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
     )
     converter.register_structure_hook(PartialDate, _structure_partial_date)
+    converter.register_structure_hook(Condition, structure_condition)
+    converter.register_unstructure_hook(Condition, unstructure_condition)
     converter.register_unstructure_hook(PartialDate, str)
     converter.register_structure_hook(PartialDate | StopState, _structure_stop)
     converter.register_unstructure_hook(PartialDate | StopState, _unstructure_stop)

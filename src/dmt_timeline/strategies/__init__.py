@@ -31,6 +31,7 @@ from dmt_timeline.strategies._patients import cohorts, patients
 from dmt_timeline.strategies._records import (
     cohort_metadata,
     comorbidity_treatments,
+    conditions,
     diagnoses,
     response_observations,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "cohort_metadata",
     "cohorts",
     "comorbidity_treatments",
+    "conditions",
     "diagnoses",
     "edss_assessments",
     "edss_scores",

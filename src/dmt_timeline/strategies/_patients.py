@@ -11,12 +11,13 @@ from hypothesis.errors import InvalidArgument
 
 from dmt_timeline.catalogue import Therapy
 from dmt_timeline.dates import PartialDate, Precision
-from dmt_timeline.model import _EVENT_DATES, Cohort, Condition, Patient, ResponseObservation, Sex
+from dmt_timeline.model import _EVENT_DATES, Cohort, Patient, ResponseObservation, Sex
 from dmt_timeline.strategies._episodes import _OPTIONAL_EDSS
 from dmt_timeline.strategies._events import edss_assessments, mri_scans, relapses, scored_assessments
 from dmt_timeline.strategies._histories import _history, _history_spec
 from dmt_timeline.strategies._partial_dates import _checked_dates, _dates
 from dmt_timeline.strategies._records import _diagnosis, _observation, cohort_metadata, comorbidity_treatments
+from dmt_timeline.strategies._records import conditions as any_conditions
 from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS
 
 
@@ -102,7 +103,7 @@ def patients(
         raise InvalidArgument(f"ids={ids!r} must be a strategy; wrap one id in st.just()")
     id_strategy = _default_ids() if ids is None else ids
     diagnosis_dates = _checked_dates(spec.lo, spec.hi, spec.precisions)
-    conditions = st.lists(st.sampled_from(Condition), max_size=3, unique=True)
+    conditions = st.lists(any_conditions(), max_size=3, unique=True)
     text = st.text(max_size=20)
     labels = st.dictionaries(text, text, max_size=2)
     treatments = st.lists(comorbidity_treatments(), max_size=2)

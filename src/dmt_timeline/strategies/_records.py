@@ -10,13 +10,14 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from dmt_timeline.catalogue import Code
+from dmt_timeline.conditions import Condition
 from dmt_timeline.dates import PartialDate, Precision
 from dmt_timeline.model import (
     MAX_LATENCY_MONTHS,
     SGI,
     CohortMetadata,
     ComorbidityTreatment,
-    Condition,
     CSFBands,
     Diagnosis,
     Modality,
@@ -26,14 +27,52 @@ from dmt_timeline.model import (
 from dmt_timeline.strategies._partial_dates import _checked_dates, _day_range, _precisions, partial_dates
 
 _OUTCOMES: Final = st.sampled_from(Outcome)
-_COMORBIDITIES: Final = st.sampled_from([c for c in Condition if c is not Condition.MULTIPLE_SCLEROSIS])
+# Words of an open condition's name: printable, no spaces (names are trimmed; spaces join words).
+_WORDS: Final = st.text(st.characters(exclude_categories=("C", "Z")), min_size=1, max_size=12)
+# Codes no known condition has: SNOMED CT ids longer than any listed, ICD-10 codes of chapter U.
+_OPEN_CODES: Final = st.lists(
+    st.one_of(
+        st.from_regex(r"[1-9][0-9]{11,15}", fullmatch=True).map(lambda c: Code("SNOMED CT", c, "")),
+        st.from_regex(r"U[0-9]{2}(\.[0-9])?", fullmatch=True).map(lambda c: Code("ICD-10", c, "")),
+    ),
+    max_size=2,
+    unique_by=lambda c: (c.system, c.code),
+)
+
+
+def conditions(*, known: bool | None = None, ms: bool = True) -> st.SearchStrategy[Condition]:
+    """Conditions: the known ones of ``data/conditions.toml`` and open ones, any printable name
+    of a few words, some with codes.
+
+    Args:
+        known: True for known conditions only, False for open ones only; default both.
+        ms: False to leave multiple sclerosis out (for a comorbidity).
+
+    Example::
+
+        @given(conditions())
+        def test_a_condition_is_its_name(condition):
+            assert Condition(condition.name) == condition
+    """
+    listed = st.sampled_from([c for c in Condition.known() if ms or c != Condition.MULTIPLE_SCLEROSIS])
+    named = st.builds(Condition, st.lists(_WORDS, min_size=1, max_size=3).map(" ".join), _OPEN_CODES)
+    # A drawn name may be a known name or alias in another spelling: it is that condition then.
+    drawn = named if ms else named.filter(lambda c: c != Condition.MULTIPLE_SCLEROSIS)
+    if known is True:
+        return listed
+    if known is False:
+        return drawn.filter(lambda c: not c.is_known)
+    return listed | drawn
+
+
+_COMORBIDITIES: Final = conditions(ms=False)
 _OPTIONAL_GRADES: Final = st.none() | st.sampled_from([g for g in SGI if g.is_improvement])
 _OPTIONAL_CSF: Final = st.none() | st.sampled_from(CSFBands)
 
 
 def _diagnosis(draw: st.DrawFn, condition: Condition, dates: st.SearchStrategy[PartialDate]) -> Diagnosis:
     date = draw(st.none() | dates)
-    ms = condition is Condition.MULTIPLE_SCLEROSIS
+    ms = condition == Condition.MULTIPLE_SCLEROSIS
     csf = draw(_OPTIONAL_CSF) if ms else None
     return Diagnosis(condition, date, csf)
 
@@ -50,14 +89,14 @@ def diagnoses(
 
         @given(diagnoses())
         def test_csf_is_ms_evidence(diagnosis):
-            assert diagnosis.csf is None or diagnosis.condition is Condition.MULTIPLE_SCLEROSIS
+            assert diagnosis.csf is None or diagnosis.condition == Condition.MULTIPLE_SCLEROSIS
     """
     lo, hi = _day_range(min_value, max_value)
     dates = _checked_dates(lo, hi, _precisions(precisions))
 
     @st.composite
     def build(draw: st.DrawFn) -> Diagnosis:
-        return _diagnosis(draw, draw(st.sampled_from(Condition)), dates)
+        return _diagnosis(draw, draw(conditions()), dates)
 
     return build()
 

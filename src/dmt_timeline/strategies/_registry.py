@@ -8,6 +8,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import Therapy
+from dmt_timeline.conditions import Condition
 from dmt_timeline.dates import MonthRange, PartialDate
 from dmt_timeline.events import EdssAssessment, MriScan, Relapse, ScoredAssessment
 from dmt_timeline.model import (
@@ -28,6 +29,7 @@ from dmt_timeline.strategies._patients import cohorts, patients
 from dmt_timeline.strategies._records import (
     cohort_metadata,
     comorbidity_treatments,
+    conditions,
     diagnoses,
     response_observations,
 )
@@ -42,6 +44,7 @@ st.register_type_strategy(MonthRange, month_ranges())
 st.register_type_strategy(EDSS, edss_scores())
 st.register_type_strategy(Therapy, therapies())
 st.register_type_strategy(TherapyEpisode, therapy_episodes())
+st.register_type_strategy(Condition, conditions())
 st.register_type_strategy(Diagnosis, diagnoses())
 st.register_type_strategy(ResponseObservation, response_observations())
 st.register_type_strategy(ComorbidityTreatment, comorbidity_treatments())

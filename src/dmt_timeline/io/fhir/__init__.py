@@ -11,11 +11,12 @@ Reading (:func:`read_fhir` for a Bundle file, an NDJSON file or a folder of a bu
 - ``MedicationStatement`` is one episode (``effectivePeriod`` or ``effectiveDateTime`` at its
   precision; ``stopped`` reads as ``completed``, and ``completed`` with neither an end nor a
   reason as a stop not recorded), or with ``statements="exposures"`` an exposure;
-- ``Condition`` coded as MS or psoriasis (``conditions.json``) is a diagnosis; ``Patient`` gives
-  a patient, with its ``gender`` (an AdministrativeGender code; ``unknown`` is not recorded)
-  and ``birthDate`` (at its precision; a patient's Patient entries must agree, and a birth
-  date after the patient's own dates is a problem of the Patient entry); ``Medication`` is
-  followed from ``medicationReference``; other resources are counted in :attr:`FhirRead.ignored`;
+- ``Condition`` is a diagnosis (of the condition its code names in ``data/conditions.toml``,
+  or else of its text); ``Patient`` gives a patient, with its ``gender`` (an
+  AdministrativeGender code; ``unknown`` is not recorded) and ``birthDate`` (at its precision;
+  a patient's Patient entries must agree, and a birth date after the patient's own dates is a
+  problem of the Patient entry); ``Medication`` is followed from ``medicationReference``; other
+  resources are counted in :attr:`FhirRead.ignored`;
 - a date-time gives its day as written (``2015-01-23T23:30:00-05:00`` is 23 January);
 - medications are resolved by ATC or RxNorm code, by a catalogue name or brand found as a word
   in a text or display (:func:`therapies_in_text`), or through a contained or exported

@@ -61,7 +61,7 @@ class FhirRead:
         read: How many entries were read: statements, exposures, diagnoses, Patient and
             Medication resources.
         ignored: Resource types the reader does not read, with how many entries each had
-            (``Condition`` counts the conditions that are not a diagnosis the reader knows).
+            (``Condition`` counts the conditions with neither a known code nor a name).
         unknown: Medications the catalogue does not know (only with ``skip_unknown``), by
             their text or code, with how many entries each had.
         dropped: One report per entry dropped for its status (``entered-in-error``,
@@ -322,7 +322,7 @@ def read_fhir_bundle(
     ``MedicationStatement`` resources are episodes (or exposures, with
     ``statements="exposures"``); ``MedicationRequest``, ``MedicationDispense`` and
     ``MedicationAdministration`` resources are exposures, collapsed into episodes by
-    :func:`~dmt_timeline.io.build_episodes`; ``Condition`` resources coded as MS or psoriasis
+    :func:`~dmt_timeline.io.build_episodes`; ``Condition`` resources (by code, else by text)
     are diagnoses; ``Patient`` resources give patients (with their ids); ``Medication``
     resources are followed from ``medicationReference``. Other resources are counted in
     ``ignored``. Patients come in order of first appearance. The bundle's ``type`` is not

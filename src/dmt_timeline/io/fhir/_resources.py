@@ -7,10 +7,8 @@ type is a problem of the entry, and returns one :data:`Outcome`.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any, Final
 
 import attrs
@@ -27,6 +25,7 @@ from dmt_timeline.io.fhir._codes import (
     PATIENT_ID_SYSTEM,
     REASON_CODES,
     SEQUENCE_EXTENSION,
+    SNOMED_SYSTEM,
     STATUSES,
     SWITCH_REASON_SYSTEM,
 )
@@ -497,40 +496,59 @@ def _exposure(resource: Mapping[str, Any], kind: str, entry: Entry, context: Con
 # -- Condition, Patient ----------------------------------------------------------------------
 
 
-def _load_conditions() -> dict[tuple[str, str], tuple[Condition, bool]]:
-    text = resources.files("dmt_timeline.io.fhir").joinpath("conditions.json").read_text(encoding="utf-8")
-    table: dict[tuple[str, str], tuple[Condition, bool]] = {}
-    for item in json.loads(text)["conditions"]:
-        condition = Condition(item["condition"])
-        for code in item["codes"]:
-            table[(code["system"], code["code"])] = (condition, bool(code.get("subcodes", False)))
-    return table
+# The FHIR code systems of the condition codes data/conditions.toml lists, by their names there.
+CONDITION_SYSTEMS: Final = {
+    SNOMED_SYSTEM: "SNOMED CT",
+    "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+}
 
 
-CONDITION_CODES: Final = _load_conditions()
+# SNOMED CT semantic tags of concepts that are no disorder: EHR exports (Synthea's among them)
+# record social circumstances, history and situations as Conditions ("Social isolation
+# (finding)", "History of single seizure (situation)"); they are not comorbidities.
+_NOT_DISORDERS: Final = re.compile(
+    r"\((?:finding|situation|event|observable entity|social concept|procedure|regime/therapy|"
+    r"environment|person|qualifier value|record artifact)\)\s*$",
+    re.IGNORECASE,
+)
 
 
-def _condition_of(system: str | None, code: str) -> Condition | None:
-    if system is None:
-        return None
-    found = CONDITION_CODES.get((system, code))
-    if found is not None:
-        return found[0]
-    head = code.split(".", 1)[0]
-    parent = CONDITION_CODES.get((system, head))
-    return parent[0] if parent is not None and parent[1] else None
+def _not_a_disorder(name: str) -> bool:
+    """Whether a condition's name carries a SNOMED CT semantic tag that is no disorder's."""
+    return _NOT_DISORDERS.search(name[-64:]) is not None
 
 
-def _condition(resource: Mapping[str, Any], entry: Entry) -> Outcome:
+def _condition(resource: Mapping[str, Any], entry: Entry) -> Outcome:  # noqa: PLR0912 - one resource's fields in turn
+    """A diagnosis: the known condition its codes name (:meth:`Condition.by_code`), or else an
+    open condition named by its text (or the first coding's display), with its codes."""
     code = entry.object(resource.get("code"), "code", required=False)
     found: list[Condition] = []
+    codes: list[tuple[str, str]] = []
+    display: str | None = None
+    text: str | None = None
     if code is not None:
+        text = entry.text(code.get("text"), "code.text")
         for path, coding in entry.objects(code.get("coding"), "code.coding"):
             system = entry.text(coding.get("system"), f"{path}.system")
             value = entry.text(coding.get("code"), f"{path}.code")
-            condition = _condition_of(system, value) if value is not None else None
+            shown = entry.text(coding.get("display"), f"{path}.display")
+            display = display or shown
+            if system is None or value is None:
+                continue
+            named = CONDITION_SYSTEMS.get(system, system)
+            codes.append((named, value))
+            condition = Condition.by_code(named, value)
             if condition is not None and condition not in found:
                 found.append(condition)
+    name = text or display
+    if not found and name is not None and _not_a_disorder(name):
+        return Ignored("Condition")
+    if not found and name is not None and not entry.problems:
+        try:
+            found.append(Condition(name, tuple(codes)))
+        except InvalidValueError as exc:
+            entry.fail("code.text" if text else "code.coding", str(exc))
     if not found and not entry.problems:
         return Ignored("Condition")
     verification = entry.object(resource.get("verificationStatus"), "verificationStatus", required=False)

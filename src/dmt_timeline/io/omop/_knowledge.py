@@ -1,5 +1,6 @@
-"""The reader's reviewed knowledge (data/omop.toml): condition concept sets, and how a
-drug_exposure.stop_reason text is read (through the library's switch-reason vocabulary)."""
+"""The reader's reviewed knowledge: condition concept sets (the SNOMED CT codes of
+data/conditions.toml), and how a drug_exposure.stop_reason text is read (data/omop.toml,
+through the library's switch-reason vocabulary)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from importlib import resources
 
 import attrs
 
+from dmt_timeline.conditions import Condition
 from dmt_timeline.errors import DmtTimelineError
-from dmt_timeline.model import Condition, SwitchReason
+from dmt_timeline.model import SwitchReason
 from dmt_timeline.reasons import MAX_REASON_TEXT, read_reasons
 
 
@@ -30,12 +32,15 @@ class ConditionSet:
 
 @functools.cache
 def knowledge() -> tuple[tuple[ConditionSet, ...], frozenset[str]]:
-    """The condition sets and the (folded) stop_reason texts that are no reason, of ``data/omop.toml``."""
+    """The condition sets (each known condition's SNOMED CT codes) and the (folded) stop_reason
+    texts of ``data/omop.toml`` that are no reason."""
     text = resources.files("dmt_timeline").joinpath("data/omop.toml").read_text(encoding="utf-8")
     document = tomllib.loads(text)
     conditions = tuple(
-        ConditionSet(Condition(c["condition"]), str(c["snomed"]), str(c["source"]))
-        for c in document["condition"]
+        ConditionSet(condition, code.code, code.source)
+        for condition in Condition.known()
+        for code in condition.codes
+        if code.system == "SNOMED CT"
     )
     return conditions, frozenset(fold(k) for k in document["stop_reasons"]["no_reason"])
 

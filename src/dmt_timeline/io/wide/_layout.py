@@ -93,6 +93,11 @@ class WideLayout:
             ``table_footnote``.
         sex: Sex (``F``, ``male``...; see :func:`~dmt_timeline.io.cells.read_sex`), or None.
         birth_date: The date of birth (a year is enough), or None.
+        comorbidities: A column naming the patient's other conditions, separated by ``;``
+            (``depression; migraine``), each an undated diagnosis: any condition's name, read
+            through the ``conditions`` crosswalk of ``reading`` (see
+            :func:`~dmt_timeline.io.cells.read_conditions`); None (the default) when the table
+            has none.
     """
 
     patient_id: str
@@ -115,6 +120,7 @@ class WideLayout:
     reading: ReadingOptions | None = attrs.field(default=None, validator=_optional_reading)
     sex: str | None = attrs.field(default=None, validator=_optional_name)
     birth_date: str | None = attrs.field(default=None, validator=_optional_name)
+    comorbidities: str | None = attrs.field(default=None, validator=_optional_name)
 
     def __attrs_post_init__(self) -> None:
         names = self.columns
@@ -141,6 +147,7 @@ class WideLayout:
             self.ms_latency,
             self.psoriasis_latency,
             self.current_psoriasis_treatment,
+            self.comorbidities,
             self.group,
             *self.labels,
         )

@@ -14,7 +14,14 @@ from dmt_timeline.errors import DmtTimelineError, quoted
 from dmt_timeline.io import _cells
 from dmt_timeline.io._cells import CellError, is_na
 from dmt_timeline.io._table import HEADER_ROW
-from dmt_timeline.io.cells import ReadingOptions, read_sex, read_stop, reason_reader, therapy_reader
+from dmt_timeline.io.cells import (
+    ReadingOptions,
+    read_conditions,
+    read_sex,
+    read_stop,
+    reason_reader,
+    therapy_reader,
+)
 from dmt_timeline.io.wide._cells import _csf, _date, _edss, _modalities, _months, _Row
 from dmt_timeline.io.wide._layout import TherapyColumns, WideLayout
 from dmt_timeline.model import (
@@ -196,6 +203,18 @@ def _sex(text: str, reading: ReadingOptions | None) -> Sex | None:
     return read_sex(text, crosswalk=() if reading is None else reading.sex)
 
 
+def _comorbidities(
+    row: _Row, layout: WideLayout, diagnoses: Sequence[Diagnosis | None]
+) -> list[Diagnosis | None]:
+    """Undated diagnoses of the conditions the comorbidities column names, but those diagnosed
+    in a column of their own (whose dates say more)."""
+    if layout.comorbidities is None:
+        return []
+    listed = {d.condition for d in diagnoses if d is not None}
+    named = row.read(layout.comorbidities, read_conditions, layout.reading) or ()
+    return [_build(row, layout, layout.comorbidities, Diagnosis, c) for c in named if c not in listed]
+
+
 def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date | None) -> Patient | None:
     if row.problems:
         return None  # the row's shape is unsound: its cells are not read
@@ -222,6 +241,7 @@ def _patient(row: _Row, layout: WideLayout, catalogue: Catalogue, as_of: dt.date
         diagnoses.append(
             _build(row, layout, layout.psoriasis_diagnosis, Diagnosis, Condition.PSORIASIS, ps_date)
         )
+    diagnoses.extend(_comorbidities(row, layout, diagnoses))
     treatments = []
     for column, current in ((layout.psoriasis_treatment, False), (layout.current_psoriasis_treatment, True)):
         modalities = row.read(column, _modalities)

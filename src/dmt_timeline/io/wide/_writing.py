@@ -69,6 +69,36 @@ def _set(cells: dict[str, str], column: str | None, value: str, *, patient: Pati
         )
 
 
+def _write_comorbidities(patient: Patient, layout: WideLayout, cells: dict[str, str]) -> None:
+    """Diagnoses of conditions other than MS (and psoriasis, with its own column): undated, by
+    name, in the comorbidities column."""
+    names: list[str] = []
+    for i, diagnosis in enumerate(patient.diagnoses):
+        condition = diagnosis.condition
+        if condition == Condition.MULTIPLE_SCLEROSIS or (
+            condition == Condition.PSORIASIS and layout.psoriasis_diagnosis is not None
+        ):
+            continue
+        where = f"patient {quoted(patient.id)}: diagnoses[{i}]"
+        if layout.comorbidities is None:
+            if condition == Condition.PSORIASIS and diagnosis.date is None:
+                continue  # an undated psoriasis diagnosis the layout cannot say, as before
+            raise CohortFormatError(f"{where}: {quoted(condition.name)} has no column in this wide layout")
+        if diagnosis.date is not None:
+            raise CohortFormatError(
+                f"{where}: {quoted(condition.name)} diagnosed {diagnosis.date}: the comorbidities "
+                "column holds names, not dates"
+            )
+        if ";" in condition.name or condition.added_codes:
+            raise CohortFormatError(
+                f"{where}: {quoted(condition.name)} cannot be written in the comorbidities column "
+                "(a ';' separates names there, and codes have no column)"
+            )
+        names.append(condition.name)
+    if layout.comorbidities is not None:
+        cells[layout.comorbidities] = "; ".join(names)
+
+
 def to_wide_rows(
     cohort: Cohort | Iterable[Patient], layout: WideLayout = STUDY_LAYOUT
 ) -> list[dict[str, str]]:
@@ -106,7 +136,13 @@ def to_wide_rows(
         }
         for field, (column, value) in fields.items():
             _set(cells, column, value, patient=patient, field=field)
+        _write_comorbidities(patient, layout, cells)
         for i, treatment in enumerate(patient.comorbidity_treatments):
+            if treatment.condition != Condition.PSORIASIS:
+                raise CohortFormatError(
+                    f"patient {quoted(patient.id)}: comorbidity_treatments[{i}]: only psoriasis "
+                    f"treatment has a column in a wide table, not {quoted(treatment.condition.name)}"
+                )
             column = layout.current_psoriasis_treatment if treatment.current else layout.psoriasis_treatment
             text = _modalities_text(treatment.modalities, short=not treatment.current)
             _set(cells, column, text, patient=patient, field=f"comorbidity_treatments[{i}]")
@@ -120,6 +156,12 @@ def to_wide_rows(
             column = (
                 layout.ms_latency if obs.outcome is Outcome.MS_ACTIVITY_CEASED else layout.psoriasis_latency
             )
+            if obs.outcome is not Outcome.MS_ACTIVITY_CEASED and obs.condition != Condition.PSORIASIS:
+                raise CohortFormatError(
+                    f"patient {quoted(patient.id)}: observations[{patient.observations.index(obs)}]: "
+                    f"only a psoriasis response has a column in a wide table, not "
+                    f"{quoted(obs.condition.name)}"
+                )
             if column is None or obs.latency_months is None:
                 raise CohortFormatError(
                     f"patient {quoted(patient.id)}: observations[{patient.observations.index(obs)}]: "

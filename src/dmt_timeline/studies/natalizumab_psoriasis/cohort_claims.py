@@ -16,7 +16,7 @@ def _current_psoriasis(patient: Patient) -> tuple[Modality, ...]:
     return tuple(
         m
         for t in patient.comorbidity_treatments
-        if t.current and t.condition is Condition.PSORIASIS
+        if t.current and t.condition == Condition.PSORIASIS
         for m in t.modalities
     )
 
@@ -67,7 +67,7 @@ def _treatment_claims(rows: Sequence[_Row]) -> list[Claim]:
 
 def _csf_claim(rows: Sequence[_Row]) -> Claim:
     n = len(rows)
-    csf = [d.csf for r in rows for d in r.patient.diagnoses if d.condition is Condition.MULTIPLE_SCLEROSIS]
+    csf = [d.csf for r in rows for d in r.patient.diagnoses if d.condition == Condition.MULTIPLE_SCLEROSIS]
     positive = sum(1 for c in csf if c is CSFBands.POSITIVE)
     not_done = [r.patient for r in rows if any(d.csf is CSFBands.NOT_DONE for d in r.patient.diagnoses)]
     return _simple(
