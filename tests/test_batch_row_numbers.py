@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 pytest.importorskip("pyarrow")
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
-from dmt_timeline.batch import exposure_transitions
-from dmt_timeline.errors import InvalidValueError
+from dmt_timeline.batch import episode_transitions, exposure_transitions
+from dmt_timeline.errors import InvalidValueError, UnknownTherapyError
 from dmt_timeline.io.exposures import read_exposures_csv
+from dmt_timeline.io.tables import episodes_table
+from dmt_timeline.synthetic import synthetic_cohort
 
 _HEADER = "person_id,drug,start,end,reason,note\n"
 _GOOD = "P{n},natalizumab,2010-01-01,2011-01-01,,\n"
@@ -99,3 +102,19 @@ def test_both_readers_name_the_same_rows(kinds: list[str], leading_blank: bool) 
         objects, batch = _rows_of_both(path)
     assert objects == batch
     assert len(objects) == sum(kind in _BAD for kind in kinds)
+
+
+def test_an_episodes_table_in_a_csv_file_counts_its_blank_lines(tmp_path: Path) -> None:
+    table = episodes_table(synthetic_cohort(3, seed=1)).to_arrow()
+    therapies = table["therapy"].to_pylist()
+    therapies[1] = "aspirin"
+    broken = table.set_column(table.schema.get_field_index("therapy"), "therapy", pa.array(therapies))
+    written = tmp_path / "written.csv"
+    pacsv.write_csv(broken, written)
+    header, first, *rest = written.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "episodes.csv"
+    path.write_text(header + "\n" + first + "\n\n" + "".join(rest), encoding="utf-8")
+    with pytest.raises(UnknownTherapyError) as raised:
+        episode_transitions(path)
+    # The header is row 1, a blank line row 2, the first episode row 3, two blank lines rows 4-5.
+    assert "column therapy: unknown therapy 'aspirin' at row(s) 6" == str(raised.value)

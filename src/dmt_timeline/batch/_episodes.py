@@ -28,9 +28,9 @@ from dmt_timeline.batch._columns import (
 from dmt_timeline.batch._exposure_table import _reason_codes, reason_problem
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._patient_ids import _ids
-from dmt_timeline.batch._reading import _read_source, read_table
+from dmt_timeline.batch._reading import read_numbered, read_table
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
-from dmt_timeline.batch._row_numbers import RowNumbers, numbered
+from dmt_timeline.batch._row_numbers import numbered
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted
 from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS
@@ -131,8 +131,7 @@ def _therapy_codes(np: Any, pa: Any, pc: Any, column: Any, catalogue: Catalogue)
 
 def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
-    rows = RowNumbers()
-    table = _read_source(source, _EPISODE_COLUMNS, rows=rows)
+    table, rows = read_numbered(source, _EPISODE_COLUMNS)
     with numbered(rows):
         return _episode_columns(table, catalogue)
 

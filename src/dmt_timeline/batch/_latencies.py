@@ -21,8 +21,9 @@ from dmt_timeline.batch._columns import (
 from dmt_timeline.batch._episodes import _check_histories, _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._patient_ids import _id_codes
-from dmt_timeline.batch._reading import read_table
+from dmt_timeline.batch._reading import read_numbered
 from dmt_timeline.batch._results import _output
+from dmt_timeline.batch._row_numbers import numbered
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
@@ -63,55 +64,58 @@ def _person(np: Any, pa: Any, pc: Any, table: Any, ids: Any) -> Any:
 def _read_observations(np: Any, pa: Any, pc: Any, source: Any, *, ids: Any, counts: Any) -> dict[str, Any]:
     """An observations table as integer columns: the patient's code, the episode's position,
     the outcome's code into ``_OUTCOME_KEYS``, the date's bounds or the stated latency."""
-    table = read_table(source, _OBSERVATION_COLUMNS)
-    check_schema(table, _OBSERVATION_KINDS)
-    person = _person(np, pa, pc, table, ids)
-    if (person < 0).any():
-        raise InvalidValueError(
-            f"column patient_id: a patient with no episode in the episodes table at row(s) "
-            f"{_rows(np, person < 0)}"
-        )
-    episode, blank = _whole(np, pa, pc, table["episode"], "episode")
-    outside = blank | (episode < 0) | (episode >= counts[person])
-    if outside.any():
-        raise InvalidValueError(
-            f"column episode: not one of the patient's episodes (0-based) at row(s) {_rows(np, outside)}"
-        )
-    outcome = pc.index_in(
-        _text(pa, pc, table["outcome"], "outcome"), value_set=pa.array(_OUTCOME_KEYS, pa.string())
-    )
-    outcome_code = np.asarray(pc.fill_null(outcome, -1).to_numpy(False), dtype=np.int64)
-    if (outcome_code < 0).any():
-        known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
-        raise InvalidValueError(f"column outcome: not one of {known} at row(s) {_rows(np, outcome_code < 0)}")
-    months, no_months = _whole(
-        np, pa, pc, table["latency_months"], "latency_months", high=MAX_LATENCY_MONTHS, what=" of months"
-    )
-    no_lo = np.asarray(pc.is_null(table["date_earliest"]).to_numpy(False), dtype=bool)
-    no_hi = np.asarray(pc.is_null(table["date_latest"]).to_numpy(False), dtype=bool)
-    if (no_lo != no_hi).any():
-        raise InvalidValueError(
-            f"columns date_earliest/date_latest: one bound without the other at row(s) "
-            f"{_rows(np, no_lo != no_hi)}"
-        )
-    dated = ~no_lo
-    both, neither = dated & ~no_months, ~dated & no_months
-    for mask, what in ((both, "both a date and"), (neither, "neither a date nor")):
-        if mask.any():
+    table, numbering = read_numbered(source, _OBSERVATION_COLUMNS)
+    with numbered(numbering):
+        check_schema(table, _OBSERVATION_KINDS)
+        person = _person(np, pa, pc, table, ids)
+        if (person < 0).any():
             raise InvalidValueError(
-                f"columns date_earliest/latency_months: {what} a latency (give exactly one) at "
-                f"row(s) {_rows(np, mask)}"
+                f"column patient_id: a patient with no episode in the episodes table at row(s) "
+                f"{_rows(np, person < 0)}"
             )
-    lo, hi, _ = _dates(np, pa, pc, table, name="date", dated=dated)
-    return {
-        "person": person,
-        "episode": episode,
-        "outcome": outcome_code,
-        "dated": dated,
-        "months": months,
-        "lo": lo,
-        "hi": hi,
-    }
+        episode, blank = _whole(np, pa, pc, table["episode"], "episode")
+        outside = blank | (episode < 0) | (episode >= counts[person])
+        if outside.any():
+            raise InvalidValueError(
+                f"column episode: not one of the patient's episodes (0-based) at row(s) {_rows(np, outside)}"
+            )
+        outcome = pc.index_in(
+            _text(pa, pc, table["outcome"], "outcome"), value_set=pa.array(_OUTCOME_KEYS, pa.string())
+        )
+        outcome_code = np.asarray(pc.fill_null(outcome, -1).to_numpy(False), dtype=np.int64)
+        if (outcome_code < 0).any():
+            known = ", ".join(repr(k) for k in _OUTCOME_KEYS)
+            raise InvalidValueError(
+                f"column outcome: not one of {known} at row(s) {_rows(np, outcome_code < 0)}"
+            )
+        months, no_months = _whole(
+            np, pa, pc, table["latency_months"], "latency_months", high=MAX_LATENCY_MONTHS, what=" of months"
+        )
+        no_lo = np.asarray(pc.is_null(table["date_earliest"]).to_numpy(False), dtype=bool)
+        no_hi = np.asarray(pc.is_null(table["date_latest"]).to_numpy(False), dtype=bool)
+        if (no_lo != no_hi).any():
+            raise InvalidValueError(
+                f"columns date_earliest/date_latest: one bound without the other at row(s) "
+                f"{_rows(np, no_lo != no_hi)}"
+            )
+        dated = ~no_lo
+        both, neither = dated & ~no_months, ~dated & no_months
+        for mask, what in ((both, "both a date and"), (neither, "neither a date nor")):
+            if mask.any():
+                raise InvalidValueError(
+                    f"columns date_earliest/latency_months: {what} a latency (give exactly one) at "
+                    f"row(s) {_rows(np, mask)}"
+                )
+        lo, hi, _ = _dates(np, pa, pc, table, name="date", dated=dated)
+        return {
+            "person": person,
+            "episode": episode,
+            "outcome": outcome_code,
+            "dated": dated,
+            "months": months,
+            "lo": lo,
+            "hi": hi,
+        }
 
 
 def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any, Any]:
@@ -121,22 +125,25 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     hi = np.zeros(len(ids), dtype=np.int64)
     if source is None:
         return known, lo, hi
-    table = read_table(source, _FOLLOW_UP_COLUMNS)
-    check_schema(table, _FOLLOW_UP_KINDS)
-    person = _person(np, pa, pc, table, ids)  # patients without episodes have no latency: skipped
-    dated = ~np.asarray(pc.is_null(table["last_follow_up_earliest"]).to_numpy(False), dtype=bool)
-    day_lo, day_hi, _ = _dates(np, pa, pc, table, name="last_follow_up", dated=dated)
-    used = person >= 0
-    order = np.argsort(person, kind="stable")
-    repeated = np.zeros(len(person), dtype=bool)
-    repeated[order[1:]] = (person[order][1:] == person[order][:-1]) & used[order][1:]
-    if repeated.any():
-        raise InvalidValueError(f"column patient_id: a patient given twice at row(s) {_rows(np, repeated)}")
-    keep = used & dated
-    known[person[keep]] = True
-    lo[person[keep]] = day_lo[keep]
-    hi[person[keep]] = day_hi[keep]
-    return known, lo, hi
+    table, numbering = read_numbered(source, _FOLLOW_UP_COLUMNS)
+    with numbered(numbering):
+        check_schema(table, _FOLLOW_UP_KINDS)
+        person = _person(np, pa, pc, table, ids)  # patients without episodes have no latency: skipped
+        dated = ~np.asarray(pc.is_null(table["last_follow_up_earliest"]).to_numpy(False), dtype=bool)
+        day_lo, day_hi, _ = _dates(np, pa, pc, table, name="last_follow_up", dated=dated)
+        used = person >= 0
+        order = np.argsort(person, kind="stable")
+        repeated = np.zeros(len(person), dtype=bool)
+        repeated[order[1:]] = (person[order][1:] == person[order][:-1]) & used[order][1:]
+        if repeated.any():
+            raise InvalidValueError(
+                f"column patient_id: a patient given twice at row(s) {_rows(np, repeated)}"
+            )
+        keep = used & dated
+        known[person[keep]] = True
+        lo[person[keep]] = day_lo[keep]
+        hi[person[keep]] = day_hi[keep]
+        return known, lo, hi
 
 
 def _read_diagnoses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any]:
@@ -146,17 +153,20 @@ def _read_diagnoses(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     named = np.zeros(len(_OUTCOME_KEYS), dtype=bool)
     if source is None:
         return diagnosed, named
-    table = read_table(source, _DIAGNOSIS_COLUMNS)
-    person = _person(np, pa, pc, table, ids)
-    found = pc.index_in(_text(pa, pc, table["condition"]), value_set=pa.array(_CONDITION_TEXTS, pa.string()))
-    code = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
-    if (code < 0).any():
-        known = ", ".join(repr(c.value) for c in Condition)
-        raise InvalidValueError(f"column condition: not one of {known} at row(s) {_rows(np, code < 0)}")
-    named[code] = True
-    keep = person >= 0
-    diagnosed[person[keep], code[keep]] = True
-    return diagnosed, named
+    table, numbering = read_numbered(source, _DIAGNOSIS_COLUMNS)
+    with numbered(numbering):
+        person = _person(np, pa, pc, table, ids)
+        found = pc.index_in(
+            _text(pa, pc, table["condition"]), value_set=pa.array(_CONDITION_TEXTS, pa.string())
+        )
+        code = np.asarray(pc.fill_null(found, -1).to_numpy(False), dtype=np.int64)
+        if (code < 0).any():
+            known = ", ".join(repr(c.value) for c in Condition)
+            raise InvalidValueError(f"column condition: not one of {known} at row(s) {_rows(np, code < 0)}")
+        named[code] = True
+        keep = person >= 0
+        diagnosed[person[keep], code[keep]] = True
+        return diagnosed, named
 
 
 _CERTAIN: Final = (2, 5)  # next course, next dose: the index treatment goes on (CHANGES codes)

@@ -189,6 +189,14 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
     return _read_source(source, names, optional)
 
 
+def read_numbered(
+    source: Any, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()
+) -> tuple[pa.Table, RowNumbers]:
+    """:func:`read_table`, and the spreadsheet row numbers of its rows, for :func:`numbered`."""
+    rows = RowNumbers()
+    return _read_source(source, names, optional, rows=rows), rows
+
+
 def _read_source(
     source: Any,
     names: tuple[str, ...] | None = None,
