@@ -89,8 +89,10 @@ def test_a_table_that_is_no_csv_file_numbers_row_i_as_i_plus_2() -> None:
 
 
 @settings(deadline=None, max_examples=60)
-@given(st.lists(st.sampled_from(["good", *_BAD, *_OTHER]), min_size=1, max_size=14), st.booleans())
-def test_both_readers_name_the_same_rows(kinds: list[str], leading_blank: bool) -> None:
+@given(
+    st.lists(st.sampled_from(["good", *_BAD, *_OTHER]), min_size=1, max_size=14), st.booleans(), st.booleans()
+)
+def test_both_readers_name_the_same_rows(kinds: list[str], leading_blank: bool, final_newline: bool) -> None:
     lines = ["\n"] if leading_blank else []
     lines.append(_HEADER)
     for n, kind in enumerate(kinds):
@@ -98,7 +100,8 @@ def test_both_readers_name_the_same_rows(kinds: list[str], leading_blank: bool) 
         lines.append(line.format(n=n))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "chart.csv"
-        path.write_bytes("".join(lines).encode())
+        text = "".join(lines)
+        path.write_bytes((text if final_newline else text.removesuffix("\n")).encode())
         objects, batch = _rows_of_both(path)
     assert objects == batch
     assert len(objects) == sum(kind in _BAD for kind in kinds)

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def _check_utf8(path: Path) -> None:
+def _check_utf8(path: Path) -> int:
     """Refuse a file that is not UTF-8, naming the line: checked before pyarrow parses it,
     since pyarrow decodes a ragged row's text to pass it on, and reports a failure to do so
-    (with the row) on stderr."""
+    (with the row) on stderr. The file's count of line feeds, counted on the way."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, bad = 1, False
     with path.open("rb") as file:
@@ -42,6 +42,7 @@ def _check_utf8(path: Path) -> None:
                 bad = True
     if bad:
         raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
+    return line - 1
 
 
 def _read_csv(
@@ -72,7 +73,7 @@ def _read_csv(
 
     if not path.is_file():
         raise FileNotFoundError(2, "no such file", str(path))
-    _check_utf8(path)
+    newlines = _check_utf8(path)
     failed = False
     try:
         # The header alone, from the first block: its names type every column as text, so that
@@ -104,7 +105,7 @@ def _read_csv(
             f"CSV header: {f'column(s) {listed}' if listed else ''}{' and ' if listed and said else ''}"
             f"{said} given more than once"
         )
-    rows.read_blank_lines(path)
+    rows.read_blank_lines(path, newlines=newlines, records=table.num_rows + len(ragged) + 1)
     if ragged:
         if any(number is None for number, _, _ in ragged):
             # Numbers are known only when the file is read in one thread: read it again so.

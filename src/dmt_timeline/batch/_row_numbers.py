@@ -7,9 +7,12 @@ passes blank lines over and leaves out the rows it refuses (ragged ones), so bot
 back here. A table that is no CSV file (Parquet, Arrow, pandas) has no blank rows: the row
 at position ``i`` is row ``i + 2``.
 
-Blank lines are found in the file's bytes with numpy, and only in a file that has any: a
-newline ends a record when an even number of quote characters precede it (a quote inside a
-quoted cell is doubled), so a blank line inside a quoted cell is no blank row.
+Blank lines are looked for only in a file with more lines than records (the line feeds are
+counted anyway, as the file is checked to be UTF-8): then in the file's bytes, with numpy. A
+line feed ends a record when an even number of quote characters precede it (a quote inside a
+quoted cell is doubled), so a blank line inside a quoted cell is no blank row. A quote inside
+a cell that is not quoted (``5'10"``) breaks that count: the blank lines after it, until
+another such quote, may go uncounted.
 """
 
 from __future__ import annotations
@@ -56,15 +59,18 @@ class RowNumbers:
         ragged = np.array(sorted(self.ragged), dtype=np.int64)
         return self.of_records(_spread(np, indices + 1, ragged))
 
-    def read_blank_lines(self, path: Path) -> None:
-        """Find the blank lines of a CSV file (none read unless the file has any)."""
+    def read_blank_lines(self, path: Path, *, newlines: int, records: int) -> None:
+        """Find the blank lines of a CSV file of ``newlines`` line feeds, of which pyarrow read
+        ``records`` records (the header included); none are looked for when every line is one."""
         np = _np()
         with path.open("rb") as file:
-            if path.stat().st_size == 0:
+            size = path.stat().st_size
+            if size == 0:
                 return
+            file.seek(size - 1)
+            if newlines == records - (file.read(1) != b"\n"):
+                return  # as many lines as records: no blank line, no cell spanning lines
             with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                if data.find(b"\n\n") < 0 and data.find(b"\n\r\n") < 0 and data[:1] not in {b"\n", b"\r"}:
-                    return
                 raw = np.frombuffer(data, dtype=np.uint8)
                 try:
                     ends = np.flatnonzero(raw == ord("\n"))
