@@ -121,3 +121,13 @@ def test_an_episodes_table_in_a_csv_file_counts_its_blank_lines(tmp_path: Path) 
         episode_transitions(path)
     # The header is row 1, a blank line row 2, the first episode row 3, two blank lines rows 4-5.
     assert "column therapy: unknown therapy 'aspirin' at row(s) 6" == str(raised.value)
+
+
+@given(st.sets(st.integers(1, 60)), st.integers(0, 60))
+def test_kept_rows_are_spread_around_the_removed_ones(removed: set[int], kept: int) -> None:
+    np = pytest.importorskip("numpy")
+    from dmt_timeline.batch._row_numbers import _spread  # noqa: PLC0415 - the rule under test
+
+    positions = [p for p in range(1, kept + len(removed) + 1) if p not in removed][:kept]
+    found = _spread(np, np.arange(1, len(positions) + 1), np.array(sorted(removed), dtype=np.int64))
+    assert positions == found.tolist()
