@@ -33,6 +33,7 @@ _BAD = {
 _OTHER = {
     "blank": "\n",
     "blank crlf": "\r\n",
+    "spaces": "  \t \n",
     "quoted": 'P{n},natalizumab,2010-01-01,2011-01-01,,"one\n\ntwo ""quoted"" \n"\n',
 }
 

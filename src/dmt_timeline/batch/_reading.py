@@ -65,10 +65,14 @@ def _read_csv(
     import pyarrow.csv as pacsv  # noqa: PLC0415
 
     ragged: list[tuple[int | None, int, int]] = []
+    spaces: list[int | None] = []
 
     def invalid_row(row: Any) -> str:
         # Only the counts and the number are kept: row.text is the whole row.
-        ragged.append((row.number, row.expected_columns, row.actual_columns))
+        if row.actual_columns == 1 and not row.text.strip():
+            spaces.append(row.number)  # a line of spaces: a blank row, passed over as the object readers do
+        else:
+            ragged.append((row.number, row.expected_columns, row.actual_columns))
         return "skip"
 
     if not path.is_file():
@@ -105,19 +109,21 @@ def _read_csv(
             f"CSV header: {f'column(s) {listed}' if listed else ''}{' and ' if listed and said else ''}"
             f"{said} given more than once"
         )
-    rows.read_blank_lines(path, newlines=newlines, records=table.num_rows + len(ragged) + 1)
+    rows.read_blank_lines(path, newlines=newlines, records=table.num_rows + len(ragged) + len(spaces) + 1)
+    if any(number is None for number, _, _ in ragged) or None in spaces:
+        # Numbers are known only when the file is read in one thread: read it again so.
+        ragged.clear()
+        spaces.clear()
+        with contextlib.suppress(pa.ArrowException, ValueError):  # read once already: no row lost
+            pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(use_threads=False),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
+                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+            )
+    # pyarrow numbers a record from 1 at the header, blank lines not counted.
+    rows.passed.extend(sorted(number - 1 for number in spaces if number is not None))
     if ragged:
-        if any(number is None for number, _, _ in ragged):
-            # Numbers are known only when the file is read in one thread: read it again so.
-            ragged.clear()
-            with contextlib.suppress(pa.ArrowException, ValueError):  # read once already: no row lost
-                pacsv.read_csv(
-                    path,
-                    read_options=pacsv.ReadOptions(use_threads=False),
-                    parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
-                    convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-                )
-        # pyarrow numbers a record from 1 at the header, blank lines not counted.
         if skip_ragged and all(number is not None for number, _, _ in ragged):
             rows.ragged.extend(sorted(number - 1 for number, _, _ in ragged if number is not None))
             return table

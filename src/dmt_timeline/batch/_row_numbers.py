@@ -1,11 +1,12 @@
 """Which spreadsheet row each row of a table read here is: the one rule of the batch engine.
 
 Rows are numbered as a spreadsheet shows them and as the object readers number them
-(:mod:`dmt_timeline.io._table`): the header is row 1. In a CSV file every record is a row,
-a blank line included (a record spanning lines, inside a quoted cell, is one row); pyarrow
-passes blank lines over and leaves out the rows it refuses (ragged ones), so both are put
-back here. A table that is no CSV file (Parquet, Arrow, pandas) has no blank rows: the row
-at position ``i`` is row ``i + 2``.
+(:mod:`dmt_timeline.io._table`): the header is row 1. In a CSV file every record is a row, a
+blank line included (a record spanning lines, inside a quoted cell, is one row); pyarrow passes
+blank lines over and leaves out the rows it refuses (ragged ones, and lines of spaces only,
+which are blank rows here as in the object readers), so all are put back here. A table that is
+no CSV file (Parquet, Arrow, pandas) has no blank rows: the row at position ``i`` is row
+``i + 2``.
 
 Blank lines are looked for only in a file with more lines than records (the line feeds are
 counted anyway, as the file is checked to be UTF-8): then in the file's bytes, with numpy. A
@@ -44,6 +45,9 @@ class RowNumbers:
         self.header = HEADER_ROW
         self.blank: Any = None  # sorted records (1-based after the header) that are blank lines
         self.ragged: list[int] = []  # records (1-based after the header, blanks not counted) refused
+        self.passed: list[
+            int
+        ] = []  # records, numbered so, of spaces only: blank rows pyarrow does not pass over
 
     def of_records(self, records: Any) -> Any:
         """Spreadsheet rows of data records numbered from 1 after the header, blanks not counted."""
@@ -56,8 +60,8 @@ class RowNumbers:
         """Spreadsheet rows of the table's rows at ``indices`` (0-based)."""
         np = _np()
         indices = np.asarray(indices, dtype=np.int64)
-        ragged = np.array(sorted(self.ragged), dtype=np.int64)
-        return self.of_records(_spread(np, indices + 1, ragged))
+        left_out = np.array(sorted(self.ragged + self.passed), dtype=np.int64)
+        return self.of_records(_spread(np, indices + 1, left_out))
 
     def read_blank_lines(self, path: Path, *, newlines: int, records: int) -> None:
         """Find the blank lines of a CSV file of ``newlines`` line feeds, of which pyarrow read
