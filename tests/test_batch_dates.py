@@ -115,7 +115,7 @@ def test_a_year_or_month_alone_is_refused_as_no_whole_date(text: str) -> None:
 )
 def test_refused_forms_are_named(text: str, problem: str) -> None:
     table = pa.table({"person_id": ["P"], "drug": ["DMF"], "start": [text], "end": ["2100-01-01"]})
-    with pytest.raises(InvalidValueError, match=f"column start: .*{problem}.* at row\\(s\\) 1$"):
+    with pytest.raises(InvalidValueError, match=f"column start: .*{problem}.* at row\\(s\\) 2$"):
         exposure_transitions(table)
 
 

@@ -67,7 +67,7 @@ def test_a_ragged_csv_row_is_named_by_row_not_quoted(row: str, cells: int, tmp_p
     path = tmp_path / "x.csv"
     path.write_text(f"{HEADER}P0,natalizumab,2010-01-01,2010-01-01,\n{row}\n", encoding="utf-8")
     message = _refused(exposure_transitions, path)
-    assert message.startswith(f"CSV row(s) 2 ({cells} cells, not 5): not as many cells as the header")
+    assert message.startswith(f"CSV row(s) 3 ({cells} cells, not 5): not as many cells as the header")
 
 
 def test_the_cli_names_a_ragged_row_without_quoting_it(
@@ -77,7 +77,7 @@ def test_the_cli_names_a_ragged_row_without_quoting_it(
     path.write_text(f"{HEADER}{NAME},natalizumab,{DATE},2010-02-01,LOE,{NOTE}\n", encoding="utf-8")
     assert 1 == main(["batch", str(path), "-o", str(tmp_path / "out")])
     captured = capsys.readouterr()
-    assert captured.err.startswith("dmt-timeline: CSV row(s) 1 (6 cells, not 5)")
+    assert captured.err.startswith("dmt-timeline: CSV row(s) 2 (6 cells, not 5)")
     assert_no_leak([captured.err, captured.out])
     assert not (tmp_path / "out").exists()
 
@@ -133,7 +133,7 @@ def test_binary_text_is_read_when_utf8_and_named_by_row_when_not() -> None:
     good = _exposures(drug=pa.array([b"natalizumab", b"natalizumab"], pa.binary()))
     assert exposure_transitions(_exposures()).episodes.equals(exposure_transitions(good).episodes)
     bad = _exposures(drug=pa.array([b"natalizumab", NOTE.encode() + b"\xff"], pa.binary()))
-    assert "column drug: text that is not UTF-8 at row(s) 2" == _refused(exposure_transitions, bad)
+    assert "column drug: text that is not UTF-8 at row(s) 3" == _refused(exposure_transitions, bad)
 
 
 @pytest.mark.parametrize(
@@ -152,21 +152,21 @@ def test_dictionary_encoded_dates_are_read_as_their_values(values: Any) -> None:
 
 def test_an_all_null_id_column_is_named_as_blank() -> None:
     table = _exposures(person_id=pa.nulls(2))
-    assert "column person_id: blank at row(s) 1, 2" == _refused(exposure_transitions, table)
+    assert "column person_id: blank at row(s) 2, 3" == _refused(exposure_transitions, table)
 
 
 def test_an_all_null_therapy_column_is_named_as_blank() -> None:
     table = episodes_table(synthetic_cohort(3, seed=1)).to_arrow()
     broken = table.set_column(table.schema.get_field_index("therapy"), "therapy", pa.nulls(table.num_rows))
     message = _refused(episode_transitions, broken)
-    assert message.startswith("column therapy: blank at row(s) 1, 2")
+    assert message.startswith("column therapy: blank at row(s) 2, 3")
 
 
 def test_an_all_null_stop_state_column_is_named_by_row() -> None:
     table = episodes_table(synthetic_cohort(3, seed=1)).to_arrow()
     column = table.schema.get_field_index("stop_state")
     message = _refused(episode_transitions, table.set_column(column, "stop_state", pa.nulls(table.num_rows)))
-    assert message.startswith("column stop_state: not one of 'date', 'ongoing', 'not recorded' at row(s) 1")
+    assert message.startswith("column stop_state: not one of 'date', 'ongoing', 'not recorded' at row(s) 2")
 
 
 @pytest.mark.parametrize("where", ["table", "parquet"])
@@ -186,7 +186,7 @@ def test_an_unknown_therapy_in_an_episodes_table_is_named_by_row() -> None:
     broken = table.set_column(table.schema.get_field_index("therapy"), "therapy", pa.array(therapies))
     with pytest.raises(UnknownTherapyError) as raised:
         episode_transitions(broken)
-    assert "column therapy: unknown therapy 'aspirin' at row(s) 2" == str(raised.value)
+    assert "column therapy: unknown therapy 'aspirin' at row(s) 3" == str(raised.value)
 
 
 # -- 3. the object model's rules -------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_an_unknown_therapy_in_an_episodes_table_is_named_by_row() -> None:
 @pytest.mark.parametrize("text", ["1899-12-31", "2101-01-01", "0001-01-01", "9999-12-31"])
 def test_years_outside_the_object_models_range_are_refused_by_row(text: str) -> None:
     table = _exposures(start=pa.array(["2010-01-01", text]), end=pa.array(["2010-01-01", text]))
-    assert "column start: year outside 1900..2100 at row(s) 2" == _refused(exposure_transitions, table)
+    assert "column start: year outside 1900..2100 at row(s) 3" == _refused(exposure_transitions, table)
 
 
 @pytest.mark.parametrize("day", [-(2**31), 2**31 - 1])
@@ -204,7 +204,7 @@ def test_date32_at_its_limits_is_refused_without_an_overflow(day: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy's RuntimeWarning of an int32 overflow, before
         message = _refused(exposure_transitions, _exposures(start=days, end=days))
-    assert "column start: year outside 1900..2100 at row(s) 2" == message
+    assert "column start: year outside 1900..2100 at row(s) 3" == message
 
 
 def test_a_date_that_does_not_exist_is_named_by_row() -> None:
@@ -212,7 +212,7 @@ def test_a_date_that_does_not_exist_is_named_by_row() -> None:
         start=pa.array(["2010-01-01", "2010-02-30"]), end=pa.array(["2010-01-01", "2010-03-01"])
     )
     message = _refused(exposure_transitions, table)
-    assert "column start: a date that does not exist (such as 02-30) at row(s) 2" == message
+    assert "column start: a date that does not exist (such as 02-30) at row(s) 3" == message
 
 
 def _episodes(**changes: Any) -> Any:
@@ -228,24 +228,24 @@ def _episodes(**changes: Any) -> Any:
 @pytest.mark.parametrize("edss", [35.0, math.nan, 0.5, 3.25, -1.5])
 def test_an_edss_the_object_model_refuses_is_refused_by_row(edss: float) -> None:
     message = _refused(episode_transitions, _episodes(edss=edss))
-    assert "column edss: not a score (0 or 1.0..10.0 in steps of 0.5) at row(s) 2" == message
+    assert "column edss: not a score (0 or 1.0..10.0 in steps of 0.5) at row(s) 3" == message
 
 
 def test_a_reason_outside_the_vocabulary_is_refused_by_row_without_quoting_it() -> None:
     message = _refused(episode_transitions, _episodes(reasons=f"bogus {NOTE}"))
     assert message.startswith("column reasons: not stop reasons (codes among LOE, tlrb, Ps")
-    assert message.endswith("at row(s) 2")
+    assert message.endswith("at row(s) 3")
 
 
 def test_an_exposure_reason_outside_the_vocabulary_is_refused_by_row() -> None:
     table = _exposures(reason=pa.array(["LOE", "bogus"]))
-    assert _refused(exposure_transitions, table).endswith("at row(s) 2")
+    assert _refused(exposure_transitions, table).endswith("at row(s) 3")
 
 
 @pytest.mark.parametrize("sequence", [0, 1001])
 def test_a_sequence_the_object_model_refuses_is_refused_by_row(sequence: int) -> None:
     table = _episodes(sequence=sequence)
-    assert "column sequence: not a whole number in 1..1000 at row(s) 2" == _refused(
+    assert "column sequence: not a whole number in 1..1000 at row(s) 3" == _refused(
         episode_transitions, table
     )
 
@@ -267,7 +267,7 @@ def test_a_latency_beyond_the_object_models_limit_is_refused_by_row() -> None:
     column = observations.schema.get_field_index("latency_months")
     too_long = observations.set_column(column, "latency_months", pa.array([5000], pa.int64()))
     message = _refused(episode_latencies, episodes, too_long, index="natalizumab")
-    assert "column latency_months: not a whole number of months in 0..1200 at row(s) 1" == message
+    assert "column latency_months: not a whole number of months in 0..1200 at row(s) 2" == message
 
 
 # -- 4. outputs written whole, or not at all --------------------------------------------------------
@@ -388,7 +388,7 @@ def test_workers_name_a_bad_cell_by_its_row_in_the_table_given(
     path = tmp_path / "exposures.parquet"
     pq.write_table(table.set_column(table.schema.get_field_index("end"), "end", pa.array(ends)), path)
     assert 1 == main(["batch", str(path), "-o", str(tmp_path / "out"), "-q", "--workers", "2"])
-    expected = f"dmt-timeline: column end: year outside 1900..2100 at row(s) {table.num_rows - 2}\n"
+    expected = f"dmt-timeline: column end: year outside 1900..2100 at row(s) {table.num_rows - 1}\n"
     assert expected == capsys.readouterr().err
 
 
@@ -455,9 +455,9 @@ def test_the_batch_engine_reads_ids_by_the_object_models_rule(values: list[Any])
 @pytest.mark.parametrize("value", [1.5, math.inf, math.nan])
 def test_a_float_that_is_no_id_is_named_by_row(value: float) -> None:
     table = _id_table([1.0, value], pa.float64())
-    expected = "column person_id: a patient id that is not text or a whole number at row(s) 2"
+    expected = "column person_id: a patient id that is not text or a whole number at row(s) 3"
     if math.isnan(value):
-        expected = "column person_id: blank at row(s) 2"  # Arrow reads a NaN from pandas as null
+        expected = "column person_id: blank at row(s) 3"  # Arrow reads a NaN from pandas as null
         table = _id_table([1.0, None], pa.float64())
     assert expected == _refused(exposure_transitions, table)
 

@@ -178,17 +178,17 @@ def _observations(rows: list[dict[str, Any]]) -> Any:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"outcome": " "}, r"column outcome: not a condition's name .* at row\(s\) 2"),
-        ({"episode": 2}, r"column episode: not one of the patient's episodes .* at row\(s\) 2"),
-        ({"episode": -1}, r"column episode: .* at row\(s\) 2"),
-        ({"episode": None}, r"column episode: .* at row\(s\) 2"),
-        ({"patient_id": "P9"}, r"column patient_id: a patient with no episode .* at row\(s\) 2"),
-        ({"latency_months": 3}, r"both a date and a latency .* at row\(s\) 2"),
-        ({"date_earliest": None, "date_latest": None}, r"neither a date nor a latency .* at row\(s\) 2"),
-        ({"date_latest": None}, r"one bound without the other at row\(s\) 2"),
+        ({"outcome": " "}, r"column outcome: not a condition's name .* at row\(s\) 3"),
+        ({"episode": 2}, r"column episode: not one of the patient's episodes .* at row\(s\) 3"),
+        ({"episode": -1}, r"column episode: .* at row\(s\) 3"),
+        ({"episode": None}, r"column episode: .* at row\(s\) 3"),
+        ({"patient_id": "P9"}, r"column patient_id: a patient with no episode .* at row\(s\) 3"),
+        ({"latency_months": 3}, r"both a date and a latency .* at row\(s\) 3"),
+        ({"date_earliest": None, "date_latest": None}, r"neither a date nor a latency .* at row\(s\) 3"),
+        ({"date_latest": None}, r"one bound without the other at row\(s\) 3"),
         (
             {"date_latest": dt.date(2011, 5, 20)},
-            r"date_earliest/date_latest: not the first and last .* row\(s\) 2",
+            r"date_earliest/date_latest: not the first and last .* row\(s\) 3",
         ),
     ],
 )
@@ -205,7 +205,7 @@ def test_a_follow_up_given_twice_is_refused() -> None:
     patient = _patient()
     follow_up = follow_up_table([patient, patient]).to_arrow()
     episodes, _ = _tables(patient)
-    with pytest.raises(InvalidValueError, match=r"column patient_id: a patient given twice at row\(s\) 2"):
+    with pytest.raises(InvalidValueError, match=r"column patient_id: a patient given twice at row\(s\) 3"):
         episode_latencies(episodes, _observations([]), index="natalizumab", follow_up=follow_up)
 
 

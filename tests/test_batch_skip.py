@@ -39,17 +39,17 @@ def test_each_bad_row_is_named_and_the_good_rows_are_used() -> None:
     )
     result = exposure_transitions(table, skip_bad_rows=True)
     expected = [
-        {"row": 2, "patient_id": "A", "column": "end", "problem": "end before start", "value": "2015-01-01"},
-        {"row": 3, "patient_id": None, "column": "person_id", "problem": "blank", "value": " "},
-        {"row": 4, "patient_id": "B", "column": "drug", "problem": "blank", "value": None},
+        {"row": 3, "patient_id": "A", "column": "end", "problem": "end before start", "value": "2015-01-01"},
+        {"row": 4, "patient_id": None, "column": "person_id", "problem": "blank", "value": " "},
+        {"row": 5, "patient_id": "B", "column": "drug", "problem": "blank", "value": None},
         {
-            "row": 5,
+            "row": 6,
             "patient_id": "C",
             "column": "start",
             "problem": "a date that does not exist (such as 02-30)",
             "value": "2016-13-01",
         },
-        {"row": 6, "patient_id": "C", "column": "reason", "value": "zzz"},
+        {"row": 7, "patient_id": "C", "column": "reason", "value": "zzz"},
     ]
     found = result.skipped.to_pylist()
     assert "not stop reasons" in found[-1].pop("problem")
@@ -83,7 +83,7 @@ def test_ragged_csv_rows_are_reported_and_later_rows_keep_their_numbers(tmp_path
         encoding="utf-8",
     )
     result = exposure_transitions(path, skip_bad_rows=True)
-    assert [(2, None, None), (3, None, None), (4, "C", "end")] == [
+    assert [(3, None, None), (4, None, None), (5, "C", "end")] == [
         (r["row"], r["patient_id"], r["column"]) for r in result.skipped.to_pylist()
     ]
     assert ["A", "D"] == result.episodes["patient_id"].to_pylist()
@@ -120,8 +120,8 @@ def test_rows_in_are_rows_used_plus_rows_reported(case: tuple[Any, set[int]]) ->
     result = exposure_transitions(table, skip_bad_rows=True, skip_unknown=True)
     reported = set(result.skipped["row"].to_pylist())
     assert table.num_rows == _rows_used(result) + len(reported)
-    assert reported == {row + 1 for row in damaged_rows}
-    good = [i for i in range(table.num_rows) if i + 1 not in reported]
+    assert reported == {row + 2 for row in damaged_rows}  # the header is row 1
+    good = [i for i in range(table.num_rows) if i + 2 not in reported]
     assert (
         exposure_transitions(table.take(pa.array(good, pa.int64())), skip_unknown=True).episodes.to_pylist()
         == result.episodes.to_pylist()
@@ -148,7 +148,7 @@ def test_a_parquet_file_read_in_row_groups_numbers_its_skipped_rows(tmp_path: Pa
     path = tmp_path / "exposures.parquet"
     pq.write_table(table, path, row_group_size=2)
     result = exposure_transitions(path, skip_bad_rows=True)
-    assert [(2, None, "person_id"), (3, "B", "end")] == [
+    assert [(3, None, "person_id"), (4, "B", "end")] == [
         (r["row"], r["patient_id"], r["column"]) for r in result.skipped.to_pylist()
     ]
     assert ["A", "C"] == result.episodes["patient_id"].to_pylist()

@@ -166,7 +166,7 @@ def test_batch_names_bad_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad = tmp_path / "bad.csv"
     bad.write_text("person_id,drug,start,end\nP1,natalizumab,2020-01-01,2019-01-01\n", encoding="utf-8")
     assert 1 == main(["batch", str(bad), "-o", str(tmp_path / "out"), "-q"])
-    assert capsys.readouterr().err == "dmt-timeline: column end: end before start at row(s) 1\n"
+    assert capsys.readouterr().err == "dmt-timeline: column end: end before start at row(s) 2\n"
 
 
 def test_batch_unknown_drugs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -326,12 +326,12 @@ def test_batch_skip_bad_rows_reports_each_and_exits_3(
     assert 3 == main([*argv, "--skip-bad-rows"])
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
-        "dmt-timeline: skipped row 2, patient 'A', column end date: end before start: '2015-01-12'",
-        "dmt-timeline: skipped row 4: not as many cells as the header has columns",
+        "dmt-timeline: skipped row 3, patient 'A', column end date: end before start: '2015-01-12'",
+        "dmt-timeline: skipped row 5: not as many cells as the header has columns",
         f"dmt-timeline: 4 rows: 2 used, 2 skipped (2 problems, all in {out / 'skipped.parquet'})",
     ]
     assert captured.out.split()[-1] == str(out / "skipped.parquet")
-    assert [2, 4] == pq.read_table(out / "skipped.parquet")["row"].to_pylist()
+    assert [3, 5] == pq.read_table(out / "skipped.parquet")["row"].to_pylist()
     assert ["A", "B"] == pq.read_table(out / "episodes.parquet")["patient_id"].to_pylist()
 
 
@@ -340,7 +340,7 @@ def test_batch_without_skipping_stops_at_the_first_problem(
 ) -> None:
     out = tmp_path / "out"
     assert 1 == main(["batch", str(_own(tmp_path)), "-o", str(out), "-q", "--day-first", *_column_options()])
-    assert "CSV row(s) 4 (3 cells, not 4)" in capsys.readouterr().err
+    assert "CSV row(s) 5 (3 cells, not 4)" in capsys.readouterr().err
     assert not out.exists()
 
 

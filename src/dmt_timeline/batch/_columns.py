@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final
 
+from dmt_timeline.batch._row_numbers import row_numbers
 from dmt_timeline.dates import MAX_DATE_TEXT, MAX_YEAR, MIN_YEAR
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.io._frames import TABLES_EXTRA
@@ -163,7 +164,8 @@ def _text(pa: Any, pc: Any, column: Any, name: str = "text") -> Any:
 
 
 def _rows(np: Any, mask: Any) -> str:
-    rows = (np.flatnonzero(mask)[:_PROBLEMS_SHOWN] + 1).tolist()
+    """The spreadsheet rows (see :mod:`dmt_timeline.batch._row_numbers`) of the first rows of ``mask``."""
+    rows = row_numbers(np.flatnonzero(mask)[:_PROBLEMS_SHOWN]).tolist()
     more = int(mask.sum()) - len(rows)
     return ", ".join(map(str, rows)) + (f" and {more} more" if more > 0 else "")
 

@@ -28,8 +28,9 @@ from dmt_timeline.batch._columns import (
 from dmt_timeline.batch._exposure_table import _reason_codes, reason_problem
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._patient_ids import _ids
-from dmt_timeline.batch._reading import read_table
+from dmt_timeline.batch._reading import read_numbered, read_table
 from dmt_timeline.batch._results import _EMPTY_TRANSITIONS, _concat, _output
+from dmt_timeline.batch._row_numbers import numbered
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, UnknownTherapyError, quoted
 from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS
@@ -130,9 +131,14 @@ def _therapy_codes(np: Any, pa: Any, pc: Any, column: Any, catalogue: Catalogue)
 
 def _read_episodes(source: Any, catalogue: Catalogue) -> dict[str, Any]:
     """A tidy episodes table as integer columns (codes into sorted ids and therapy names)."""
-    np, pa, pc = _imports()
     # The optional columns break ties in the timeline's order: read from a file too.
-    table = read_table(source, _EPISODE_COLUMNS, optional=("sequence", "reasons", "edss"))
+    table, rows = read_numbered(source, _EPISODE_COLUMNS, optional=("sequence", "reasons", "edss"))
+    with numbered(rows):
+        return _episode_columns(table, catalogue)
+
+
+def _episode_columns(table: Any, catalogue: Catalogue) -> dict[str, Any]:
+    np, pa, pc = _imports()
     check_schema(table, _EPISODE_KINDS)
     person, ids = _ids(np, pa, pc, table["patient_id"], "patient_id")
     therapy, names_sorted = _therapy_codes(np, pa, pc, table["therapy"], catalogue)

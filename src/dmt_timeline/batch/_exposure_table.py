@@ -12,6 +12,7 @@ import attrs
 from dmt_timeline.batch._columns import DATE, ID, TEXT, _days, _imports, _RowError, _rows, _text, check_schema
 from dmt_timeline.batch._patient_ids import _ids
 from dmt_timeline.batch._reading import _read_source, missing_columns
+from dmt_timeline.batch._row_numbers import RowNumbers, numbered
 from dmt_timeline.errors import InvalidValueError, quoted
 from dmt_timeline.io.exposures import ExposureColumns
 from dmt_timeline.model import SwitchReason, parse_reasons
@@ -76,7 +77,7 @@ def _codes(np: Any, pa: Any, pc: Any, column: Any, *, index: dict[str, int], nam
 
 
 def _open_exposures(
-    source: Any, columns: ExposureColumns, skipped: _Skipped | None = None
+    source: Any, columns: ExposureColumns, rows: RowNumbers, skipped: _Skipped | None = None
 ) -> tuple[Any, int, Any, list[str]]:
     """The person ids (dictionary-encoded from Parquet), the row count, an iterator of row
     batches of the other columns, and which of them are present."""
@@ -109,9 +110,7 @@ def _open_exposures(
         n_rows = opened.metadata.num_rows
         batches = _guarded_batches(path, opened.iter_batches(batch_size=_BATCH_ROWS, columns=rest))
     else:
-        table = _read_source(
-            source, wanted, optional, ragged_rows=None if skipped is None else skipped.ragged
-        )
+        table = _read_source(source, wanted, optional, rows=rows, skip_ragged=skipped is not None)
         check_schema(table, _kinds(columns))
         rest = [n for n in (*wanted[1:], *optional) if n in table.column_names]
         ids_column, n_rows = table.select([columns.person_id]), table.num_rows
@@ -151,12 +150,12 @@ def _guarded_batches(path: Path, batches: Any) -> Any:
 
 class _Skipped:
     """Rows left out with ``skip_bad_rows``: per problem, the rows (indices into the table read),
-    the message and the cells, and the ragged rows of a CSV file (numbered from 1 after the
-    header); :meth:`table` reports them."""
+    the message and the cells, and the table's row numbers (with the ragged rows of a CSV
+    file); :meth:`table` reports them."""
 
     def __init__(self) -> None:
         self.problems: list[tuple[Any, str, list[str | None] | None]] = []
-        self.ragged: list[int] = []
+        self.rows = RowNumbers()
         self.report: Any = None
 
     def add(self, rows: Any, template: str, cells: list[str | None] | None = None) -> None:
@@ -177,13 +176,10 @@ class _Skipped:
                 alive = alive[~exc.mask]
                 column = column.filter(pa.array(~exc.mask))
 
-    def table(self, n_rows: int, person: Any, ids: Any) -> Any:
-        """One row per problem: ``row`` (from 1 after the header, as the errors number rows),
+    def table(self, person: Any, ids: Any) -> Any:
+        """One row per problem: ``row`` (the spreadsheet row, as the errors number rows),
         ``patient_id`` (null where it could not be read), ``column``, ``problem``, ``value``."""
         np, pa, _ = _imports()
-        ragged = np.array(self.ragged, dtype=np.int64)
-        # Ragged rows are not in the table read: its rows are the file's others, in order.
-        numbers = np.setdiff1d(np.arange(1, n_rows + len(ragged) + 1), ragged)
         rows: list[int] = []
         patients: list[str | None] = []
         names: list[str | None] = []
@@ -192,14 +188,14 @@ class _Skipped:
         id_texts = ids.to_pylist()
         for found, template, cells in self.problems:
             head, _, tail = template.removesuffix(" at row(s) {rows}").partition(": ")
-            for i, at in enumerate(found.tolist()):
-                rows.append(int(numbers[at]))
+            for i, (at, number) in enumerate(zip(found.tolist(), self.rows.of(found).tolist(), strict=True)):
+                rows.append(number)
                 code = int(person[at])
                 patients.append(id_texts[code] if code >= 0 else None)
                 names.append(head.removeprefix("column "))
                 problems.append(tail)
                 values.append(None if cells is None else cells[i])
-        for number in self.ragged:
+        for number in self.rows.of_records(self.rows.ragged).tolist():
             rows.append(number)
             patients.append(None)
             names.append(None)
@@ -277,8 +273,20 @@ def _read_exposures(
 
     With ``skipped``, bad rows are put there and left out instead of refused.
     """
+    rows = RowNumbers() if skipped is None else skipped.rows
+    with numbered(rows):
+        return _read_numbered(source, columns, rows, day_first, skipped)
+
+
+def _read_numbered(
+    source: Any,
+    columns: ExposureColumns,
+    numbering: RowNumbers,
+    day_first: bool | None,
+    skipped: _Skipped | None,
+) -> _Exposures:
     np, pa, pc = _imports()
-    ids_column, n_rows, batches, rest = _open_exposures(source, columns, skipped)
+    ids_column, n_rows, batches, rest = _open_exposures(source, columns, numbering, skipped)
     person, ids = _person_codes(np, pa, pc, ids_column[columns.person_id], columns.person_id, skipped=skipped)
     del ids_column
     drug, start, end, reason = (np.zeros(n_rows, dtype=np.int32) for _ in range(4))
@@ -322,7 +330,7 @@ def _read_exposures(
     distinct = sorted(set(codes))
     reason = np.array([distinct.index(c) for c in codes], dtype=np.int32)[reason]
     if skipped is not None:
-        skipped.report = skipped.table(n_rows, person, ids)
+        skipped.report = skipped.table(person, ids)
         for rows, _, _ in skipped.problems:
             bad[rows] = True
         if bad.any():

@@ -21,8 +21,9 @@ from dmt_timeline.batch._columns import (
 from dmt_timeline.batch._episodes import _check_histories, _dates, _in_timeline_order, _read_episodes
 from dmt_timeline.batch._partitions import _partitions
 from dmt_timeline.batch._patient_ids import _id_codes
-from dmt_timeline.batch._reading import read_table
+from dmt_timeline.batch._reading import read_numbered
 from dmt_timeline.batch._results import _output
+from dmt_timeline.batch._row_numbers import numbered
 from dmt_timeline.batch._transfers import _matching, _start
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
 from dmt_timeline.errors import InvalidValueError, TimelineError, quoted
@@ -94,7 +95,14 @@ def _read_observations(
 ) -> dict[str, Any]:
     """An observations table as integer columns: the patient's code, the episode's position,
     the outcome's code into ``keys``, the date's bounds or the stated latency."""
-    table = read_table(source, _OBSERVATION_COLUMNS)
+    table, numbering = read_numbered(source, _OBSERVATION_COLUMNS)
+    with numbered(numbering):  # rows named as the file numbers them
+        return _observation_columns(np, pa, pc, table, ids=ids, counts=counts, keys=keys)
+
+
+def _observation_columns(
+    np: Any, pa: Any, pc: Any, table: Any, *, ids: Any, counts: Any, keys: dict[Condition, list[Any]]
+) -> dict[str, Any]:
     check_schema(table, _OBSERVATION_KINDS)
     person = _person(np, pa, pc, table, ids)
     if (person < 0).any():
@@ -148,7 +156,15 @@ def _read_follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[A
     hi = np.zeros(len(ids), dtype=np.int64)
     if source is None:
         return known, lo, hi
-    table = read_table(source, _FOLLOW_UP_COLUMNS)
+    table, numbering = read_numbered(source, _FOLLOW_UP_COLUMNS)
+    with numbered(numbering):  # rows named as the file numbers them
+        return _follow_up_columns(np, pa, pc, table, ids=ids, into=(known, lo, hi))
+
+
+def _follow_up_columns(
+    np: Any, pa: Any, pc: Any, table: Any, *, ids: Any, into: tuple[Any, Any, Any]
+) -> tuple[Any, Any, Any]:
+    known, lo, hi = into
     check_schema(table, _FOLLOW_UP_KINDS)
     person = _person(np, pa, pc, table, ids)  # patients without episodes have no latency: skipped
     dated = ~np.asarray(pc.is_null(table["last_follow_up_earliest"]).to_numpy(False), dtype=bool)
@@ -173,10 +189,11 @@ def _read_diagnoses(
     outcome code of its condition (into ``keys``)."""
     if source is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    table = read_table(source, _DIAGNOSIS_COLUMNS)
-    person = _person(np, pa, pc, table, ids)
-    code = _outcome_codes(np, pa, pc, _text(pa, pc, table["condition"]), keys=keys, column="condition")
-    return person, code
+    table, numbering = read_numbered(source, _DIAGNOSIS_COLUMNS)
+    with numbered(numbering):  # rows named as the file numbers them
+        person = _person(np, pa, pc, table, ids)
+        code = _outcome_codes(np, pa, pc, _text(pa, pc, table["condition"]), keys=keys, column="condition")
+        return person, code
 
 
 _CERTAIN: Final = (2, 5)  # next course, next dose: the index treatment goes on (CHANGES codes)

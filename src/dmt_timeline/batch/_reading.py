@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dmt_timeline.batch._columns import _PROBLEMS_SHOWN, _imports
+from dmt_timeline.batch._row_numbers import RowNumbers
 from dmt_timeline.errors import InvalidValueError, quoted
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def _check_utf8(path: Path) -> None:
+def _check_utf8(path: Path) -> int:
     """Refuse a file that is not UTF-8, naming the line: checked before pyarrow parses it,
     since pyarrow decodes a ragged row's text to pass it on, and reports a failure to do so
-    (with the row) on stderr."""
+    (with the row) on stderr. The file's count of line feeds, counted on the way."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, bad = 1, False
     with path.open("rb") as file:
@@ -41,6 +42,7 @@ def _check_utf8(path: Path) -> None:
                 bad = True
     if bad:
         raise InvalidValueError(f"{quoted(path.name)}: text that is not UTF-8 on line {line}")
+    return line - 1
 
 
 def _read_csv(
@@ -48,28 +50,34 @@ def _read_csv(
     wanted: Sequence[str] | None = None,
     optional: Sequence[str] = (),
     *,
-    ragged_rows: list[int] | None = None,
+    rows: RowNumbers | None = None,
+    skip_ragged: bool = False,
 ) -> pa.Table:
     """Every column of a CSV file as text; ragged rows and bad UTF-8 named by row, never quoted.
 
     A name the header repeats is quoted only when it is one of the reader's columns (``wanted``
-    and ``optional``): a file without a header has a record there. With ``ragged_rows``, the
-    numbers of ragged rows (from 1 after the header) are put there and the rows left out,
-    instead of refused.
+    and ``optional``): a file without a header has a record there. The file's blank lines are
+    put in ``rows`` (to number the rows as a spreadsheet does); with ``skip_ragged``, its ragged
+    rows too, and those rows are left out instead of refused.
     """
+    rows = RowNumbers() if rows is None else rows
     _, pa, _ = _imports()
     import pyarrow.csv as pacsv  # noqa: PLC0415
 
     ragged: list[tuple[int | None, int, int]] = []
+    spaces: list[int | None] = []
 
     def invalid_row(row: Any) -> str:
         # Only the counts and the number are kept: row.text is the whole row.
-        ragged.append((row.number, row.expected_columns, row.actual_columns))
+        if row.actual_columns == 1 and not row.text.strip():
+            spaces.append(row.number)  # a line of spaces: a blank row, passed over as the object readers do
+        else:
+            ragged.append((row.number, row.expected_columns, row.actual_columns))
         return "skip"
 
     if not path.is_file():
         raise FileNotFoundError(2, "no such file", str(path))
-    _check_utf8(path)
+    newlines = _check_utf8(path)
     failed = False
     try:
         # The header alone, from the first block: its names type every column as text, so that
@@ -101,28 +109,32 @@ def _read_csv(
             f"CSV header: {f'column(s) {listed}' if listed else ''}{' and ' if listed and said else ''}"
             f"{said} given more than once"
         )
+    rows.read_blank_lines(path, newlines=newlines, records=table.num_rows + len(ragged) + len(spaces) + 1)
+    if any(number is None for number, _, _ in ragged) or None in spaces:
+        # Numbers are known only when the file is read in one thread: read it again so.
+        ragged.clear()
+        spaces.clear()
+        with contextlib.suppress(pa.ArrowException, ValueError):  # read once already: no row lost
+            pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(use_threads=False),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
+                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+            )
+    # pyarrow numbers a record from 1 at the header, blank lines not counted.
+    rows.passed.extend(sorted(number - 1 for number in spaces if number is not None))
     if ragged:
-        if any(number is None for number, _, _ in ragged):
-            # Numbers are known only when the file is read in one thread: read it again so.
-            ragged.clear()
-            with contextlib.suppress(pa.ArrowException, ValueError):  # read once already: no row lost
-                pacsv.read_csv(
-                    path,
-                    read_options=pacsv.ReadOptions(use_threads=False),
-                    parse_options=pacsv.ParseOptions(invalid_row_handler=invalid_row),
-                    convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-                )
-        if ragged_rows is not None and all(number is not None for number, _, _ in ragged):
-            ragged_rows.extend(sorted(number - 1 for number, _, _ in ragged if number is not None))
+        if skip_ragged and all(number is not None for number, _, _ in ragged):
+            rows.ragged.extend(sorted(number - 1 for number, _, _ in ragged if number is not None))
             return table
         shown = [
-            f"{number - 1 if number is not None else '?'} ({actual} cells, not {expected})"
+            f"{rows.of_records([number - 1])[0] if number is not None else '?'} "
+            f"({actual} cells, not {expected})"
             for number, expected, actual in ragged[:_PROBLEMS_SHOWN]
         ]
         more = f" and {len(ragged) - _PROBLEMS_SHOWN} more" if len(ragged) > _PROBLEMS_SHOWN else ""
         raise InvalidValueError(
-            f"CSV row(s) {', '.join(shown)}{more}: not as many cells as the header has columns "
-            "(rows count from 1 after the header, blank lines not counted)"
+            f"CSV row(s) {', '.join(shown)}{more}: not as many cells as the header has columns"
         )
     return table
 
@@ -184,21 +196,31 @@ def read_table(source: Any, names: tuple[str, ...] | None = None, optional: tupl
     return _read_source(source, names, optional)
 
 
+def read_numbered(
+    source: Any, names: tuple[str, ...] | None = None, optional: tuple[str, ...] = ()
+) -> tuple[pa.Table, RowNumbers]:
+    """:func:`read_table`, and the spreadsheet row numbers of its rows, for :func:`numbered`."""
+    rows = RowNumbers()
+    return _read_source(source, names, optional, rows=rows), rows
+
+
 def _read_source(
     source: Any,
     names: tuple[str, ...] | None = None,
     optional: tuple[str, ...] = (),
     *,
-    ragged_rows: list[int] | None = None,
+    rows: RowNumbers | None = None,
+    skip_ragged: bool = False,
 ) -> pa.Table:
-    """:func:`read_table`; with ``ragged_rows``, a CSV file's ragged rows are put there, not refused."""
+    """:func:`read_table`; a CSV file's blank lines put in ``rows`` (and with ``skip_ragged``, its
+    ragged rows, left out instead of refused)."""
     _, pa, _ = _imports()
     if isinstance(source, pa.Table):
         table = source
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         table = (
-            _read_csv(path, names, optional, ragged_rows=ragged_rows)
+            _read_csv(path, names, optional, rows=rows, skip_ragged=skip_ragged)
             if path.suffix.lower() == ".csv"
             else _parquet(path, names, optional)
         )

@@ -23,7 +23,8 @@ class BatchResult:
         unknown: Drugs the catalogue does not know, with their counts (skipped).
         windows: The persistence window used for each therapy, in days.
         skipped: With ``skip_bad_rows=True``, the rows left out, one row per problem: ``row``
-            (numbered from 1 after the header, as errors number rows), ``patient_id`` (null
+            (as a spreadsheet numbers it, as errors and the object readers number rows: the
+            header is row 1; in a CSV file a blank line is a row too), ``patient_id`` (null
             where it could not be read), ``column`` (null for a CSV row with more or fewer
             cells than the header), ``problem`` and ``value`` (the cell as text; null when
             blank or not text). Without it (None), no row is skipped: a bad row is refused.

@@ -423,7 +423,8 @@ month alone is no exposure's day and is refused.
 
 bad rows: by default the first problem stops the run (exit status 1, nothing written). With
 --skip-bad-rows the good rows are used, each problem of a bad row is printed on stderr (row,
-counted from 1 after the header; patient; column; problem; the cell) and written to
+as a spreadsheet numbers it: the header is row 1 and a blank line is a row; patient; column;
+problem; the cell) and written to
 skipped.<ext>, with the count rows in = rows used + rows skipped; the exit status is then 3.
 
 progress: on stderr when it is a terminal, as redrawn bars with the progress extra (pip

@@ -46,14 +46,16 @@ import attrs
 
 from dmt_timeline.errors import CohortFormatError, InvalidValueError, quoted
 from dmt_timeline.io.cells import ReadingOptions
-from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, ExposureColumns, ExposureLayout
+from dmt_timeline.io.exposures import DEFAULT_PERSISTENCE_DAYS, EndPolicy, ExposureColumns, ExposureLayout
 from dmt_timeline.io.wide import TherapyColumns, WideLayout
 
 __all__ = [
     "ExposureLayout",
     "LongLayout",
     "ReadingOptions",
+    "draft_exposure_layout",
     "draft_layout",
+    "exposure_header",
     "layout_toml",
     "load_layout",
     "parse_layout",
@@ -304,19 +306,32 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -> str:
-    """A long layout as the text of a TOML layout file, which :func:`parse_layout` reads back.
+def layout_toml(layout: LongLayout | ExposureLayout, *, notes: Mapping[str, str] | None = None) -> str:
+    """A long or exposure layout as the text of a TOML layout file, which :func:`parse_layout`
+    reads back.
 
     ``notes`` puts a comment after a field's line (a draft says how it matched the column).
     """
     notes = notes or {}
-    lines = ['kind = "long"', "", "[columns]"]
-    for field in ("patient_id", "therapy", "start", "stop", "reasons", "edss", "sex", "birth_date"):
-        value = getattr(layout, field)
+    if isinstance(layout, ExposureLayout):
+        lines = ['kind = "exposures"', "", "[columns]"]
+        columns: Any = layout.columns
+        fields: Sequence[str] = _EXPOSURE_COLUMNS
+    else:
+        lines = ['kind = "long"', "", "[columns]"]
+        columns, fields = (
+            layout,
+            ("patient_id", "therapy", "start", "stop", "reasons", "edss", "sex", "birth_date"),
+        )
+    for field in fields:
+        value = getattr(columns, field)
         line = f"{field} = {_toml_string(value)}" if value is not None else f"# {field} = (no column found)"
         lines.append(f"{line}  # {notes[field]}" if field in notes else line)
-    lines.append(f"labels = [{', '.join(_toml_string(label) for label in layout.labels)}]")
-    reading = layout.reading
+    if isinstance(layout, ExposureLayout):
+        lines += _eras_toml(layout, notes)
+    else:
+        lines.append(f"labels = [{', '.join(_toml_string(label) for label in layout.labels)}]")
+    reading = columns.reading
     lines += ["", "[reading]"]
     if reading.day_first is None:
         lines.append("# day_first = true  # say so if whole dates are written 12/05/2012 (day first)")
@@ -334,6 +349,20 @@ def layout_toml(layout: LongLayout, *, notes: Mapping[str, str] | None = None) -
         lines += ["", f"[crosswalk.{section}]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in pairs]
     return "\n".join(lines) + "\n"
+
+
+def _eras_toml(layout: ExposureLayout, notes: Mapping[str, str]) -> list[str]:
+    """The ``[eras]`` lines of an exposure layout."""
+    policy = f"end_policy = {_toml_string(layout.end_policy.value)}"
+    lines = ["", "[eras]", f"{policy}  # {notes['end_policy']}" if "end_policy" in notes else policy]
+    lines.append(f"persistence_days = {layout.persistence_days}")
+    if layout.as_of is None:
+        lines.append("# as_of = 2024-12-31  # the data cut, if there is one: eras reaching it are ongoing")
+    else:
+        lines.append(f"as_of = {layout.as_of.isoformat()}")
+    lines += ["", "[eras.durations]"]
+    lines += [f"{_toml_string(name)} = {days}" for name, days in layout.durations]
+    return lines
 
 
 # -- drafting ------------------------------------------------------------------------------------
@@ -373,42 +402,81 @@ def _fold(name: str) -> str:
     return _NOISE.sub("", name).casefold()
 
 
+# Spellings that only a dispensing or exposure table has: the days supplied, the day dispensed.
+_DAYS_SUPPLY: Final = (
+    "dayssupply", "dayssupplied", "daysupply", "supplydays", "daysofsupply", "durationdays",
+)  # fmt: skip
+_DISPENSED: Final = (
+    "dispensedate", "dispensingdate", "dispenseddate", "datedispensed", "datetimedispensed",
+    "filldate", "datefilled", "refilldate", "drugexposurestartdate",
+)  # fmt: skip
+_EXPOSURE_SYNONYMS: Final = {
+    "person_id": _SYNONYMS["patient_id"],
+    "drug": (*_SYNONYMS["therapy"], "ingredient", "drugconceptname", "medicationname", "productname"),
+    "start": (*_SYNONYMS["start"], *_DISPENSED, "drugexposurestart"),
+    "end": (*_SYNONYMS["stop"], "drugexposureenddate", "drugexposureend"),
+    "stop_reason": _SYNONYMS["reasons"],
+    "days_supply": _DAYS_SUPPLY,
+    "sex": _SYNONYMS["sex"],
+    "birth_date": _SYNONYMS["birth_date"],
+}
+
+
+def exposure_header(header: Sequence[str]) -> str | None:
+    """The column that makes a table's header look like a dispensing or exposure table's: one
+    named as a days supply (``days_supply``, ``Days supplied``) or as the day a drug was
+    dispensed (``dispense date``, ``fill date``, OMOP's ``drug_exposure_start_date``); None
+    when there is none (a table of therapy episodes)."""
+    signs = {*_DAYS_SUPPLY, *_DISPENSED}
+    return next((name for name in header if _fold(name) in signs), None)
+
+
+def _match(
+    header: Sequence[str], synonyms: Mapping[str, Sequence[str]], required: Sequence[str]
+) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """The column each field takes (by its spellings, else a close name), a note per field, and
+    the columns taken."""
+    folded = {_fold(name): name for name in reversed(header)}
+    taken: set[str] = set()
+    found: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    # Exact spellings first, for every field, so that a guess never takes another field's column.
+    for field, spellings in synonyms.items():
+        exact = next((folded[s] for s in spellings if s in folded and folded[s] not in taken), None)
+        if exact is not None:
+            found[field] = exact
+            notes[field] = f"matched column {quoted(exact)}"
+            taken.add(exact)
+    for field, spellings in synonyms.items():
+        if field in found:
+            continue
+        free = [f for f, n in folded.items() if n not in taken]
+        close = difflib.get_close_matches(field.replace("_", ""), free, n=1, cutoff=0.8)
+        close = close or [f for f in free for s in spellings if len(s) > 3 and s in f][:1]
+        if close:
+            found[field] = folded[close[0]]
+            notes[field] = f"a guess from column {quoted(folded[close[0]])}: confirm"
+            taken.add(found[field])
+    missing = [f for f in required if f not in found]
+    if missing:
+        raise CohortFormatError(
+            f"layout draft: no column for {', '.join(missing)}; found: {', '.join(map(quoted, header))}"
+        )
+    return found, notes, taken
+
+
 def draft_layout(header: Sequence[str]) -> tuple[LongLayout, dict[str, str]]:
     """A draft long layout from a table's header, and a note per field saying how it matched.
 
     Each field takes the first column whose name is one of its usual spellings; failing that, a
     close one (difflib), noted as a guess to confirm. Columns matched to no field are kept as
     labels. The draft is for the user to read, correct and save: nothing is read with it unseen.
+    :func:`draft_exposure_layout` drafts one for a dispensing or exposure table.
 
     Raises:
         CohortFormatError: when no column can be the patient id, the therapy or the start.
     """
-    folded = {_fold(name): name for name in reversed(header)}
-    taken: set[str] = set()
-    found: dict[str, str] = {}
-    notes: dict[str, str] = {}
-    # Exact spellings first, for every field, so that a guess never takes another field's column.
-    for field, synonyms in _SYNONYMS.items():
-        exact = next((folded[s] for s in synonyms if s in folded and folded[s] not in taken), None)
-        if exact is not None:
-            found[field] = exact
-            notes[field] = f"matched column {quoted(exact)}"
-            taken.add(exact)
-    for field, synonyms in _SYNONYMS.items():
-        if field in found:
-            continue
-        free = [f for f, n in folded.items() if n not in taken]
-        close = difflib.get_close_matches(field.replace("_", ""), free, n=1, cutoff=0.8)
-        close = close or [f for f in free for s in synonyms if len(s) > 3 and s in f][:1]
-        if close:
-            found[field] = folded[close[0]]
-            notes[field] = f"a guess from column {quoted(folded[close[0]])}: confirm"
-            taken.add(found[field])
-    missing = [f for f in ("patient_id", "therapy", "start") if f not in found]
-    if missing:
-        raise CohortFormatError(
-            f"layout draft: no column for {', '.join(missing)}; found: {', '.join(map(quoted, header))}"
-        )
+    found, notes, taken = _match(header, _SYNONYMS, ("patient_id", "therapy", "start"))
     labels = tuple(name for name in header if name not in taken and name.strip())
     layout = LongLayout(
         patient_id=found["patient_id"],
@@ -422,3 +490,28 @@ def draft_layout(header: Sequence[str]) -> tuple[LongLayout, dict[str, str]]:
         birth_date=found.get("birth_date"),
     )
     return layout, notes
+
+
+def draft_exposure_layout(header: Sequence[str]) -> tuple[ExposureLayout, dict[str, str]]:
+    """A draft exposure layout (``kind = "exposures"``) from a table's header, and a note per
+    field saying how it matched, as :func:`draft_layout` matches them.
+
+    Without an end column, the ends are drafted from a days-supply column when there is one
+    (``end_policy = "days_supply"``, noted to confirm); with neither, the note says to choose an
+    end policy. Other columns are left out: an exposure table carries no labels.
+
+    Raises:
+        CohortFormatError: when no column can be the person id, the drug or the start.
+    """
+    found, notes, _ = _match(header, _EXPOSURE_SYNONYMS, ("person_id", "drug", "start"))
+    policy = EndPolicy.RECORDED
+    if "end" not in found and "days_supply" in found:
+        policy = EndPolicy.DAYS_SUPPLY
+        notes["end_policy"] = "no end column: ends drawn from the days supplied; confirm"
+    elif "end" not in found:
+        notes["end_policy"] = "no end column: choose days_supply, default_duration or next_start"
+    if "end" not in found:
+        notes["end"] = "no such column found: only an end_policy other than recorded reads without it"
+    names: dict[str, Any] = {field: found.get(field) for field in _EXPOSURE_COLUMNS if field != "end"}
+    names.update({"end": found["end"]} if "end" in found else {})
+    return ExposureLayout(ExposureColumns(**names), end_policy=policy), notes
