@@ -471,31 +471,45 @@ class _TooManyRunsError(Exception):
     """More runs than MAX_READINGS: the caller answers "cannot tell"."""
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)  # compared by identity: one object per assessment
 class _Reading:
-    """One assessment under coarse dates: its position in the input, date, score and days."""
+    """One assessment under coarse dates: its position in the input, date, score (and as a
+    decimal, with the minimum change from it), and first and last day."""
 
     position: int
     date: PartialDate
     value: float
+    exact: Decimal
+    threshold: Decimal
     lo: int
     hi: int
 
 
-def _coarse_readings(patient: Patient, scale: Scale) -> list[_Reading]:
+def _coarse_readings(patient: Patient, scale: Scale, settings: CdwSettings) -> list[_Reading]:
     if scale == "EDSS":
         pairs = [(a.date, a.score.score) for a in patient.edss_assessments]
     else:
         pairs = [(a.date, a.value) for a in patient.assessments if a.measure is scale]
     return [
-        _Reading(i, d, v, d.first_day.toordinal(), d.last_day.toordinal()) for i, (d, v) in enumerate(pairs)
+        _Reading(
+            i,
+            d,
+            v,
+            _exact(v),
+            minimum_change(v, scale, settings),
+            d.first_day.toordinal(),
+            d.last_day.toordinal(),
+        )
+        for i, (d, v) in enumerate(pairs)
     ]
 
 
 def _is_precise(readings: list[_Reading], patient: Patient, settings: CdwSettings) -> bool:
+    if not readings:
+        return True  # no assessment: no relapse can matter
     if any(r.lo != r.hi for r in readings):
         return False
-    first = min((r.lo for r in readings), default=0)
+    first = min(r.lo for r in readings)
     # A relapse that is ignored on every reading (see relapse_to_baseline) may be coarse.
     return all(
         r.onset.precision is Precision.DAY
@@ -565,26 +579,33 @@ def _within(dlo: float, dhi: float, low: float, high: float, *, open_high: bool 
 
 class _Forks:
     """Decides the tests of one run: as ``prefix`` says, then True, leaving the False branch
-    on ``pending``."""
+    on ``pending``; a test asked again (the same ``key``) gets the same answer."""
 
     def __init__(self, prefix: tuple[bool, ...], pending: list[tuple[bool, ...]]) -> None:
         self.chosen = list(prefix)
         self.at = 0
         self.pending = pending
+        self.answers: dict[tuple[Any, ...], bool] = {}
 
-    def __call__(self, truth: Truth) -> bool:
+    def __call__(self, truth: Truth, key: tuple[Any, ...]) -> bool:
         if truth is not Truth.UNDETERMINED:
             return truth is Truth.TRUE
+        if key in self.answers:
+            return self.answers[key]
         if self.at == len(self.chosen):
             self.pending.append((*self.chosen, False))
             self.chosen.append(True)
         self.at += 1
-        return self.chosen[self.at - 1]
+        self.answers[key] = self.chosen[self.at - 1]
+        return self.answers[key]
 
 
-def _runs(run: Callable[[Callable[[Truth], bool]], Any], budget: list[int]) -> list[Any]:
+Decide = Callable[[Truth, tuple[Any, ...]], bool]
+
+
+def _runs(run: Callable[[Decide], Any], budget: list[int]) -> list[Any]:
     """``run`` once for every way of deciding the tests it cannot decide: it asks
-    ``decide(truth)``, which answers a decided test and forks on an undetermined one."""
+    ``decide(truth, key)``, which answers a decided test and forks on an undetermined one."""
     results = []
     pending: list[tuple[bool, ...]] = [()]
     while pending:
@@ -605,39 +626,40 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     scale: Scale,
     s: CdwSettings,
     worse_up: bool,
-    decide: Callable[[Truth], bool],
+    decide: Decide,
 ) -> list[Found]:
     """The rule of :func:`_scan` over one order of coarse readings, every test on days judged
     on their ranges and passed to ``decide``; kept step for step beside :func:`_scan` (a
     property test runs both on day-precise data)."""
     n = len(order)
-    values = [_exact(r.value) for r, _, _ in order]
+    values = [r.exact for r, _, _ in order]
+    thresholds = [r.threshold for r, _, _ in order]
     lo = [a for _, a, _ in order]
     hi = [b for _, _, b in order]
 
-    def near(x: int, low: float, high: float, *, open_high: bool = False) -> Truth:
+    def near(x: int, low: float, high: float, *, open_high: bool = False) -> bool:
         # A relapse with d_x - r in the window, not ignored (r >= d_0 - relapse_to_baseline).
         found = Truth.FALSE
         for r_lo, r_hi in relapses:
             counted = _within(r_lo - hi[0], r_hi - lo[0], -s.relapse_to_baseline, math.inf)
             found = found | (counted & _within(lo[x] - r_hi, hi[x] - r_lo, low, high, open_high=open_high))
-        return found
+        return decide(found, ("near", x, low, high, open_high))
 
-    def free(x: int) -> Truth:
+    def free(x: int) -> bool:
         if s.pira_free_before + s.pira_free_after == 0:
-            return Truth.TRUE
-        return ~near(x, -s.pira_free_after, s.pira_free_before)
+            return True
+        return not near(x, -s.pira_free_after, s.pira_free_before)
 
     def changed(x: int, bl: int, up: bool) -> bool:
         diff = values[x] - values[bl] if up == worse_up else values[bl] - values[x]
-        return diff >= minimum_change(float(values[bl]), scale, s)
+        return diff >= thresholds[bl]
 
     def kind(change: int, conf: list[int]) -> DisabilityKind:
         if not s.classify:
             return DisabilityKind.CDW
-        if decide(near(change, 0, s.relapse_associated)):
+        if near(change, 0, s.relapse_associated):
             return DisabilityKind.RAW
-        if decide(free(change)) and any(decide(free(c)) for c in conf):
+        if free(change) and any(free(c) for c in conf):
             return DisabilityKind.PIRA
         return DisabilityKind.CDW
 
@@ -645,7 +667,7 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     bl, search = 0, 1
     low, high = s.confirmation_days - s.tolerance_before, s.confirmation_days + s.tolerance_after
     while True:
-        while decide(near(bl, 0, s.relapse_to_baseline, open_high=True)):
+        while near(bl, 0, s.relapse_to_baseline, open_high=True):
             bl += 1
             if bl >= n - 1:
                 return found
@@ -656,8 +678,10 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
         conf = [
             x
             for x in range(change + 1, n)
-            if decide(_within(max(lo[x] - hi[change], x - change), hi[x] - lo[change], low, high))
-            and not decide(near(x, 0, s.relapse_to_confirmation, open_high=True))
+            if decide(
+                _within(max(lo[x] - hi[change], x - change), hi[x] - lo[change], low, high), (x, change)
+            )
+            and not near(x, 0, s.relapse_to_confirmation, open_high=True)
         ]
         if conf and all(changed(x, bl, False) for x in range(change, conf[0] + 1)):
             what = DisabilityKind.CDI
@@ -769,7 +793,7 @@ def confirmed_disability_events(
     found: list[DisabilityEvent] = []
     statuses: list[CdwStatus] = []
     for patient in patients:
-        readings = _coarse_readings(patient, scale)
+        readings = _coarse_readings(patient, scale, settings)
         if _is_precise(readings, patient, settings):
             events = _scan(patient, scale, settings)
             status = _status(patient.id, [[(e.kind, 0, 0, 0) for e in events]], 1)
