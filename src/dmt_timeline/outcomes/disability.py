@@ -8,21 +8,24 @@ results can be checked against pymsprog event by event; every criterion is a fie
 
 Dates known only to the month or year are answered three-valued, not refused. A coarse date is
 a range of days, so the order of the assessments may be undetermined (and two of them may fall
-on one day, when the later one stands), and each day-difference the rule tests (the
-confirmation window, the relapse windows) may hold on every reading of the dates, on none, or
-on some. The scan is run once for every order of the assessments their ranges allow (ranges
-narrowed along the order), and within an order it forks at every test that the ranges cannot
-decide, following both outcomes; every reading of the dates follows one of these runs. So:
+on one day, when the later one in the input stands, as for day dates), and each test the rule
+makes on days (the confirmation window; a relapse within the baseline, confirmation, RAW or
+PIRA window) may hold on every reading of the dates, on none, or on some. The scan is run once
+for every order of the assessments their ranges allow (the ranges narrowed along the order), and
+within an order it forks at every test the ranges cannot decide, following both answers; each
+answer narrows the difference of days it tested, so later tests of the same two dates agree with
+it. Every reading of the dates follows one of these runs. So:
 
 - exact: an answer of yes or no (CDW, RAW, PIRA per patient) and an event marked ``certain``
   hold on every reading of the dates; dates known to the day give exactly the events of the
-  day-precise scan, and refining a date never flips a yes or a no;
-- conservative: each test is judged on the ranges alone, ignoring how the tests of one run
-  constrain each other, so a run may stand for no reading at all: a "possible" event or a
-  "cannot tell" may be one that no reading gives;
+  day-precise scan (which they still run), and refining a date never flips a yes or a no;
+- conservative: differences between different pairs of dates are narrowed independently (the
+  days of a third date that would tie them are not tracked), so a run may stand for no reading
+  at all: a "possible" event or a "cannot tell" may be one that no reading gives;
 - bounded: a patient needing more than :data:`MAX_READINGS` runs (many coarse dates close
-  together: ten assessments in one year already allow millions of orders) is "cannot tell"
-  for CDW, RAW and PIRA, with no events and the reason in :class:`CdwStatus`.
+  together: five assessments and a relapse in one year already need more) is "cannot tell"
+  for CDW, RAW and PIRA, with no events and the reason in :class:`CdwStatus`; such a patient
+  costs about half a second.
 
 An event's date is its assessment's date (its range of days).
 """
@@ -567,16 +570,6 @@ def _orders(readings: list[_Reading], budget: list[int]) -> Iterable[list[tuple[
             yield narrowed
 
 
-def _within(dlo: float, dhi: float, low: float, high: float, *, open_high: bool = False) -> Truth:
-    """Whether a difference of days in [dlo, dhi] lies in [low, high] (or [low, high))."""
-
-    def inside(v: float) -> bool:
-        return low <= v and (v < high if open_high else v <= high)
-
-    never = dhi < low or (dlo >= high if open_high else dlo > high)
-    return Truth.from_bounds(always=inside(dlo) and inside(dhi), never=never)
-
-
 class _Forks:
     """Decides the tests of one run: as ``prefix`` says, then True, leaving the False branch
     on ``pending``; a test asked again (the same ``key``) gets the same answer."""
@@ -620,6 +613,67 @@ Found = tuple[DisabilityKind, int, int, int]
 """An event as input positions of its assessments: kind, change, baseline, confirmation."""
 
 
+Span = tuple[float, float]
+
+
+class _Days:
+    """The tests on days of one run over one order of readings. Each compares one difference
+    of days (two readings, or a reading and a relapse) with one threshold; an undecided test
+    forks (``decide``), and its answer narrows that difference so later tests on it agree."""
+
+    def __init__(
+        self,
+        order: list[tuple[_Reading, int, int]],
+        relapses: list[tuple[int, int]],
+        s: CdwSettings,
+        decide: Decide,
+    ) -> None:
+        self.lo = [a for _, a, _ in order]
+        self.hi = [b for _, _, b in order]
+        self.relapses = relapses
+        self.s = s
+        self.decide = decide
+        self.spans: dict[tuple[str, int, int], Span] = {}
+
+    def at_least(self, key: tuple[str, int, int], start: Span, t: float, *, strict: bool = False) -> bool:
+        low, high = self.spans.get(key, start)
+        truth = Truth.from_bounds(
+            always=low > t if strict else low >= t, never=high <= t if strict else high < t
+        )
+        answer = self.decide(truth, (key, t, strict))
+        if truth is Truth.UNDETERMINED:  # t is finite here: narrow to whole days
+            first = math.floor(t) + 1 if strict else math.ceil(t)
+            self.spans[key] = (first, high) if answer else (low, first - 1)
+        return answer
+
+    def within(self, key: tuple[str, int, int], start: Span, a: float, b: float, *, open_b: bool) -> bool:
+        return self.at_least(key, start, a) and not self.at_least(key, start, b, strict=not open_b)
+
+    def apart(self, x: int, y: int, low: float, high: float) -> bool:
+        """Whether reading ``x`` comes ``low`` to ``high`` days after reading ``y`` (x > y)."""
+        start = (max(self.lo[x] - self.hi[y], x - y), self.hi[x] - self.lo[y])
+        return self.within(("reading", x, y), start, low, high, open_b=False)
+
+    def near(self, x: int, low: float, high: float, *, open_high: bool = False) -> bool:
+        """Whether a relapse that counts (see ``relapse_to_baseline``) came ``low`` to ``high``
+        days before reading ``x``."""
+        lo, hi = self.lo, self.hi
+        for j, (r_lo, r_hi) in enumerate(self.relapses):
+            if self.at_least(
+                ("relapse", 0, j), (lo[0] - r_hi, hi[0] - r_lo), self.s.relapse_to_baseline, strict=True
+            ):
+                continue  # ignored: too long before the first assessment
+            if self.within(("relapse", x, j), (lo[x] - r_hi, hi[x] - r_lo), low, high, open_b=open_high):
+                return True
+        return False
+
+    def free(self, x: int) -> bool:
+        s = self.s
+        if s.pira_free_before + s.pira_free_after == 0:
+            return True
+        return not self.near(x, -s.pira_free_after, s.pira_free_before)
+
+
 def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     order: list[tuple[_Reading, int, int]],
     relapses: list[tuple[int, int]],
@@ -628,27 +682,13 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     worse_up: bool,
     decide: Decide,
 ) -> list[Found]:
-    """The rule of :func:`_scan` over one order of coarse readings, every test on days judged
-    on their ranges and passed to ``decide``; kept step for step beside :func:`_scan` (a
-    property test runs both on day-precise data)."""
+    """The rule of :func:`_scan` over one order of coarse readings, the tests on days asked of
+    :class:`_Days`; kept step for step beside :func:`_scan` (a property test runs both on
+    day-precise data)."""
     n = len(order)
     values = [r.exact for r, _, _ in order]
     thresholds = [r.threshold for r, _, _ in order]
-    lo = [a for _, a, _ in order]
-    hi = [b for _, _, b in order]
-
-    def near(x: int, low: float, high: float, *, open_high: bool = False) -> bool:
-        # A relapse with d_x - r in the window, not ignored (r >= d_0 - relapse_to_baseline).
-        found = Truth.FALSE
-        for r_lo, r_hi in relapses:
-            counted = _within(r_lo - hi[0], r_hi - lo[0], -s.relapse_to_baseline, math.inf)
-            found = found | (counted & _within(lo[x] - r_hi, hi[x] - r_lo, low, high, open_high=open_high))
-        return decide(found, ("near", x, low, high, open_high))
-
-    def free(x: int) -> bool:
-        if s.pira_free_before + s.pira_free_after == 0:
-            return True
-        return not near(x, -s.pira_free_after, s.pira_free_before)
+    days = _Days(order, relapses, s, decide)
 
     def changed(x: int, bl: int, up: bool) -> bool:
         diff = values[x] - values[bl] if up == worse_up else values[bl] - values[x]
@@ -657,9 +697,9 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     def kind(change: int, conf: list[int]) -> DisabilityKind:
         if not s.classify:
             return DisabilityKind.CDW
-        if near(change, 0, s.relapse_associated):
+        if days.near(change, 0, s.relapse_associated):
             return DisabilityKind.RAW
-        if free(change) and any(free(c) for c in conf):
+        if days.free(change) and any(days.free(c) for c in conf):
             return DisabilityKind.PIRA
         return DisabilityKind.CDW
 
@@ -667,7 +707,7 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     bl, search = 0, 1
     low, high = s.confirmation_days - s.tolerance_before, s.confirmation_days + s.tolerance_after
     while True:
-        while near(bl, 0, s.relapse_to_baseline, open_high=True):
+        while days.near(bl, 0, s.relapse_to_baseline, open_high=True):
             bl += 1
             if bl >= n - 1:
                 return found
@@ -678,10 +718,8 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
         conf = [
             x
             for x in range(change + 1, n)
-            if decide(
-                _within(max(lo[x] - hi[change], x - change), hi[x] - lo[change], low, high), (x, change)
-            )
-            and not near(x, 0, s.relapse_to_confirmation, open_high=True)
+            if days.apart(x, change, low, high)
+            and not days.near(x, 0, s.relapse_to_confirmation, open_high=True)
         ]
         if conf and all(changed(x, bl, False) for x in range(change, conf[0] + 1)):
             what = DisabilityKind.CDI
