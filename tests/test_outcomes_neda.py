@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
@@ -189,6 +189,7 @@ def test_a_cohort_takes_each_patients_index() -> None:
 DATES = partial_dates(min_value=PartialDate(2017), max_value=PartialDate(2021, 2))
 
 
+@settings(deadline=None)  # coarse EDSS dates may need thousands of runs of the scan
 @given(
     st.lists(DATES, max_size=3),
     st.lists(st.tuples(DATES, st.integers(0, 2), st.integers(0, 2)), max_size=3),
