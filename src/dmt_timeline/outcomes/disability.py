@@ -507,12 +507,17 @@ def _coarse_readings(patient: Patient, scale: Scale, settings: CdwSettings) -> l
     ]
 
 
-def _is_precise(readings: list[_Reading], patient: Patient, settings: CdwSettings) -> bool:
-    if not readings:
+def _is_precise(patient: Patient, scale: Scale, settings: CdwSettings) -> bool:
+    """Whether every date the scan reads is a day (then the day-precise scan runs)."""
+    if scale == "EDSS":
+        dates = [a.date for a in patient.edss_assessments]
+    else:
+        dates = [a.date for a in patient.assessments if a.measure is scale]
+    if not dates:
         return True  # no assessment: no relapse can matter
-    if any(r.lo != r.hi for r in readings):
+    if any(d.precision is not Precision.DAY for d in dates):
         return False
-    first = min(r.lo for r in readings)
+    first = min(d.first_day for d in dates).toordinal()
     # A relapse that is ignored on every reading (see relapse_to_baseline) may be coarse.
     return all(
         r.onset.precision is Precision.DAY
@@ -831,12 +836,13 @@ def confirmed_disability_events(
     found: list[DisabilityEvent] = []
     statuses: list[CdwStatus] = []
     for patient in patients:
-        readings = _coarse_readings(patient, scale, settings)
-        if _is_precise(readings, patient, settings):
+        if _is_precise(patient, scale, settings):
             events = _scan(patient, scale, settings)
             status = _status(patient.id, [[(e.kind, 0, 0, 0) for e in events]], 1)
         else:
-            events, status = _scan_partial(patient, readings, scale, settings)
+            events, status = _scan_partial(
+                patient, _coarse_readings(patient, scale, settings), scale, settings
+            )
         if settings.events is EventSelection.FIRST:
             events = [e for e in events if e.kind is not DisabilityKind.CDI]
         found.extend(events)
