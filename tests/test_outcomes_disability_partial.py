@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.dates import PartialDate, Precision, Truth
-from dmt_timeline.events import EdssAssessment, Relapse
+from dmt_timeline.events import EdssAssessment, Measure, Relapse, ScoredAssessment
 from dmt_timeline.model import Patient
 from dmt_timeline.outcomes import (
     Baseline,
@@ -107,6 +107,15 @@ def test_year_the_order_itself_may_be_open() -> None:
     assert {("PIRA", "2020", False)} == set(events)
 
 
+def test_other_measures_are_answered_the_same_way() -> None:
+    # SDMT worsens downwards: 50 to 45 is 5 points (4 needed); confirmed 82 to 112 days later.
+    dates = ("2020-01-01", "2020-04-10", "2020-07")
+    readings = [ScoredAssessment(Measure.SDMT, d, v) for d, v in zip(dates, (50, 45, 45), strict=True)]
+    results = confirmed_disability_events([Patient(id="p", assessments=readings)], scale=Measure.SDMT)
+    assert [("PIRA", "2020-04-10", True)] == [(e.kind.value, str(e.date), e.certain) for e in results.events]
+    assert YES is results.status("p").worsening
+
+
 def test_too_many_readings_is_cannot_tell_with_the_reason() -> None:
     # Six assessments and a relapse in one year: hundreds of orders, each with open windows.
     p = patient(*(("2020", 2.0 + i % 3) for i in range(6)), relapses=("2020",))
@@ -186,12 +195,12 @@ def coarse_patients(draw: st.DrawFn) -> Patient:
     )
 
 
-def _refined(draw: st.DrawFn, p: Patient, *, to_day: bool) -> Patient:
+def _refined(data: st.DataObject, p: Patient, *, to_day: bool) -> Patient:
     def refine(date: PartialDate) -> PartialDate:
         if to_day:
-            offset = draw(st.integers(0, (date.last_day - date.first_day).days))
+            offset = data.draw(st.integers(0, (date.last_day - date.first_day).days))
             return PartialDate.from_date(date.first_day + dt.timedelta(days=offset))
-        return draw(refinements(date))
+        return data.draw(refinements(date))
 
     return Patient(
         id=p.id,
@@ -255,14 +264,14 @@ def test_day_dates_answer_yes_or_no_as_the_events_say(p: Patient, cdw: CdwSettin
 def test_every_day_reading_agrees_with_the_certain_answers(
     p: Patient, cdw: CdwSettings, data: st.DataObject
 ) -> None:
-    exact = _refined(data.draw, p, to_day=True)
+    exact = _refined(data, p, to_day=True)
     _check_narrowed(confirmed_disability_events([p], cdw), confirmed_disability_events([exact], cdw))
 
 
 @settings(deadline=None)
 @given(coarse_patients(), CDW_SETTINGS, st.data())
 def test_refining_dates_only_narrows(p: Patient, cdw: CdwSettings, data: st.DataObject) -> None:
-    finer = _refined(data.draw, p, to_day=False)
+    finer = _refined(data, p, to_day=False)
     _check_narrowed(confirmed_disability_events([p], cdw), confirmed_disability_events([finer], cdw))
 
 
