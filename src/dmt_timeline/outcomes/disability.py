@@ -517,13 +517,12 @@ def _is_precise(patient: Patient, scale: Scale, settings: CdwSettings) -> bool:
         return True  # no assessment: no relapse can matter
     if any(d.precision is not Precision.DAY for d in dates):
         return False
+    coarse = [r.onset for r in patient.relapses if r.onset.precision is not Precision.DAY]
+    if not coarse:
+        return True
     first = min(d.first_day for d in dates).toordinal()
     # A relapse that is ignored on every reading (see relapse_to_baseline) may be coarse.
-    return all(
-        r.onset.precision is Precision.DAY
-        or r.onset.last_day.toordinal() < first - settings.relapse_to_baseline
-        for r in patient.relapses
-    )
+    return all(d.last_day.toordinal() < first - settings.relapse_to_baseline for d in coarse)
 
 
 def _orders(readings: list[_Reading], budget: list[int]) -> Iterable[list[tuple[_Reading, int, int]]]:
@@ -838,7 +837,14 @@ def confirmed_disability_events(
     for patient in patients:
         if _is_precise(patient, scale, settings):
             events = _scan(patient, scale, settings)
-            status = _status(patient.id, [[(e.kind, 0, 0, 0) for e in events]], 1)
+            kinds = {e.kind for e in events}
+            status = CdwStatus(
+                patient=patient.id,
+                worsening=Truth.TRUE if kinds.intersection(_WORSENING) else Truth.FALSE,
+                raw=Truth.TRUE if DisabilityKind.RAW in kinds else Truth.FALSE,
+                pira=Truth.TRUE if DisabilityKind.PIRA in kinds else Truth.FALSE,
+                runs=1,
+            )
         else:
             events, status = _scan_partial(
                 patient, _coarse_readings(patient, scale, settings), scale, settings
