@@ -597,10 +597,10 @@ class _Forks:
         return self.answers[key]
 
 
-Decide = Callable[[Truth, tuple[Any, ...]], bool]
+_Decide = Callable[[Truth, tuple[Any, ...]], bool]
 
 
-def _runs(run: Callable[[Decide], Any], budget: list[int]) -> list[Any]:
+def _runs(run: Callable[[_Decide], Any], budget: list[int]) -> list[Any]:
     """``run`` once for every way of deciding the tests it cannot decide: it asks
     ``decide(truth, key)``, which answers a decided test and forks on an undetermined one."""
     results = []
@@ -613,11 +613,11 @@ def _runs(run: Callable[[Decide], Any], budget: list[int]) -> list[Any]:
     return results
 
 
-Found = tuple[DisabilityKind, int, int, int]
+_Found = tuple[DisabilityKind, int, int, int]
 """An event as input positions of its assessments: kind, change, baseline, confirmation."""
 
 
-Span = tuple[float, float]
+_Span = tuple[float, float]
 
 
 class _Days:
@@ -630,16 +630,16 @@ class _Days:
         order: list[tuple[_Reading, int, int]],
         relapses: list[tuple[int, int]],
         s: CdwSettings,
-        decide: Decide,
+        decide: _Decide,
     ) -> None:
         self.lo = [a for _, a, _ in order]
         self.hi = [b for _, _, b in order]
         self.relapses = relapses
         self.s = s
         self.decide = decide
-        self.spans: dict[tuple[str, int, int], Span] = {}
+        self.spans: dict[tuple[str, int, int], _Span] = {}
 
-    def at_least(self, key: tuple[str, int, int], start: Span, t: float, *, strict: bool = False) -> bool:
+    def at_least(self, key: tuple[str, int, int], start: _Span, t: float, *, strict: bool = False) -> bool:
         low, high = self.spans.get(key, start)
         truth = Truth.from_bounds(
             always=low > t if strict else low >= t, never=high <= t if strict else high < t
@@ -650,7 +650,7 @@ class _Days:
             self.spans[key] = (first, high) if answer else (low, first - 1)
         return answer
 
-    def within(self, key: tuple[str, int, int], start: Span, a: float, b: float, *, open_b: bool) -> bool:
+    def within(self, key: tuple[str, int, int], start: _Span, a: float, b: float, *, open_b: bool) -> bool:
         return self.at_least(key, start, a) and not self.at_least(key, start, b, strict=not open_b)
 
     def apart(self, x: int, y: int, low: float, high: float) -> bool:
@@ -684,8 +684,8 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
     scale: Scale,
     s: CdwSettings,
     worse_up: bool,
-    decide: Decide,
-) -> list[Found]:
+    decide: _Decide,
+) -> list[_Found]:
     """The rule of :func:`_scan` over one order of coarse readings, the tests on days asked of
     :class:`_Days`; kept step for step beside :func:`_scan` (a property test runs both on
     day-precise data)."""
@@ -707,7 +707,7 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
             return DisabilityKind.PIRA
         return DisabilityKind.CDW
 
-    found: list[Found] = []
+    found: list[_Found] = []
     bl, search = 0, 1
     low, high = s.confirmation_days - s.tolerance_before, s.confirmation_days + s.tolerance_after
     while True:
@@ -748,7 +748,7 @@ def _scan_order(  # noqa: PLR0917 - private, one run of the rule
         search = conf[0] + 1
 
 
-def _status(patient: str, runs: list[list[Found]], count: int) -> CdwStatus:
+def _status(patient: str, runs: list[list[_Found]], count: int) -> CdwStatus:
     def every(kinds: tuple[DisabilityKind, ...]) -> Truth:
         hits = [any(k in kinds for k, *_ in run) for run in runs]
         return Truth.from_bounds(always=all(hits), never=not any(hits))
@@ -769,7 +769,7 @@ def _scan_partial(
     relapses = [(r.onset.first_day.toordinal(), r.onset.last_day.toordinal()) for r in patient.relapses]
     worse_up = scale == "EDSS" or scale is not Measure.SDMT
     budget = [MAX_READINGS]
-    runs: list[list[Found]] = []
+    runs: list[list[_Found]] = []
     try:
         for order in _orders(readings, budget):
             runs += _runs(functools.partial(_scan_order, order, relapses, scale, settings, worse_up), budget)
@@ -783,7 +783,7 @@ def _scan_partial(
     if Truth.UNDETERMINED in (status.worsening, status.raw, status.pira):
         status = attrs.evolve(status, reason="the dates do not decide the order or a window")
     by_position = {r.position: r for r in readings}
-    seen: dict[Found, int] = {}
+    seen: dict[_Found, int] = {}
     for run in runs:
         for found in dict.fromkeys(run):
             seen[found] = seen.get(found, 0) + 1
