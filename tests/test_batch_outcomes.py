@@ -203,9 +203,19 @@ def test_the_object_paths_events_on_day_dated_cohorts(cohort: list[Patient], cdw
 
 @settings(deadline=None)
 @given(cohorts(patients(max_episodes=1), max_size=4), settings_st)
-def test_the_object_paths_events_or_its_refusal_on_any_cohort(cohort: Any, cdw: CdwSettings) -> None:
+def test_the_object_paths_events_on_any_cohort_or_a_refusal_of_coarse_dates(
+    cohort: Any, cdw: CdwSettings
+) -> None:
+    # The object path answers coarse dates three-valued; the batch engine refuses them.
     expected, actual = _both(list(cohort), cdw)
-    assert expected == actual
+    if actual is InvalidDateError:
+        assert any(
+            d.precision is not Precision.DAY
+            for p in cohort
+            for d in [*(a.date for a in p.edss_assessments), *(r.onset for r in p.relapses)]
+        )
+    else:
+        assert expected == actual
 
 
 # -- documented behaviour ---------------------------------------------------------------------
@@ -281,13 +291,13 @@ def test_an_empty_table_gives_no_events() -> None:
 
 def test_an_assessment_known_to_the_month_is_refused_by_row_and_patient() -> None:
     with pytest.raises(
-        InvalidDateError, match=r"patient 'A': an EDSS assessment date '2020-09' is not a day at row\(s\) 4"
+        InvalidDateError, match=r"patient 'A': an EDSS assessment date '2020-09' is not a day at row\(s\) 5"
     ):
         disability_events(_table(*WORSENING, ("A", "edss", "2020-09", 3.0)))
 
 
 def test_a_coarse_relapse_that_could_matter_is_refused() -> None:
-    with pytest.raises(InvalidDateError, match=r"a relapse date '2020' is not a day at row\(s\) 4"):
+    with pytest.raises(InvalidDateError, match=r"a relapse date '2020' is not a day at row\(s\) 5"):
         disability_events(_table(*WORSENING, ("A", "relapse", "2020", None)))
 
 
@@ -304,9 +314,9 @@ def test_a_relapses_table_of_unknown_patients_is_ignored() -> None:
 @pytest.mark.parametrize(
     ("row", "msg"),
     [
-        (("A", "scan", "2020-09-01", None), r"column kind: not one of .* at row\(s\) 4"),
-        (("A", "edss", "2020-09-01", None), r"column edss: blank for an EDSS assessment at row\(s\) 4"),
-        (("A", "edss", "2020-09-01", 0.5), r"column edss: not a score .* at row\(s\) 4"),
+        (("A", "scan", "2020-09-01", None), r"column kind: not one of .* at row\(s\) 5"),
+        (("A", "edss", "2020-09-01", None), r"column edss: blank for an EDSS assessment at row\(s\) 5"),
+        (("A", "edss", "2020-09-01", 0.5), r"column edss: not a score .* at row\(s\) 5"),
     ],
 )
 def test_bad_rows_are_refused_by_column_and_row(row: tuple[str, str, str, float | None], msg: str) -> None:
@@ -328,7 +338,7 @@ def test_a_coarse_relapse_of_the_relapses_table_is_refused_by_its_row() -> None:
         }
     )
     with pytest.raises(
-        InvalidDateError, match=r"relapse \(relapses table\) date '2020-03' is not a day at row\(s\) 2"
+        InvalidDateError, match=r"relapse \(relapses table\) date '2020-03' is not a day at row\(s\) 3"
     ):
         disability_events(_table(*WORSENING), relapses=relapses)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dmt_timeline.errors import InvalidDateError
+from dmt_timeline.dates import Truth
 from dmt_timeline.events import EdssAssessment, Measure, Relapse, ScoredAssessment
 from dmt_timeline.model import Patient
 from dmt_timeline.outcomes import (
@@ -153,13 +153,15 @@ def test_exact_twenty_percent_is_a_worsening_unlike_pymsprog(event: str, baselin
     assert expected == _actual("tie", "T25FW", _settings(event, baseline))
 
 
-def test_month_dates_are_refused_where_pymsprog_reads_the_first_of_the_month() -> None:
+def test_month_dates_are_possible_where_pymsprog_reads_the_first_of_the_month() -> None:
     """pymsprog's event on dates "2020-01", "2020-04", "2020-07" is dated 2020-04-01; here the same
-    data are refused, and only dates given to the day (the first of each month) give that event."""
+    data give it only as possible (confirmed 62 to 121 days later: the 77-day window may not be
+    met), and dates given to the day (the first of each month) give that event."""
     rows = _read("partial_visits.csv")
     coarse = Patient(id="1", edss_assessments=[EdssAssessment(r["date"], float(r["EDSS"])) for r in rows])
-    with pytest.raises(InvalidDateError, match=r"edss_assessments\[0\] date '2020-01' is not a day"):
-        confirmed_disability_events([coarse])
+    answer = confirmed_disability_events([coarse])
+    assert Truth.UNDETERMINED is answer.status("1").worsening
+    assert [("2020-04", False)] == [(str(e.date), e.certain) for e in answer.events]
     firsts = [EdssAssessment(r["date"] + "-01", float(r["EDSS"])) for r in rows]
     results = confirmed_disability_events([Patient(id="1", edss_assessments=firsts)])
     assert _expected("partial_EDSS.csv") == _rows(results)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
@@ -100,8 +100,15 @@ def test_confirmed_worsening_in_the_window_is_not_achieved() -> None:
             "no EDSS assessment certainly in the window",
         ),
         (
-            {"edss_assessments": (*STEADY_EDSS, EdssAssessment("2020-06", 2.0))},
-            "EDSS or relapse dates are not all days, so worsening cannot be judged",
+            # Confirmed 48 to 78 days after the worsening: the 77-day window may or may not be met.
+            {
+                "edss_assessments": (
+                    EdssAssessment("2018-01-10", 2.0),
+                    EdssAssessment("2019-01-12", 3.0),
+                    EdssAssessment("2019-03", 3.0),
+                )
+            },
+            "a confirmed worsening may fall in the window, or may not occur",
         ),
         (
             {
@@ -125,6 +132,19 @@ def test_what_the_data_cannot_show_is_cannot_tell_with_the_reason(
     assert (Truth.UNDETERMINED, "cannot tell") == (found.achieved, found.status)
     assert reason in found.reasons
     assert reason in str(found)
+
+
+def test_a_worsening_certain_under_month_dates_is_not_achieved() -> None:
+    # Confirmed 79 to 108 days after the worsening: the 77-day window is met on every reading.
+    edss = (EdssAssessment("2018-01", 2.0), EdssAssessment("2019-01-12", 3.0), EdssAssessment("2019-04", 3.0))
+    found = neda(patient(edss_assessments=edss), episode=0)
+    assert (Truth.TRUE, Truth.FALSE) == (found.disability, found.achieved)
+
+
+def test_coarse_dates_that_allow_no_worsening_do_not_hide_neda() -> None:
+    edss = (*STEADY_EDSS, EdssAssessment("2020-06", 2.0), EdssAssessment("2019", 2.5))
+    found = neda(patient(edss_assessments=edss, relapses=[Relapse("2016")]), episode=0)
+    assert (Truth.FALSE, Truth.TRUE, ()) == (found.disability, found.achieved, found.reasons)
 
 
 def test_activity_outweighs_what_cannot_be_told() -> None:
@@ -169,28 +189,34 @@ def test_a_cohort_takes_each_patients_index() -> None:
 DATES = partial_dates(min_value=PartialDate(2017), max_value=PartialDate(2021, 2))
 
 
+@settings(deadline=None)  # coarse EDSS dates may need thousands of runs of the scan
 @given(
     st.lists(DATES, max_size=3),
     st.lists(st.tuples(DATES, st.integers(0, 2), st.integers(0, 2)), max_size=3),
+    st.lists(st.tuples(DATES, st.sampled_from([1.0, 2.0, 3.0, 4.0])), max_size=4),
     st.integers(0, 12),
     st.data(),
 )
 def test_refining_event_dates_never_flips_a_determined_answer(
     relapses: list[PartialDate],
     scans: list[tuple[PartialDate, int, int]],
+    edss: list[tuple[PartialDate, float]],
     rebaseline: int,
     data: st.DataObject,
 ) -> None:
     coarse_patient = patient(
-        relapses=[Relapse(d) for d in relapses], mri_scans=[MriScan(d, t2, gd) for d, t2, gd in scans]
+        relapses=[Relapse(d) for d in relapses],
+        mri_scans=[MriScan(d, t2, gd) for d, t2, gd in scans],
+        edss_assessments=[EdssAssessment(d, score) for d, score in edss],
     )
     fine_patient = attrs.evolve(
         coarse_patient,
         relapses=[Relapse(data.draw(refinements(d))) for d in relapses],
         mri_scans=[MriScan(data.draw(refinements(d)), t2, gd) for d, t2, gd in scans],
+        edss_assessments=[EdssAssessment(data.draw(refinements(d)), score) for d, score in edss],
     )
     coarse = neda(coarse_patient, episode=0, rebaseline_months=rebaseline)
     fine = neda(fine_patient, episode=0, rebaseline_months=rebaseline)
-    for part in ("relapse", "mri", "achieved"):
+    for part in ("relapse", "disability", "mri", "achieved"):
         if getattr(coarse, part) is not Truth.UNDETERMINED:
             assert getattr(coarse, part) is getattr(fine, part)

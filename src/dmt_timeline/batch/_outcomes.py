@@ -65,7 +65,8 @@ def _not_a_day(np: Any, bad: Any, *, ids: Any, person: Any, lo: Any, precision: 
         date = _date_text(np, int(lo[first]), int(precision[first]))
         raise InvalidDateError(
             f"patient {quoted(patient)}: {what} date {quoted(date)} is not a day at row(s) {_rows(np, bad)};"
-            " confirmed disability worsening needs assessment and relapse dates to the day"
+            " the batch engine needs assessment and relapse dates to the day (for coarser dates,"
+            " dmt_timeline.outcomes.confirmed_disability_events answers three-valued)"
         )
 
 

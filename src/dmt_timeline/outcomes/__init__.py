@@ -24,6 +24,7 @@ from dmt_timeline.outcomes.attribution import (
 from dmt_timeline.outcomes.disability import (
     Baseline,
     CdwSettings,
+    CdwStatus,
     DisabilityEvent,
     DisabilityKind,
     DisabilityResults,
@@ -62,6 +63,7 @@ __all__ = [
     "Baseline",
     "Candidate",
     "CdwSettings",
+    "CdwStatus",
     "DisabilityEvent",
     "DisabilityKind",
     "DisabilityResults",

@@ -4,15 +4,37 @@ event classified as relapse-associated (RAW) or independent of relapse activity 
 The scan follows the definition msprog and pymsprog implement (assessments read in date order,
 a change from the baseline confirmed at a later assessment and at every one in between), so that
 results can be checked against pymsprog event by event; every criterion is a field of
-:class:`CdwSettings`, printed with the results. Dates must be known to the day: an assessment or
-a relapse known only to the month or year is refused with an error naming the patient and the
-field, because a confirmation window of 84 days cannot be judged on a month.
+:class:`CdwSettings`, printed with the results.
+
+Dates known only to the month or year are answered three-valued, not refused. A coarse date is
+a range of days, so the order of the assessments may be undetermined (and two of them may fall
+on one day, when the later one in the input stands, as for day dates), and each test the rule
+makes on days (the confirmation window; a relapse within the baseline, confirmation, RAW or
+PIRA window) may hold on every reading of the dates, on none, or on some. The scan is run once
+for every order of the assessments their ranges allow (the ranges narrowed along the order), and
+within an order it forks at every test the ranges cannot decide, following both answers; each
+answer narrows the difference of days it tested, so later tests of the same two dates agree with
+it. Every reading of the dates follows one of these runs. So:
+
+- exact: an answer of yes or no (CDW, RAW, PIRA per patient) and an event marked ``certain``
+  hold on every reading of the dates; dates known to the day give exactly the events of the
+  day-precise scan (which they still run), and refining a date never flips a yes or a no;
+- conservative: differences between different pairs of dates are narrowed independently (the
+  days of a third date that would tie them are not tracked), so a run may stand for no reading
+  at all: a "possible" event or a "cannot tell" may be one that no reading gives;
+- bounded: a patient needing more than :data:`MAX_READINGS` runs (many coarse dates close
+  together: five assessments and a relapse in one year already need more) is "cannot tell"
+  for CDW, RAW and PIRA, with no events and the reason in :class:`CdwStatus`; such a patient
+  costs about half a second.
+
+An event's date is its assessment's date (its range of days).
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -20,14 +42,16 @@ from typing import Any, Literal
 
 import attrs
 
-from dmt_timeline.dates import PartialDate, Precision
+from dmt_timeline.dates import PartialDate, Precision, Truth
 from dmt_timeline.errors import InvalidDateError, InvalidValueError, describe_value, quoted
 from dmt_timeline.events import Measure
 from dmt_timeline.model import Patient
 
 __all__ = [
+    "MAX_READINGS",
     "Baseline",
     "CdwSettings",
+    "CdwStatus",
     "DisabilityEvent",
     "DisabilityKind",
     "DisabilityResults",
@@ -225,12 +249,45 @@ class DisabilityEvent:
     baseline_date: PartialDate
     baseline_value: float
     confirmed: PartialDate
+    certain: bool = True
 
     def __str__(self) -> str:
+        kind = self.kind.value + ("" if self.certain else " (possible)")
         return (
-            f"{self.patient} {self.kind.value} {self.date} {self.value:g}"
+            f"{self.patient} {kind} {self.date} {self.value:g}"
             f" (baseline {self.baseline_value:g} on {self.baseline_date}, confirmed {self.confirmed})"
         )
+
+
+@attrs.frozen(kw_only=True)
+class CdwStatus:
+    """Whether a patient had confirmed disability worsening, three-valued over every reading of
+    the dates.
+
+    Attributes:
+        patient: The patient's id.
+        worsening: A confirmed worsening (CDW, RAW or PIRA) on every reading (TRUE), on none
+            (FALSE), or cannot tell.
+        raw: A relapse-associated worsening, likewise.
+        pira: A worsening independent of relapse activity, likewise.
+        runs: How many runs of the scan the dates needed (1 when every date is a day; 0 when
+            there were too many to follow).
+        reason: Why it cannot tell, when it cannot.
+    """
+
+    patient: str
+    worsening: Truth
+    raw: Truth
+    pira: Truth
+    runs: int
+    reason: str = ""
+
+    def __str__(self) -> str:
+        def word(t: Truth) -> str:
+            return {Truth.TRUE: "yes", Truth.FALSE: "no"}.get(t, "cannot tell")
+
+        text = f"{self.patient}: CDW {word(self.worsening)}, RAW {word(self.raw)}, PIRA {word(self.pira)}"
+        return text + (f" ({self.reason})" if self.reason else "")
 
 
 @attrs.frozen
@@ -240,19 +297,37 @@ class DisabilityResults:
     Attributes:
         settings: The criteria.
         scale: What was scanned.
-        events: The events, by patient (in input order) then date.
+        events: The events, by patient (in input order) then date; under coarse dates an event
+            that only some readings of the dates give has ``certain`` False.
+        patients: Per patient, whether worsening (RAW, PIRA) occurred: yes, no or cannot tell.
     """
 
     settings: CdwSettings
     scale: Scale
     events: tuple[DisabilityEvent, ...]
+    patients: tuple[CdwStatus, ...] = ()
 
     def __str__(self) -> str:
         name = self.scale if isinstance(self.scale, str) else self.scale.value
         header = f"Confirmed disability events on {name}: {len(self.events)}"
         body = [str(e) for e in self.events] or ["(none)"]
         settings = [f"  {line}" for line in str(self.settings).splitlines()]
-        return "\n".join(["Settings:", *settings, header, *body])
+        # Patients the dates leave undecided are listed: events alone cannot say "cannot tell".
+        open_ = [f"  {p}" for p in self.patients if Truth.UNDETERMINED in (p.worsening, p.raw, p.pira)]
+        return "\n".join(
+            ["Settings:", *settings, header, *body, *(["Cannot tell:", *open_] if open_ else [])]
+        )
+
+    def status(self, patient: str) -> CdwStatus:
+        """The three-valued answer for one patient.
+
+        Raises:
+            InvalidValueError: No patient of that id was scanned.
+        """
+        for found in self.patients:
+            if found.patient == patient:
+                return found
+        raise InvalidValueError(f"patient {quoted(patient)} was not scanned")
 
     def of_kind(self, kind: DisabilityKind) -> tuple[DisabilityEvent, ...]:
         """The events of one kind."""
@@ -440,10 +515,358 @@ def _scan(patient: Patient, scale: Scale, settings: CdwSettings) -> list[Disabil
     ]
 
 
+MAX_READINGS = 4096
+"""The most runs of the scan one patient's coarse dates may need (orders of the assessments
+times undecided tests); beyond it the patient is "cannot tell" (see the module's note)."""
+
+_WORSENING = (DisabilityKind.CDW, DisabilityKind.RAW, DisabilityKind.PIRA)
+
+
+class _TooManyRunsError(Exception):
+    """More runs than MAX_READINGS: the caller answers "cannot tell"."""
+
+
+@attrs.frozen(eq=False)  # compared by identity: one object per assessment
+class _Reading:
+    """One assessment under coarse dates: its position in the input, date, score (and as a
+    decimal, with the minimum change from it), and first and last day."""
+
+    position: int
+    date: PartialDate
+    value: float
+    exact: Decimal
+    threshold: Decimal
+    lo: int
+    hi: int
+
+
+def _coarse_readings(patient: Patient, scale: Scale, settings: CdwSettings) -> list[_Reading]:
+    if scale == "EDSS":
+        pairs = [(a.date, a.score.score) for a in patient.edss_assessments]
+    else:
+        pairs = [(a.date, a.value) for a in patient.assessments if a.measure is scale]
+    return [
+        _Reading(
+            i,
+            d,
+            v,
+            _exact(v),
+            minimum_change(v, scale, settings),
+            d.first_day.toordinal(),
+            d.last_day.toordinal(),
+        )
+        for i, (d, v) in enumerate(pairs)
+    ]
+
+
+def _is_precise(patient: Patient, scale: Scale, settings: CdwSettings) -> bool:
+    """Whether every date the scan reads is a day (then the day-precise scan runs)."""
+    if scale == "EDSS":
+        dates = [a.date for a in patient.edss_assessments]
+    else:
+        dates = [a.date for a in patient.assessments if a.measure is scale]
+    if not dates:
+        return True  # no assessment: no relapse can matter
+    if any(d.precision is not Precision.DAY for d in dates):
+        return False
+    coarse = [r.onset for r in patient.relapses if r.onset.precision is not Precision.DAY]
+    if not coarse:
+        return True
+    first = min(d.first_day for d in dates).toordinal()
+    # A relapse that is ignored on every reading (see relapse_to_baseline) may be coarse.
+    return all(d.last_day.toordinal() < first - settings.relapse_to_baseline for d in coarse)
+
+
+def _orders(readings: list[_Reading], budget: list[int]) -> Iterable[list[tuple[_Reading, int, int]]]:
+    """Every order of the readings their ranges allow, as (kept reading, first day, last day)
+    with the ranges narrowed along the order; readings that may share a day are also tried on
+    one day, where the later in the input stands (as in the day-precise scan)."""
+
+    def spend() -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooManyRunsError
+
+    def chain(groups: list[list[_Reading]]) -> list[tuple[_Reading, int, int]] | None:
+        lows: list[int] = []
+        highs: list[int] = []
+        for k, g in enumerate(groups):
+            lo, hi = max(r.lo for r in g), min(r.hi for r in g)
+            lows.append(max(lo, lows[k - 1] + 1) if k else lo)
+            highs.append(hi)
+        for k in range(len(groups) - 2, -1, -1):
+            highs[k] = min(highs[k], highs[k + 1] - 1)
+        if any(lo > hi for lo, hi in zip(lows, highs, strict=True)):
+            return None
+        return [
+            (max(g, key=lambda r: r.position), lo, hi) for g, lo, hi in zip(groups, lows, highs, strict=True)
+        ]
+
+    def grow(
+        rest: list[_Reading], groups: list[list[_Reading]], floor: int
+    ) -> Iterable[list[list[_Reading]]]:
+        if not rest:
+            yield groups
+            return
+        latest = min(r.hi for r in rest)
+        candidates = [r for r in rest if max(r.lo, floor) <= latest]
+        for mask in range(1, 1 << len(candidates)):
+            spend()
+            group = [r for b, r in enumerate(candidates) if mask >> b & 1]
+            lo = max(floor, *(r.lo for r in group))
+            others = [r for r in rest if r not in group]
+            if lo > min(r.hi for r in group) or any(r.hi <= lo for r in others):
+                continue
+            yield from grow(others, [*groups, group], lo + 1)
+
+    start = sorted(readings, key=lambda r: (r.lo, r.hi, r.position))
+    for groups in grow(start, [], -(10**9)):
+        narrowed = chain(groups)
+        if narrowed is not None:
+            yield narrowed
+
+
+class _Forks:
+    """Decides the tests of one run: as ``prefix`` says, then True, leaving the False branch
+    on ``pending``; a test asked again (the same ``key``) gets the same answer."""
+
+    def __init__(self, prefix: tuple[bool, ...], pending: list[tuple[bool, ...]]) -> None:
+        self.chosen = list(prefix)
+        self.at = 0
+        self.pending = pending
+        self.answers: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(self, truth: Truth, key: tuple[Any, ...]) -> bool:
+        if truth is not Truth.UNDETERMINED:
+            return truth is Truth.TRUE
+        if key in self.answers:
+            return self.answers[key]
+        if self.at == len(self.chosen):
+            self.pending.append((*self.chosen, False))
+            self.chosen.append(True)
+        self.at += 1
+        self.answers[key] = self.chosen[self.at - 1]
+        return self.answers[key]
+
+
+_Decide = Callable[[Truth, tuple[Any, ...]], bool]
+
+
+def _runs(run: Callable[[_Decide], Any], budget: list[int]) -> list[Any]:
+    """``run`` once for every way of deciding the tests it cannot decide: it asks
+    ``decide(truth, key)``, which answers a decided test and forks on an undetermined one."""
+    results = []
+    pending: list[tuple[bool, ...]] = [()]
+    while pending:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooManyRunsError
+        results.append(run(_Forks(pending.pop(), pending)))
+    return results
+
+
+_Found = tuple[DisabilityKind, int, int, int]
+"""An event as input positions of its assessments: kind, change, baseline, confirmation."""
+
+
+_Span = tuple[float, float]
+
+
+class _Days:
+    """The tests on days of one run over one order of readings. Each compares one difference
+    of days (two readings, or a reading and a relapse) with one threshold; an undecided test
+    forks (``decide``), and its answer narrows that difference so later tests on it agree."""
+
+    def __init__(
+        self,
+        order: list[tuple[_Reading, int, int]],
+        relapses: list[tuple[int, int]],
+        s: CdwSettings,
+        decide: _Decide,
+    ) -> None:
+        self.lo = [a for _, a, _ in order]
+        self.hi = [b for _, _, b in order]
+        self.relapses = relapses
+        self.s = s
+        self.decide = decide
+        self.spans: dict[tuple[str, int, int], _Span] = {}
+
+    def at_least(self, key: tuple[str, int, int], start: _Span, t: float, *, strict: bool = False) -> bool:
+        low, high = self.spans.get(key, start)
+        truth = Truth.from_bounds(
+            always=low > t if strict else low >= t, never=high <= t if strict else high < t
+        )
+        answer = self.decide(truth, (key, t, strict))
+        if truth is Truth.UNDETERMINED:  # t is finite here: narrow to whole days
+            first = math.floor(t) + 1 if strict else math.ceil(t)
+            self.spans[key] = (first, high) if answer else (low, first - 1)
+        return answer
+
+    def within(self, key: tuple[str, int, int], start: _Span, a: float, b: float, *, open_b: bool) -> bool:
+        return self.at_least(key, start, a) and not self.at_least(key, start, b, strict=not open_b)
+
+    def apart(self, x: int, y: int, low: float, high: float) -> bool:
+        """Whether reading ``x`` comes ``low`` to ``high`` days after reading ``y`` (x > y)."""
+        start = (max(self.lo[x] - self.hi[y], x - y), self.hi[x] - self.lo[y])
+        return self.within(("reading", x, y), start, low, high, open_b=False)
+
+    def near(self, x: int, low: float, high: float, *, open_high: bool = False) -> bool:
+        """Whether a relapse that counts (see ``relapse_to_baseline``) came ``low`` to ``high``
+        days before reading ``x``."""
+        lo, hi = self.lo, self.hi
+        for j, (r_lo, r_hi) in enumerate(self.relapses):
+            if self.at_least(
+                ("relapse", 0, j), (lo[0] - r_hi, hi[0] - r_lo), self.s.relapse_to_baseline, strict=True
+            ):
+                continue  # ignored: too long before the first assessment
+            if self.within(("relapse", x, j), (lo[x] - r_hi, hi[x] - r_lo), low, high, open_b=open_high):
+                return True
+        return False
+
+    def free(self, x: int) -> bool:
+        s = self.s
+        if s.pira_free_before + s.pira_free_after == 0:
+            return True
+        return not self.near(x, -s.pira_free_after, s.pira_free_before)
+
+
+def _scan_order(  # noqa: PLR0917 - private, one run of the rule
+    order: list[tuple[_Reading, int, int]],
+    relapses: list[tuple[int, int]],
+    scale: Scale,
+    s: CdwSettings,
+    worse_up: bool,
+    decide: _Decide,
+) -> list[_Found]:
+    """The rule of :func:`_scan` over one order of coarse readings, the tests on days asked of
+    :class:`_Days`; kept step for step beside :func:`_scan` (a property test runs both on
+    day-precise data)."""
+    n = len(order)
+    values = [r.exact for r, _, _ in order]
+    thresholds = [r.threshold for r, _, _ in order]
+    days = _Days(order, relapses, s, decide)
+
+    def changed(x: int, bl: int, up: bool) -> bool:
+        diff = values[x] - values[bl] if up == worse_up else values[bl] - values[x]
+        return diff >= thresholds[bl]
+
+    def kind(change: int, conf: list[int]) -> DisabilityKind:
+        if not s.classify:
+            return DisabilityKind.CDW
+        if days.near(change, 0, s.relapse_associated):
+            return DisabilityKind.RAW
+        if days.free(change) and any(days.free(c) for c in conf):
+            return DisabilityKind.PIRA
+        return DisabilityKind.CDW
+
+    found: list[_Found] = []
+    bl, search = 0, 1
+    low, high = s.confirmation_days - s.tolerance_before, s.confirmation_days + s.tolerance_after
+    while True:
+        while days.near(bl, 0, s.relapse_to_baseline, open_high=True):
+            bl += 1
+            if bl >= n - 1:
+                return found
+        search = max(search, bl + 1)
+        change = next((x for x in range(search, n) if changed(x, bl, True) or changed(x, bl, False)), None)
+        if change is None:
+            return found
+        conf = [
+            x
+            for x in range(change + 1, n)
+            if days.apart(x, change, low, high)
+            and not days.near(x, 0, s.relapse_to_confirmation, open_high=True)
+        ]
+        if conf and all(changed(x, bl, False) for x in range(change, conf[0] + 1)):
+            what = DisabilityKind.CDI
+            lasts = not s.sustained or all(changed(x, bl, False) for x in range(conf[0] + 1, n))
+        elif conf and all(changed(x, bl, True) for x in range(change, conf[0] + 1)):
+            lapse = next((x for x in range(conf[0] + 1, n) if not changed(x, bl, True)), n)
+            conf = [c for c in conf if c < lapse]
+            what = kind(change, conf)
+            lasts = not s.sustained or lapse == n
+        else:
+            search = change + 1
+            continue
+        if lasts:
+            found.append((what, order[change][0].position, order[bl][0].position, order[conf[0]][0].position))
+            if what is not DisabilityKind.CDI and s.events is EventSelection.FIRST:
+                return found
+        elif s.baseline is Baseline.FIXED:
+            search = change + 1
+            continue
+        if s.baseline is Baseline.ROVING:
+            bl = conf[0]
+        search = conf[0] + 1
+
+
+def _status(patient: str, runs: list[list[_Found]], count: int) -> CdwStatus:
+    def every(kinds: tuple[DisabilityKind, ...]) -> Truth:
+        hits = [any(k in kinds for k, *_ in run) for run in runs]
+        return Truth.from_bounds(always=all(hits), never=not any(hits))
+
+    return CdwStatus(
+        patient=patient,
+        worsening=every(_WORSENING),
+        raw=every((DisabilityKind.RAW,)),
+        pira=every((DisabilityKind.PIRA,)),
+        runs=count,
+    )
+
+
+def _scan_partial(
+    patient: Patient, readings: list[_Reading], scale: Scale, settings: CdwSettings
+) -> tuple[list[DisabilityEvent], CdwStatus]:
+    """Every run of the rule the coarse dates allow; events with whether every run gives them."""
+    relapses = [(r.onset.first_day.toordinal(), r.onset.last_day.toordinal()) for r in patient.relapses]
+    worse_up = scale == "EDSS" or scale is not Measure.SDMT
+    budget = [MAX_READINGS]
+    runs: list[list[_Found]] = []
+    try:
+        for order in _orders(readings, budget):
+            runs += _runs(functools.partial(_scan_order, order, relapses, scale, settings, worse_up), budget)
+    except _TooManyRunsError:
+        undecided = Truth.UNDETERMINED
+        reason = f"the dates allow more than {MAX_READINGS} runs of the scan"
+        return [], CdwStatus(
+            patient=patient.id, worsening=undecided, raw=undecided, pira=undecided, runs=0, reason=reason
+        )
+    status = _status(patient.id, runs, len(runs))
+    if Truth.UNDETERMINED in (status.worsening, status.raw, status.pira):
+        status = attrs.evolve(status, reason="the dates do not decide the order or a window")
+    by_position = {r.position: r for r in readings}
+    seen: dict[_Found, int] = {}
+    for run in runs:
+        for found in dict.fromkeys(run):
+            seen[found] = seen.get(found, 0) + 1
+    events = []
+    for (kind, x, bl, conf), count in sorted(
+        seen.items(), key=lambda item: (by_position[item[0][1]].lo, item[0][1])
+    ):
+        events.append(
+            DisabilityEvent(
+                patient=patient.id,
+                scale=scale,
+                kind=kind,
+                date=by_position[x].date,
+                value=by_position[x].value,
+                baseline_date=by_position[bl].date,
+                baseline_value=by_position[bl].value,
+                confirmed=by_position[conf].date,
+                certain=count == len(runs),
+            )
+        )
+    return events, status
+
+
 def confirmed_disability_events(
     patients: Iterable[Patient], settings: CdwSettings | None = None, *, scale: Scale = "EDSS"
 ) -> DisabilityResults:
     """Confirmed disability worsening (and, with ``EventSelection.ALL``, improvement) per patient.
+
+    Dates known only to the month or year are answered over every reading of them (see the
+    module's note): each event says whether it is certain, and :attr:`DisabilityResults.patients`
+    says per patient whether worsening, RAW and PIRA occurred: yes, no or cannot tell.
 
     Args:
         patients: The patients; their ``edss_assessments`` (or ``assessments`` of the measure)
@@ -452,11 +875,9 @@ def confirmed_disability_events(
         scale: ``"EDSS"`` or a :class:`Measure`.
 
     Returns:
-        The events with the settings.
+        The events with the settings and the per-patient answers.
 
     Raises:
-        InvalidDateError: An assessment of the scale, or a relapse that could matter, is not
-            dated to the day.
         InvalidValueError: ``scale`` is neither ``"EDSS"`` nor a Measure.
     """
     if settings is None:
@@ -464,9 +885,24 @@ def confirmed_disability_events(
     if scale != "EDSS" and not isinstance(scale, Measure):
         raise InvalidValueError(f"scale {describe_value(scale)} is not 'EDSS' or a Measure")
     found: list[DisabilityEvent] = []
+    statuses: list[CdwStatus] = []
     for patient in patients:
-        events = _scan(patient, scale, settings)
+        if _is_precise(patient, scale, settings):
+            events = _scan(patient, scale, settings)
+            kinds = {e.kind for e in events}
+            status = CdwStatus(
+                patient=patient.id,
+                worsening=Truth.TRUE if kinds.intersection(_WORSENING) else Truth.FALSE,
+                raw=Truth.TRUE if DisabilityKind.RAW in kinds else Truth.FALSE,
+                pira=Truth.TRUE if DisabilityKind.PIRA in kinds else Truth.FALSE,
+                runs=1,
+            )
+        else:
+            events, status = _scan_partial(
+                patient, _coarse_readings(patient, scale, settings), scale, settings
+            )
         if settings.events is EventSelection.FIRST:
             events = [e for e in events if e.kind is not DisabilityKind.CDI]
         found.extend(events)
-    return DisabilityResults(settings, scale, tuple(found))
+        statuses.append(status)
+    return DisabilityResults(settings, scale, tuple(found), tuple(statuses))

@@ -14,6 +14,10 @@ shows none only when the window is observed: follow-up (to the index treatment's
 follow-up, as for latencies) certainly reaches the window's end, an MRI scan certainly in the
 window reports both counts, and an EDSS assessment is certainly in the window. Anything else is
 "cannot tell", with the reasons.
+
+Confirmed disability worsening is judged over every reading of coarse dates
+(:mod:`dmt_timeline.outcomes.disability`): a worsening shows activity when it is certain and
+certainly dated in the window, and none when no worsening any reading gives can fall in it.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from typing import Literal
 import attrs
 
 from dmt_timeline._collector import collector_paused
-from dmt_timeline.dates import PartialDate, Precision, Truth
-from dmt_timeline.errors import InvalidDateError, InvalidValueError, TimelineError, describe_value, quoted
+from dmt_timeline.dates import PartialDate, Truth
+from dmt_timeline.errors import InvalidValueError, TimelineError, describe_value, quoted
 from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.outcomes.attribution import _months_on
@@ -236,20 +240,20 @@ def _mri(patient: Patient, window: tuple[int, int, int, int], reasons: list[str]
 def _disability(
     patient: Patient, window: tuple[int, int, int, int], settings: CdwSettings, reasons: list[str]
 ) -> Truth:
-    try:
-        events = confirmed_disability_events([patient], settings).events
-    except InvalidDateError:
-        # The worsening definition needs dates to the day (see disability.py); say so, not guess.
-        reasons.append("EDSS or relapse dates are not all days, so worsening cannot be judged")
+    results = confirmed_disability_events([patient], settings)
+    status = results.patients[0]
+    worsening = [e for e in results.events if e.kind in _WORSENING]
+    if any(e.certain and _inside(e.date, window) is Truth.TRUE for e in worsening):
+        return Truth.TRUE
+    if status.runs == 0:
+        reasons.append(f"worsening cannot be judged: {status.reason}")
         return Truth.UNDETERMINED
-    for event in events:
-        if event.kind in _WORSENING and _inside(event.date, window) is Truth.TRUE:
-            return Truth.TRUE
-    assessed = any(
-        a.date.precision is Precision.DAY and _inside(a.date, window) is Truth.TRUE
-        for a in patient.edss_assessments
-    )
-    if not assessed:
+    # Every worsening any reading of the dates gives is listed, so none of them possibly in the
+    # window means none on any reading.
+    if any(_inside(e.date, window) is not Truth.FALSE for e in worsening):
+        reasons.append("a confirmed worsening may fall in the window, or may not occur")
+        return Truth.UNDETERMINED
+    if not any(_inside(a.date, window) is Truth.TRUE for a in patient.edss_assessments):
         reasons.append("no EDSS assessment certainly in the window")
         return Truth.UNDETERMINED
     return Truth.FALSE
