@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from dmt_timeline.catalogue import CATALOGUE
 from dmt_timeline.dates import PartialDate
-from dmt_timeline.errors import TimelineError
+from dmt_timeline.errors import StatsInputError, TimelineError
 from dmt_timeline.events import Relapse
 from dmt_timeline.model import NOT_RECORDED, ONGOING, Patient, TherapyEpisode
-from dmt_timeline.outcomes import DAYS_PER_YEAR, episode_relapse_rates, relapse_rate
+from dmt_timeline.outcomes import DAYS_PER_YEAR, episode_relapse_rates, pooled_relapse_rate, relapse_rate
+from dmt_timeline.outcomes.relapses import RelapseRate
 
 NAT = CATALOGUE["natalizumab"]
 
@@ -118,3 +119,97 @@ def test_coarser_dates_only_widen_every_range(
     for wide, exact in ((coarse.relapses, fine.relapses), (coarse.exposure_days, fine.exposure_days)):
         assert wide[0] <= exact[0] == exact[1] <= wide[1]
     assert coarse.rate[0] <= fine.rate[0] <= coarse.rate[1]
+
+
+# -- pooled rates --------------------------------------------------------------------------------
+
+
+def _period(relapses: int, days: int) -> RelapseRate:
+    return RelapseRate(
+        patient="p",
+        episode=None,
+        start=PartialDate.parse("2020-01-01"),
+        stop=PartialDate.parse("2020-01-01"),
+        relapses=(relapses, relapses),
+        exposure_days=(days, days),
+    )
+
+
+YEAR = round(DAYS_PER_YEAR * 4)  # four years of days: 1461
+
+
+@pytest.mark.parametrize(
+    ("relapses", "lower", "upper"),
+    # The exact Poisson limits of a count (Garwood 1936), as printed in tables of them and
+    # given by R's poisson.test(x)$conf.int.
+    [(0, 0.0, 3.689), (1, 0.0253, 5.572), (10, 4.795, 18.390)],
+)
+def test_the_interval_is_the_exact_poisson_interval_over_the_exposure(
+    relapses: int, lower: float, upper: float
+) -> None:
+    pooled = pooled_relapse_rate([_period(relapses, YEAR)])  # 4 years
+    assert pooled.rate == (relapses / 4, relapses / 4)
+    assert pooled.interval == pytest.approx((lower / 4, upper / 4), abs=0.0005)
+
+
+def test_periods_pool_their_relapses_and_years() -> None:
+    pooled = pooled_relapse_rate([_period(3, YEAR), _period(7, YEAR)], confidence=0.9)
+    assert ((10, 10), (8.0, 8.0), (1.25, 1.25)) == (pooled.relapses, pooled.exposure_years, pooled.rate)
+    assert pooled.interval[0] < 1.25 < pooled.interval[1]
+    assert str(pooled).startswith("ARR 1.25 (90% CI ")
+
+
+def test_a_patients_episode_rates_pool() -> None:
+    patient = with_relapses(
+        "2020-06-01",
+        "2021-03-01",
+        episodes=[TherapyEpisode(NAT, PartialDate.parse("2020-01-01"), PartialDate.parse("2021-12-31"))],
+    )
+    pooled = pooled_relapse_rate(episode_relapse_rates(patient))
+    assert (2, 2) == pooled.relapses
+    assert pooled.exposure_years == (731 / DAYS_PER_YEAR,) * 2
+
+
+@pytest.mark.parametrize(
+    ("rates", "confidence", "problem"),
+    [
+        ([], 0.95, "no periods"),
+        ([_period(1, 0)], 0.95, "no exposure"),
+        ([_period(1, 10)], 1.0, "confidence '1.0' is not between 0 and 1"),
+    ],
+)
+def test_pooling_refuses_what_has_no_rate(rates: list[RelapseRate], confidence: float, problem: str) -> None:
+    with pytest.raises(StatsInputError, match=problem):
+        pooled_relapse_rate(rates, confidence=confidence)
+
+
+ranges = st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(1, 800), st.integers(0, 400))
+
+
+@given(st.lists(ranges, min_size=1, max_size=6), st.data())
+def test_a_range_of_readings_holds_every_readings_rate_and_interval(
+    spans: list[tuple[int, int, int, int]], data: st.DataObject
+) -> None:
+    coarse = [
+        RelapseRate(
+            patient="p",
+            episode=None,
+            start=PartialDate.parse("2020"),
+            stop=PartialDate.parse("2020"),
+            relapses=(few, few + more),
+            exposure_days=(short, short + longer),
+        )
+        for few, more, short, longer in spans
+    ]
+    # One reading: a count and an exposure inside each period's ranges.
+    reading = [
+        _period(
+            data.draw(st.integers(r.relapses[0], r.relapses[1])),
+            data.draw(st.integers(r.exposure_days[0], r.exposure_days[1])),
+        )
+        for r in coarse
+    ]
+    wide, one = pooled_relapse_rate(coarse), pooled_relapse_rate(reading)
+    assert wide.rate[0] <= one.rate[0] <= wide.rate[1]
+    assert wide.interval[0] <= one.interval[0] + 1e-12
+    assert one.interval[1] <= wide.interval[1] + 1e-12

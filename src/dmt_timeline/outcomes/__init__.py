@@ -36,10 +36,12 @@ from dmt_timeline.outcomes.neda import Neda, cohort_neda, neda
 from dmt_timeline.outcomes.relapses import (
     DAYS_PER_YEAR,
     FirstRelapse,
+    PooledRate,
     RelapseRate,
     cohort_first_relapses,
     episode_relapse_rates,
     first_relapse,
+    pooled_relapse_rate,
     relapse_rate,
 )
 from dmt_timeline.outcomes.strategy import (
@@ -73,6 +75,7 @@ __all__ = [
     "FirstRelapse",
     "LatencyCheck",
     "Neda",
+    "PooledRate",
     "RelapseRate",
     "Strategy",
     "TreatmentStrategy",
@@ -91,6 +94,7 @@ __all__ = [
     "first_relapse",
     "minimum_change",
     "neda",
+    "pooled_relapse_rate",
     "relapse_rate",
     "strategy_table",
     "treatment_strategy",

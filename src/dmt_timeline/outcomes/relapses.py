@@ -18,7 +18,7 @@ import attrs
 
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import PartialDate, Truth
-from dmt_timeline.errors import TimelineError, quoted
+from dmt_timeline.errors import StatsInputError, TimelineError, quoted
 from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
 from dmt_timeline.model import Cohort, Patient, StopState
 from dmt_timeline.outcomes.attribution import _NEVER, _code_ordinal
@@ -28,10 +28,12 @@ from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selecto
 __all__ = [
     "DAYS_PER_YEAR",
     "FirstRelapse",
+    "PooledRate",
     "RelapseRate",
     "cohort_first_relapses",
     "episode_relapse_rates",
     "first_relapse",
+    "pooled_relapse_rate",
     "relapse_rate",
 ]
 
@@ -90,6 +92,95 @@ class RelapseRate:
             f"{head}: {self.relapses[0]}-{self.relapses[1]} relapses"
             f" in {self.exposure_days[0]}-{self.exposure_days[1]} days, ARR {low:.3g}-{high:.3g}"
         )
+
+
+@attrs.frozen(kw_only=True)
+class PooledRate:
+    """A cohort's annualised relapse rate: every relapse over every exposure year, pooled.
+
+    Attributes:
+        periods: How many periods (patients or episodes) were pooled.
+        relapses: The fewest and the most relapses over all readings of the dates.
+        exposure_years: The fewest and the most exposure years.
+        rate: The lowest and highest pooled rate (equal when every date is exact).
+        interval: The confidence interval: its lower limit on the reading that gives the fewest
+            relapses over the most years, its upper limit on the most relapses over the fewest
+            years, so that it holds every reading's interval.
+        confidence: The confidence level.
+        method: How the interval is computed (see :func:`pooled_relapse_rate`).
+    """
+
+    periods: int
+    relapses: tuple[int, int]
+    exposure_years: tuple[float, float]
+    rate: tuple[float, float]
+    interval: tuple[float, float]
+    confidence: float
+    method: str = "exact Poisson (Garwood)"
+
+    def __str__(self) -> str:
+        low, high = self.rate
+        shown = f"{low:.3g}" if low == high else f"{low:.3g}-{high:.3g}"
+        lower, upper = self.interval
+        return (
+            f"ARR {shown} ({self.confidence:.0%} CI {lower:.3g}-{upper:.3g}, {self.method}) from "
+            f"{_span(self.relapses)} relapses over {self.exposure_years[0]:.4g}"
+            + ("" if self.exposure_years[0] == self.exposure_years[1] else f"-{self.exposure_years[1]:.4g}")
+            + f" years, {self.periods} periods"
+        )
+
+
+def _span(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}-{pair[1]}"
+
+
+def pooled_relapse_rate(rates: Iterable[RelapseRate], *, confidence: float = 0.95) -> PooledRate:
+    """The annualised relapse rate of a group: all relapses over all exposure years.
+
+    The interval is the exact Poisson interval of the relapse count (Garwood 1936, from the
+    chi-square distribution: the interval of R's ``poisson.test``) divided by the exposure. It
+    treats relapses as a Poisson process with one rate for the whole group, so it is narrower
+    than it should be when patients' rates differ (overdispersion); trials use negative binomial
+    regression for that, which needs covariates and is left to a modelling library.
+
+    Under partial dates the count and the exposure are ranges: the rate is given as its lowest
+    and highest, and the interval runs from the lower limit of the fewest relapses over the most
+    years to the upper limit of the most relapses over the fewest years.
+
+    Args:
+        rates: Periods from :func:`relapse_rate` or :func:`episode_relapse_rates` (for example
+            every episode of one therapy across a cohort).
+        confidence: The confidence level, between 0 and 1.
+
+    Raises:
+        StatsInputError: a confidence level outside (0, 1), no periods, or no exposure at all.
+    """
+    from scipy.stats import chi2  # noqa: PLC0415 - scipy is slow to import
+
+    if not 0 < confidence < 1:
+        raise StatsInputError(f"confidence {quoted(confidence)} is not between 0 and 1")
+    periods = list(rates)
+    if not periods:
+        raise StatsInputError("pooled_relapse_rate: no periods")
+    few = sum(r.relapses[0] for r in periods)
+    many = sum(r.relapses[1] for r in periods)
+    short = sum(r.exposure_days[0] for r in periods) / DAYS_PER_YEAR
+    long = sum(r.exposure_days[1] for r in periods) / DAYS_PER_YEAR
+    if long <= 0:
+        raise StatsInputError("pooled_relapse_rate: the periods hold no exposure")
+    alpha = 1 - confidence
+    lower = float(chi2.ppf(alpha / 2, 2 * few) / 2) if few else 0.0
+    upper_count = float(chi2.ppf(1 - alpha / 2, 2 * many + 2) / 2)
+    rate_high = many / short if short > 0 else (math.inf if many else 0.0)
+    upper = upper_count / short if short > 0 else math.inf
+    return PooledRate(
+        periods=len(periods),
+        relapses=(few, many),
+        exposure_years=(short, long),
+        rate=(few / long, rate_high),
+        interval=(lower / long, upper),
+        confidence=confidence,
+    )
 
 
 def _rate(patient: Patient, episode: int | None, start: PartialDate, stop: PartialDate) -> RelapseRate:
