@@ -323,7 +323,7 @@ def test_the_batch_engine_refuses_a_blank_condition() -> None:
     patients = [_patient()]
     blank = pa.table({"patient_id": ["P1"], "condition": ["  "]})
 
-    with pytest.raises(InvalidValueError, match=r"column condition: not a condition's name .* at row\(s\) 1"):
+    with pytest.raises(InvalidValueError, match=r"column condition: not a condition's name .* at row\(s\) 2"):
         episode_latencies(
             episodes_table(patients).to_arrow(),
             observations_table(patients).to_arrow(),

@@ -119,7 +119,8 @@ def test_an_observation_of_a_patient_in_no_file_is_named_by_its_row(client: Any,
             follow_up=follow_up_table(bundled).to_arrow(),
         )
     assert str(single.value) == str(scaled.value)
-    assert f"row(s) {observations.num_rows}" in str(scaled.value)
+    # The stranger is the last row; the header is row 1.
+    assert f"row(s) {observations.num_rows + 1}" in str(scaled.value)
 
 
 def test_a_history_refused_is_refused_naming_the_file(client: Any, episodes: Any, tmp_path: Path) -> None:
