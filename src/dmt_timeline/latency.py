@@ -231,6 +231,24 @@ def latency(
     return _latency(patient, condition, episode, censor_at, timeline, regimens)
 
 
+def _censoring_end(
+    patient: Patient, index: TherapyEpisode, censor_at: CensorAt, timeline: Timeline, regimens: Regimens
+) -> tuple[int, int]:
+    """Where follow-up from ``index`` ends, as the earliest and latest day codes: the first of
+    the index treatment's end and the last follow-up (``"index end"``), or the last follow-up
+    alone; ``_LAST_DAY`` when nothing bounds it. The one censoring rule of latencies and of the
+    outcomes followed from an index (time to first relapse, activity ceased, NEDA)."""
+    end_lo, end_hi = _LAST_DAY, _LAST_DAY
+    if censor_at == "index end":
+        # By identity: a duplicated episode is equal to its twin.
+        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
+        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
+    follow_up = patient.last_follow_up
+    if follow_up is not None:
+        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    return end_lo, end_hi
+
+
 def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
     patient: Patient,
     condition: Condition,
@@ -260,14 +278,7 @@ def _latency(  # noqa: PLR0917 - private, called once per patient and outcome
             high = hi if high is None or hi < high else high
     if low is not None and high is not None:
         return Latency(patient.id, outcome, _month_range(low, high), True, index)
-    end_lo, end_hi = _LAST_DAY, _LAST_DAY
-    if censor_at == "index end":
-        # By identity: a duplicated episode is equal to its twin.
-        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
-    follow_up = patient.last_follow_up
-    if follow_up is not None:
-        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    end_lo, end_hi = _censoring_end(patient, index, censor_at, timeline, regimens)
     if end_hi == _LAST_DAY:
         raise TimelineError(
             f"patient {quoted(patient.id)}: no {outcome} response observed after {index} and no "

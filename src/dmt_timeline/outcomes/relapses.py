@@ -19,7 +19,7 @@ import attrs
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import StatsInputError, TimelineError, quoted
-from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
+from dmt_timeline.latency import CensorAt, _censoring_end, _check_censor_at, index_episode
 from dmt_timeline.model import Cohort, Patient, StopState
 from dmt_timeline.outcomes.attribution import _NEVER, _code_ordinal
 from dmt_timeline.regimens import REGIMENS, Regimens
@@ -342,15 +342,7 @@ def _follow_up_end(
     """The earliest and latest day (ordinals) follow-up from the episode at position ``episode``
     ends, censored as a latency is (``latency.py``): at the first of the index treatment's end and
     the last follow-up, or at the last follow-up alone; None when nothing bounds it."""
-    index = patient.episodes[episode]
-    end_lo, end_hi = _LAST_DAY, _LAST_DAY
-    if censor_at == "index end":
-        # By identity: a duplicated episode is equal to its twin.
-        position = next(i for i, e in enumerate(timeline.episodes) if e is index)
-        end_lo, end_hi = timeline.treatment_end(position, regimens=regimens)
-    follow_up = patient.last_follow_up
-    if follow_up is not None:
-        end_lo, end_hi = min(end_lo, follow_up._lo), min(end_hi, follow_up._hi)
+    end_lo, end_hi = _censoring_end(patient, patient.episodes[episode], censor_at, timeline, regimens)
     if end_hi == _LAST_DAY:
         return None
     return _code_ordinal(end_lo), _code_ordinal(end_hi)
