@@ -62,7 +62,7 @@ from dmt_timeline.io._table import (
     shape_problems,
 )
 from dmt_timeline.io.cells import ReadingOptions
-from dmt_timeline.io.layouts import MAX_LAYOUT_BYTES, _reading, _table, _unknown_keys
+from dmt_timeline.io.layouts import _layout_text, _reading, _table, _unknown_keys
 from dmt_timeline.io.long import _edss as _edss_cell  # the long tables' one EDSS cell rule
 from dmt_timeline.io.sources import open_table
 from dmt_timeline.model import Cohort, Patient
@@ -738,18 +738,7 @@ def parse_event_layout(text: str) -> EventLayout:
 
 def load_event_layout(path: str | os.PathLike[str]) -> EventLayout:
     """An event layout from a TOML file; see :func:`parse_event_layout`."""
-    raw = Path(path).read_bytes()[: MAX_LAYOUT_BYTES + 1]
-    if len(raw) > MAX_LAYOUT_BYTES:
-        raise CohortFormatError(f"layout file: larger than {MAX_LAYOUT_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        failed = True
-    else:
-        failed = False
-    if failed:
-        raise CohortFormatError("layout file: not UTF-8 text")
-    return parse_event_layout(text)
+    return parse_event_layout(_layout_text(path))
 
 
 # -- attaching to a cohort -------------------------------------------------------------------

@@ -285,6 +285,15 @@ def parse_layout(text: str) -> LongLayout | WideLayout | ExposureLayout:
 
 def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout | ExposureLayout:
     """A layout from a TOML file; see :func:`parse_layout`."""
+    return parse_layout(_layout_text(path))
+
+
+def _layout_text(path: str | os.PathLike[str]) -> str:
+    """A layout file's text: UTF-8 (a BOM allowed), at most ``MAX_LAYOUT_BYTES`` bytes.
+
+    Raises:
+        CohortFormatError: for a larger file or one that is not UTF-8 text.
+    """
     raw = Path(path).read_bytes()[: MAX_LAYOUT_BYTES + 1]
     if len(raw) > MAX_LAYOUT_BYTES:
         raise CohortFormatError(f"layout file: larger than {MAX_LAYOUT_BYTES} bytes")
@@ -296,7 +305,7 @@ def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout | Expos
         failed = False
     if failed:
         raise CohortFormatError("layout file: not UTF-8 text")
-    return parse_layout(text)
+    return text
 
 
 def _toml_string(value: str) -> str:
