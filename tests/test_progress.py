@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import re
@@ -266,3 +267,30 @@ def test_an_omop_read_counts_its_queries() -> None:
     assert "4/4" in text
     assert text == terminal.getvalue()  # nothing more from the quiet read
     assert shown.exposures.equals(quiet.exposures)
+
+
+CUT = dt.date(2022, 1, 1)
+
+
+@pytest.mark.parametrize("analysis", ["persistence", "pathway counts"])
+def test_the_cohort_analyses_show_their_stages_on_a_terminal_and_nothing_on_a_pipe(analysis: str) -> None:
+    from dmt_timeline.analyses import persistence  # noqa: PLC0415 - numpy
+    from dmt_timeline.analyses.pathways import pathway_counts  # noqa: PLC0415
+    from dmt_timeline.io.tables import episodes_table, follow_up_table  # noqa: PLC0415
+
+    cohort = load_natalizumab_psoriasis()
+
+    def run() -> object:
+        if analysis == "persistence":
+            return persistence(episodes_table(cohort), follow_up=follow_up_table(cohort), as_of=CUT)
+        return pathway_counts(episodes_table(cohort))
+
+    with _terminal() as terminal:
+        run()
+    with _pipe() as pipe:
+        run()
+    with _terminal() as quiet, progress.showing(False):
+        run()
+    stages = ["persistence: courses", "persistence: estimates"] if analysis == "persistence" else [analysis]
+    assert all(name in terminal.getvalue() for name in stages)
+    assert ("", "") == (pipe.getvalue(), quiet.getvalue())

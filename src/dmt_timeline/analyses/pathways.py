@@ -68,6 +68,7 @@ import attrs
 
 from dmt_timeline.errors import InvalidValueError, StatsInputError, describe_value, quoted
 from dmt_timeline.io.tables import Column, ColumnType, TidyTable
+from dmt_timeline.progress import showing, stage
 
 __all__ = [
     "ATTRITION_COLUMNS",
@@ -748,7 +749,11 @@ def _suppress(cells: list[tuple[tuple[Any, ...], int]], settings: PathwaySetting
 
 
 def pathway_counts(
-    table: Any, settings: PathwaySettings | None = None, *, by: str | Mapping[str, str] | None = None
+    table: Any,
+    settings: PathwaySettings | None = None,
+    *,
+    by: str | Mapping[str, str] | None = None,
+    progress: bool | None = None,
 ) -> PathwayCounts:
     """Patients per pathway, with small-cell suppression and the attrition of each setting.
 
@@ -757,12 +762,15 @@ def pathway_counts(
         settings: How eras become a pathway and how counts are suppressed.
         by: Stratify by a column of ``table`` (one value per patient) or a mapping from
             patient id to group; None for one stratum.
+        progress: Show the stage on stderr: None when it is a terminal (see
+            :mod:`dmt_timeline.progress`), True anywhere, False never.
 
     Raises:
         StatsInputError: when the table cannot be read or a patient has no (or two) groups.
     """
     settings = PathwaySettings() if settings is None else settings
-    return _counted(*_tally(table, settings, by), settings)
+    with showing(progress), stage("pathway counts"):
+        return _counted(*_tally(table, settings, by), settings)
 
 
 def _tally(

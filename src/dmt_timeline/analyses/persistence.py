@@ -39,6 +39,7 @@ import attrs
 from dmt_timeline.errors import InvalidValueError, StatsInputError, quoted
 from dmt_timeline.io._frames import TABLES_EXTRA
 from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS, Column, ColumnType, TidyTable
+from dmt_timeline.progress import showing, stage
 from dmt_timeline.stats.interval import Turnbull, turnbull
 from dmt_timeline.stats.survival import CumulativeIncidence, KaplanMeier, aalen_johansen, kaplan_meier
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS
@@ -246,6 +247,7 @@ def persistence(
     alpha: float = 0.05,
     n_bootstrap: int = 0,
     random_state: int | None = 0,
+    progress: bool | None = None,
 ) -> Persistence:
     """Time on each therapy until discontinuation, from a tidy episodes table.
 
@@ -263,6 +265,8 @@ def persistence(
         alpha: 1 - the confidence level of the estimates.
         n_bootstrap: Bootstrap resamples for the Turnbull estimates' limits (0: none).
         random_state: Seed of the bootstrap.
+        progress: Show the stages (courses, estimates) on stderr: None when it is a terminal
+            (see :mod:`dmt_timeline.progress`), True anywhere, False never.
 
     Returns:
         The courses and the estimates per group.
@@ -275,17 +279,23 @@ def persistence(
     """
     np, _, _ = _imports()
     _check_settings(definition, grace_months, group_by)
-    course_table, indeterminate, codes = _courses(
-        episodes,
-        follow_up=follow_up,
-        as_of=as_of,
-        definition=definition,
-        grace_months=grace_months,
-        group_by=group_by,
-    )
+    with showing(progress):
+        with stage("persistence: courses"):
+            course_table, indeterminate, codes = _courses(
+                episodes,
+                follow_up=follow_up,
+                as_of=as_of,
+                definition=definition,
+                grace_months=grace_months,
+                group_by=group_by,
+            )
+        with stage("persistence: estimates"):
+            groups = _group_estimates(
+                np, *codes, alpha=alpha, n_bootstrap=n_bootstrap, random_state=random_state
+            )
     return Persistence(
         course_table=course_table,
-        groups=_group_estimates(np, *codes, alpha=alpha, n_bootstrap=n_bootstrap, random_state=random_state),
+        groups=groups,
         definition=definition,
         grace_months=grace_months,
         as_of=as_of,
