@@ -17,7 +17,7 @@ intention-to-treat reading).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
@@ -190,6 +190,25 @@ def index_episode(
     return next(i for i, e in enumerate(patient.episodes) if e is chosen)
 
 
+def _index_starts(
+    patients: Iterable[Patient],
+    index: Selector,
+    *,
+    initiation: Literal["first", "last"],
+    max_overlap_months: int | None,
+) -> Iterator[tuple[Patient, int, Timeline]]:
+    """Each patient who started ``index``, with the position of that start and the patient's
+    checked timeline: the one walk of the cohort functions that follow patients from an index.
+    Every patient's history is checked, started or not, as every path that classifies does
+    (rule 9)."""
+    target = resolve_selector(index)  # once, not once per patient
+    for patient in patients:
+        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
+        position = index_episode(patient, target, initiation=initiation)
+        if position is not None:
+            yield patient, position, timeline
+
+
 def latency(
     patient: Patient,
     outcome: str,
@@ -315,14 +334,9 @@ def cohort_latencies(
     named = cohort_outcomes(patients) if outcomes is None else tuple(outcomes)
     chosen = tuple(dict.fromkeys(outcome_condition(o) for o in named))
     _check_censor_at(censor_at)
-    target = resolve_selector(index)  # once, not once per patient
     found: list[Latency] = []
-    for patient in patients:
-        # Every patient's history is checked, as every path that classifies does: rule 9.
-        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        position = index_episode(patient, target, initiation=initiation)
-        if position is None:
-            continue
+    starts = _index_starts(patients, index, initiation=initiation, max_overlap_months=max_overlap_months)
+    for patient, position, timeline in starts:
         found.extend(
             _latency(patient, condition, position, censor_at, timeline, regimens)
             for condition in chosen

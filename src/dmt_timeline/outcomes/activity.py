@@ -34,12 +34,12 @@ import attrs
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import MonthRange, PartialDate, Truth, whole_months
 from dmt_timeline.errors import InvalidValueError, TimelineError, describe_value, quoted
-from dmt_timeline.latency import CensorAt, Latency, _check_censor_at, _latency, index_episode
+from dmt_timeline.latency import CensorAt, Latency, _check_censor_at, _index_starts, _latency
 from dmt_timeline.model import Cohort, Condition, Patient
 from dmt_timeline.outcomes.attribution import _months_on
 from dmt_timeline.outcomes.relapses import _follow_up_end
 from dmt_timeline.regimens import REGIMENS, Regimens
-from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
+from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline
 
 __all__ = [
     "DEFAULT_QUIET_MONTHS",
@@ -344,16 +344,12 @@ def cohort_activity_ceased(
     """
     _check_quiet(quiet_months)
     _check_censor_at(censor_at)
-    target = resolve_selector(index)
-    found = []
-    for patient in cohort:
-        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        position = index_episode(patient, target, initiation=initiation)
-        if position is not None and _has_events(patient):
-            found.append(
-                _ceased(patient, position, quiet_months, bool(require_scan), censor_at, timeline, regimens)
-            )
-    return tuple(found)
+    starts = _index_starts(cohort, index, initiation=initiation, max_overlap_months=max_overlap_months)
+    return tuple(
+        _ceased(patient, position, quiet_months, bool(require_scan), censor_at, timeline, regimens)
+        for patient, position, timeline in starts
+        if _has_events(patient)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -436,12 +432,10 @@ def check_latencies(
         )
     _check_quiet(quiet_months)
     _check_censor_at(censor_at)
-    target = resolve_selector(index)
     found = []
-    for patient in cohort:
-        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        position = index_episode(patient, target, initiation=initiation)
-        if position is None or not _has_events(patient):
+    starts = _index_starts(cohort, index, initiation=initiation, max_overlap_months=max_overlap_months)
+    for patient, position, timeline in starts:
+        if not _has_events(patient):
             continue
         if not any(
             o.episode == position and o.condition is Condition.MULTIPLE_SCLEROSIS

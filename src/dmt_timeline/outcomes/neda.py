@@ -30,13 +30,13 @@ import attrs
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import InvalidValueError, TimelineError, describe_value, quoted
-from dmt_timeline.latency import CensorAt, _check_censor_at, index_episode
+from dmt_timeline.latency import CensorAt, _check_censor_at, _index_starts
 from dmt_timeline.model import Cohort, Patient
 from dmt_timeline.outcomes.attribution import _months_on
 from dmt_timeline.outcomes.disability import CdwSettings, DisabilityKind, confirmed_disability_events
 from dmt_timeline.outcomes.relapses import _follow_up_end
 from dmt_timeline.regimens import REGIMENS, Regimens
-from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
+from dmt_timeline.timeline import DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline
 
 __all__ = ["Neda", "cohort_neda", "neda"]
 
@@ -276,14 +276,9 @@ def cohort_neda(
     started it are left out."""
     _check_months(months, rebaseline_months)
     _check_censor_at(censor_at)
-    target = resolve_selector(index)
     chosen = settings or CdwSettings()
-    found = []
-    for patient in cohort:
-        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        position = index_episode(patient, target, initiation=initiation)
-        if position is not None:
-            found.append(
-                _neda(patient, position, months, rebaseline_months, chosen, censor_at, timeline, regimens)
-            )
-    return tuple(found)
+    starts = _index_starts(cohort, index, initiation=initiation, max_overlap_months=max_overlap_months)
+    return tuple(
+        _neda(patient, position, months, rebaseline_months, chosen, censor_at, timeline, regimens)
+        for patient, position, timeline in starts
+    )

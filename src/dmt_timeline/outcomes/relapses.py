@@ -19,11 +19,11 @@ import attrs
 from dmt_timeline._collector import collector_paused
 from dmt_timeline.dates import PartialDate, Truth
 from dmt_timeline.errors import StatsInputError, TimelineError, quoted
-from dmt_timeline.latency import CensorAt, _censoring_end, _check_censor_at, index_episode
+from dmt_timeline.latency import CensorAt, _censoring_end, _check_censor_at, _index_starts
 from dmt_timeline.model import Cohort, Patient, StopState
 from dmt_timeline.outcomes.attribution import _NEVER, _code_ordinal
 from dmt_timeline.regimens import REGIMENS, Regimens
-from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline, resolve_selector
+from dmt_timeline.timeline import _LAST_DAY, DEFAULT_MAX_OVERLAP_MONTHS, Selector, Timeline
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -417,11 +417,8 @@ def cohort_first_relapses(
     """:func:`first_relapse` after each patient's first (or last) start of ``index``; patients
     who never started it are left out (as :func:`~dmt_timeline.cohort_latencies` does)."""
     _check_censor_at(censor_at)
-    target = resolve_selector(index)
-    found = []
-    for patient in cohort:
-        timeline = Timeline.of(patient, max_overlap_months=max_overlap_months)
-        position = index_episode(patient, target, initiation=initiation)
-        if position is not None:
-            found.append(_first_relapse(patient, position, censor_at, timeline, regimens))
-    return tuple(found)
+    starts = _index_starts(cohort, index, initiation=initiation, max_overlap_months=max_overlap_months)
+    return tuple(
+        _first_relapse(patient, position, censor_at, timeline, regimens)
+        for patient, position, timeline in starts
+    )
