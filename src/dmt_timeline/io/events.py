@@ -30,7 +30,6 @@ import datetime as dt
 import enum
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Final, TypeVar, assert_never
@@ -62,7 +61,7 @@ from dmt_timeline.io._table import (
     shape_problems,
 )
 from dmt_timeline.io.cells import ReadingOptions
-from dmt_timeline.io.layouts import _layout_text, _reading, _table, _unknown_keys
+from dmt_timeline.io.layouts import _layout_text, _layout_toml, _reading, _table, _unknown_keys
 from dmt_timeline.io.long import _edss as _edss_cell  # the long tables' one EDSS cell rule
 from dmt_timeline.io.sources import open_table
 from dmt_timeline.model import Cohort, Patient
@@ -712,15 +711,7 @@ def parse_event_layout(text: str) -> EventLayout:
         CohortFormatError: naming the key or value that is wrong (an unknown key with the
             closest known one).
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        failed = True
-    else:
-        failed = False
-    if failed:
-        # tomllib's message quotes the line: only say where.
-        raise CohortFormatError("layout: not valid TOML")
+    data = _layout_toml(text)
     _unknown_keys("file", data, ("kind", "columns", "reading"))
     kind = data.get("kind")
     layout = _LAYOUT_KINDS.get(kind) if isinstance(kind, str) else None

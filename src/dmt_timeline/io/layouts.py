@@ -248,15 +248,7 @@ def parse_layout(text: str) -> LongLayout | WideLayout | ExposureLayout:
         CohortFormatError: naming the key or value that is wrong (an unknown key is named with
             the closest known one).
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        failed = True
-    else:
-        failed = False
-    if failed:
-        # tomllib's message quotes the line; the layout may sit beside patient data, so only say where.
-        raise CohortFormatError("layout: not valid TOML")
+    data = _layout_toml(text)
     known = ("kind", "columns", "reading", "crosswalk", "therapies", "footnotes", "eras")
     _unknown_keys("file", data, known)
     kind = data.get("kind", "long")
@@ -286,6 +278,24 @@ def parse_layout(text: str) -> LongLayout | WideLayout | ExposureLayout:
 def load_layout(path: str | os.PathLike[str]) -> LongLayout | WideLayout | ExposureLayout:
     """A layout from a TOML file; see :func:`parse_layout`."""
     return parse_layout(_layout_text(path))
+
+
+def _layout_toml(text: str) -> dict[str, Any]:
+    """A layout file's TOML document.
+
+    Raises:
+        CohortFormatError: for text that is not TOML, without tomllib's message (it quotes the
+            line, and a layout may sit beside patient data).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        raise CohortFormatError("layout: not valid TOML")
+    return data
 
 
 def _layout_text(path: str | os.PathLike[str]) -> str:
