@@ -71,7 +71,49 @@ UNSET = ["interferon beta", "interferon beta-1a", "interferon beta-1b", "ublitux
 @pytest.mark.parametrize("name", UNSET)
 def test_therapies_without_a_verified_code_have_none(name: str) -> None:
     therapy = CATALOGUE.get(name)
-    assert (None, ()) == (therapy.rxnorm, tuple(c for c in therapy.codes if c.system == "RxNorm"))
+    ingredient = [c for c in therapy.codes if c.system == "RxNorm" and c.note != "product"]
+    assert (None, []) == (therapy.rxnorm, ingredient)
+
+
+# Product RxCUIs, one per product record read (the header of data/therapies.toml says which).
+PRODUCT_CODES: list[tuple[str, str]] = [
+    ("727813", "interferon beta-1a"),  # Avonex
+    ("758025", "interferon beta-1a"),  # Rebif
+    ("1546172", "peginterferon beta-1a"),  # Plegridy
+    ("1487361", "glatiramer acetate"),  # Glatopa and generics
+    ("1111642", "glatiramer acetate"),  # Copaxone
+    ("1310525", "teriflunomide"),
+    ("1373491", "dimethyl fumarate"),  # Tecfidera and generics
+    ("1012895", "fingolimod"),  # Gilenya and generics
+    ("2532305", "ponesimod"),  # Ponvory
+    ("1594660", "alemtuzumab"),  # Lemtrada
+]
+
+
+@pytest.mark.parametrize(("rxcui", "name"), PRODUCT_CODES)
+def test_a_product_rxcui_is_looked_up_but_is_no_name(rxcui: str, name: str) -> None:
+    assert name == CATALOGUE.by_code("RxNorm", rxcui).name  # type: ignore[union-attr]
+    assert rxcui not in CATALOGUE  # a bare number in a table's drug column stays unknown
+
+
+@pytest.mark.parametrize(("rxcui", "name"), PRODUCT_CODES)
+def test_the_fhir_reader_maps_an_rxnorm_coding_of_a_product(rxcui: str, name: str) -> None:
+    (episode,) = cohort_from_fhir(_order({"system": RXNORM_SYSTEM, "code": rxcui}))["P01"].episodes
+    assert name == episode.therapy.name
+
+
+def test_every_code_is_held_by_one_therapy_only() -> None:
+    held: dict[tuple[str, str], list[str]] = {}
+    for therapy in CATALOGUE:
+        for code in therapy.codes:
+            held.setdefault((code.system, code.code), []).append(therapy.name)
+    assert {key: names for key, names in held.items() if len(names) > 1} == {}
+
+
+def test_product_codes_are_ingredient_codes_of_no_therapy() -> None:
+    products = {c.code for t in CATALOGUE for c in t.codes if c.system == "RxNorm" and c.note == "product"}
+    ingredients = {t.rxnorm for t in CATALOGUE if t.rxnorm}
+    assert products.isdisjoint(ingredients | {"72257", "75917"})
 
 
 @pytest.mark.parametrize("rxcui", ["72257", "75917"])
