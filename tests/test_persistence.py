@@ -341,3 +341,42 @@ def test_a_cohort_without_episodes_is_the_library_error_with_or_without_follow_u
     follow_up = follow_up_table(cohort) if with_follow_up else None
     with pytest.raises(InvalidValueError, match="no episodes"):
         persistence(episodes_table(cohort), follow_up=follow_up, as_of=dt.date(2020, 1, 1))
+
+
+def _shifted(rows: list[tuple[str, str, D, Any]], years: int) -> list[tuple[str, str, D, Any]]:
+    return [
+        (p, t, start.replace(year=start.year + years), stop.replace(year=stop.year + years))
+        for p, t, start, stop in rows
+    ]
+
+
+@settings(deadline=None)
+@given(histories(), st.sampled_from(["stop", "gap", "switch"]), st.booleans())
+def test_days_before_1970_are_days_like_any_other(
+    rows: list[tuple[str, str, D, Any]], definition: Any, ongoing_last: bool
+) -> None:
+    # 56 years keep every date's weekday and leap day (2000 to 2020 becomes 1944 to 1964), so
+    # whole months, and with them every course, are the same either side of 1970, where the
+    # day numbers turn negative.
+    def run(years: int) -> Any:
+        moved = _shifted(rows, -years)
+        episodes = [_episode(*r, "LOE") for r in moved]
+        if ongoing_last:
+            episodes[-1] = _episode(*moved[-1][:3], "ongoing")
+        cut = D(2021 - years, 6, 30)
+        follow = _follow_up(**{p: D(2021 - years, 1, 31) for p, *_ in moved})
+        return persistence(_table(*episodes), follow_up=follow, as_of=cut, definition=definition)
+
+    now, then = run(0), run(56)
+    assert _courses(now) == _courses(then)
+
+    def counts(result: Any) -> dict[str, tuple[int, int, int, int, bool]]:
+        return {k: (g.n, g.discontinued, g.censored, g.unknown, g.exact) for k, g in result.groups.items()}
+
+    assert counts(now) == counts(then)
+
+
+@pytest.mark.parametrize("as_of", ["2012-01-01", dt.datetime(2012, 1, 1), 20120101])
+def test_a_data_cut_that_is_no_day_is_refused_by_name(as_of: object) -> None:
+    with pytest.raises(InvalidValueError, match="as_of: must be a day"):
+        persistence(HISTORY, follow_up=FOLLOW, as_of=as_of)  # type: ignore[arg-type]

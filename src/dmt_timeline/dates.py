@@ -18,7 +18,7 @@ from typing import Final
 import attrs
 import pendulum
 
-from dmt_timeline.errors import InvalidDateError, describe_value, quoted
+from dmt_timeline.errors import InvalidDateError, InvalidValueError, describe_value, quoted
 
 __all__ = [
     "DATE_FORMS",
@@ -417,6 +417,23 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self._text()
+
+
+def data_cut(value: object, field: str = "as_of") -> dt.date | None:
+    """``value`` checked as a data cut: None, or a calendar day.
+
+    A ``datetime`` is refused as well as text: a cut is a day, and one with a time of day would
+    compare with no date.
+
+    Raises:
+        InvalidValueError: naming the field and the value.
+    """
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    raise InvalidValueError(
+        f"{field}: must be a day as a datetime.date (such as datetime.date(2020, 12, 31)), "
+        f"got {describe_value(value)}"
+    )
 
 
 def months_between(start: PartialDate, stop: PartialDate) -> MonthRange:

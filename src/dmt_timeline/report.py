@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from dmt_timeline.dates import data_cut
 from dmt_timeline.errors import InvalidValueError, TimelineError, describe_value
 from dmt_timeline.model import Cohort
 from dmt_timeline.progress import showing, stage
@@ -462,8 +463,7 @@ def render_report(
     """The report as one HTML document (see :func:`write_report`)."""
     if not isinstance(min_cell_count, int) or isinstance(min_cell_count, bool) or min_cell_count < 1:
         raise InvalidValueError("min_cell_count: must be a whole number of at least 1")
-    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
-        raise InvalidValueError("as_of: must be a date")
+    as_of = data_cut(as_of)
     if reading is not None:
         _check_reading(reading)
     with showing(progress):

@@ -23,6 +23,7 @@ from dmt_timeline.analyses import pathways
 from dmt_timeline.analyses.pathways import PathwayCounts, PathwaySettings
 from dmt_timeline.analyses.persistence import Definition, GroupKey, Persistence
 from dmt_timeline.batch._dask_episodes import Files, _files, map_partitions
+from dmt_timeline.dates import data_cut
 from dmt_timeline.errors import InvalidValueError
 from dmt_timeline.timeline import DEFAULT_GRACE_MONTHS
 
@@ -111,6 +112,7 @@ def dask_persistence(
     """
     np, pa, pc = _persistence._imports()
     _persistence._check_settings(definition, grace_months, group_by)
+    as_of = data_cut(as_of)
     if follow_up is not None and not isinstance(follow_up, _persistence.TidyTable):
         follow_up = _read(follow_up) if isinstance(follow_up, str) else follow_up
     parts = map_partitions(

@@ -36,6 +36,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from dmt_timeline.dates import data_cut
 from dmt_timeline.errors import InvalidValueError, StatsInputError, quoted
 from dmt_timeline.io._frames import TABLES_EXTRA
 from dmt_timeline.io.tables import EPISODE_KEY_COLUMNS, Column, ColumnType, TidyTable
@@ -69,6 +70,9 @@ _STATES: Final = ("date", "ongoing", "not recorded")
 _DISCONTINUED, _CENSORED, _UNKNOWN = "discontinued", "censored", "unknown"
 _STATUS: Final = (_DISCONTINUED, _CENSORED, _UNKNOWN)  # a course's status by its code
 _EPOCH: Final = dt.date(1970, 1, 1)
+_NO_DAY: Final = -(2**31)
+"""An unknown day (a null date, no follow-up, no data cut): the smallest int32, below any
+day the model allows (1900 on), so days before 1970 (negative) stay days."""
 _LOOKUPS: Final = frozenset({"ids", "therapy_names", "key_names", "reason_names"})  # not per row
 
 
@@ -195,12 +199,12 @@ def _table(source: Any) -> Any:
 
 
 def _days(np: Any, pa: Any, pc: Any, column: Any, name: str) -> Any:
-    """Days since 1970-01-01 (nulls as the smallest int32, which no valid row keeps)."""
+    """Days since 1970-01-01 (nulls as :data:`_NO_DAY`)."""
     try:
         dates = pc.cast(column, pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise InvalidValueError(f"column {name}: not a date") from None
-    return np.asarray(pc.fill_null(pc.cast(dates, pa.int32()), -(2**31)).to_numpy(False), dtype=np.int64)
+    return np.asarray(pc.fill_null(pc.cast(dates, pa.int32()), _NO_DAY).to_numpy(False), dtype=np.int64)
 
 
 def _text(pa: Any, pc: Any, column: Any) -> Any:
@@ -215,9 +219,9 @@ def _whole_months(start: Any, stop: Any) -> Any:
 
 
 def _follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, Any]:
-    """Each patient's last follow-up [earliest, latest] in days; -1 where unknown."""
-    lo = np.full(ids.size, -1, dtype=np.int64)
-    hi = np.full(ids.size, -1, dtype=np.int64)
+    """Each patient's last follow-up [earliest, latest] in days; :data:`_NO_DAY` where unknown."""
+    lo = np.full(ids.size, _NO_DAY, dtype=np.int64)
+    hi = np.full(ids.size, _NO_DAY, dtype=np.int64)
     if source is None or ids.size == 0:  # no courses: nothing to look a follow-up up for
         return lo, hi
     if isinstance(source, TidyTable):
@@ -230,7 +234,7 @@ def _follow_up(np: Any, pa: Any, pc: Any, source: Any, ids: Any) -> tuple[Any, A
     f_lo = _days(np, pa, pc, table["last_follow_up_earliest"], "last_follow_up_earliest")
     f_hi = _days(np, pa, pc, table["last_follow_up_latest"], "last_follow_up_latest")
     where = np.searchsorted(ids, pid)
-    found = (where < ids.size) & (ids[np.minimum(where, ids.size - 1)] == pid) & (f_lo > -(2**31))
+    found = (where < ids.size) & (ids[np.minimum(where, ids.size - 1)] == pid) & (f_lo != _NO_DAY)
     lo[where[found]] = f_lo[found]
     hi[where[found]] = f_hi[found]
     return lo, hi
@@ -279,6 +283,7 @@ def persistence(
     """
     np, _, _ = _imports()
     _check_settings(definition, grace_months, group_by)
+    as_of = data_cut(as_of)
     with showing(progress):
         with stage("persistence: courses"):
             course_table, indeterminate, codes = _courses(
@@ -322,8 +327,8 @@ def _courses(
     np, pa, pc = _imports()
     data = _episode_columns(np, pa, pc, _table(episodes), group_by)
     fu_lo, fu_hi = _follow_up(np, pa, pc, follow_up, data["ids"])
-    cut = -1 if as_of is None else (as_of - _EPOCH).days
-    seen = data["pid"].size if cut < 0 else int((data["start_lo"] <= cut).sum())
+    cut = _NO_DAY if as_of is None else (as_of - _EPOCH).days
+    seen = data["pid"].size if cut == _NO_DAY else int((data["start_lo"] <= cut).sum())
     if empty_ok and not seen:
         return None, 0, ()
     data = _in_order(np, data, cut)
@@ -331,9 +336,9 @@ def _courses(
     first = np.flatnonzero(~joins)
     last = np.r_[first[1:] - 1, data["pid"].size - 1]
     follow_lo, follow_hi = fu_lo[data["pid"][last]], fu_hi[data["pid"][last]]
-    if cut >= 0:
-        follow_lo = np.where((follow_lo < 0) | (follow_lo > cut), cut, follow_lo)
-        follow_hi = np.where((follow_hi < 0) | (follow_hi > cut), cut, follow_hi)
+    if cut != _NO_DAY:
+        follow_lo = np.where((follow_lo == _NO_DAY) | (follow_lo > cut), cut, follow_lo)
+        follow_hi = np.where((follow_hi == _NO_DAY) | (follow_hi > cut), cut, follow_hi)
     status, months_low, months_high = _ends(
         np, data, first, last, follow=(follow_lo, follow_hi), cut=cut, definition=definition
     )
@@ -471,7 +476,7 @@ def _episode_columns(np: Any, pa: Any, pc: Any, table: Any, group_by: GroupKey) 
 def _in_order(np: Any, data: dict[str, Any], cut: int) -> dict[str, Any]:
     """Episodes seen by the data cut, in the timeline's order within each patient (start, row)."""
     pid, start_lo, start_hi = data["pid"], data["start_lo"], data["start_hi"]
-    rows = np.flatnonzero(np.ones(pid.size, dtype=bool) if cut < 0 else start_lo <= cut)
+    rows = np.flatnonzero(np.ones(pid.size, dtype=bool) if cut == _NO_DAY else start_lo <= cut)
     if rows.size == 0:
         raise InvalidValueError("table: no episodes (before the data cut)")
     rows = rows[np.lexsort((rows, start_hi[rows], start_lo[rows], pid[rows]))]
@@ -518,9 +523,9 @@ def _ends(
     course_lo, course_hi = data["start_lo"][first], data["start_hi"][first]
     stop_lo, stop_hi = data["stop_lo"][last], data["stop_hi"][last]
     # A stop after the data cut is not seen: the course is censored at the cut, as if ongoing.
-    after_cut = end_dated & (cut >= 0) & (stop_lo > cut)
+    after_cut = end_dated & (cut != _NO_DAY) & (stop_lo > cut)
     at_follow_up = end_ongoing | after_cut
-    unbounded = at_follow_up & (follow_lo < 0)
+    unbounded = at_follow_up & (follow_lo == _NO_DAY)
     if unbounded.any():
         i = int(np.flatnonzero(unbounded)[0])
         raise InvalidValueError(

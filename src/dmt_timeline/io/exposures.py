@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue, Therapy
-from dmt_timeline.dates import PartialDate
+from dmt_timeline.dates import PartialDate, data_cut
 from dmt_timeline.eras import Era, EraMode, check_windows, persistence_window
 from dmt_timeline.eras import era_mode as _era_mode  # build_episodes has a parameter of that name
 from dmt_timeline.errors import DmtTimelineError, InvalidValueError, UnknownTherapyError, quoted
@@ -177,7 +177,7 @@ class ExposureLayout:
     columns: ExposureColumns = attrs.field(factory=ExposureColumns)
     end_policy: EndPolicy = attrs.field(default=EndPolicy.RECORDED, converter=end_policy)
     durations: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_durations)
-    as_of: dt.date | None = None
+    as_of: dt.date | None = attrs.field(default=None, converter=data_cut)
     persistence_days: int = DEFAULT_PERSISTENCE_DAYS
 
 
@@ -271,6 +271,7 @@ def _reading(
     durations: Mapping[str, int] | None,
     as_of: dt.date | None,
 ) -> _Reading:
+    as_of = data_cut(as_of)
     chosen = end_policy(policy)
     if chosen is EndPolicy.DAYS_SUPPLY and columns.days_supply is None:
         raise InvalidValueError("end policy 'days_supply' needs the days_supply column (columns.days_supply)")
@@ -870,6 +871,7 @@ def build_episodes(
     """
     mode = _era_mode(era_mode)
     check_windows(mode, windows)
+    as_of = data_cut(as_of)
     overrides = {catalogue.get(name): days for name, days in (windows or {}).items()}
     known, unknown = _resolve(exposures, catalogue, skip_unknown=skip_unknown)
     if as_of is not None:

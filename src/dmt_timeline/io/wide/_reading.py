@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 
 from dmt_timeline.catalogue import CATALOGUE, Catalogue
+from dmt_timeline.dates import data_cut
 from dmt_timeline.errors import quoted
 from dmt_timeline.io._problems import RowProblem, TableFormatError
 from dmt_timeline.io._table import HEADER_ROW, SourceRow, check_header, frame_rows, mapping_rows, open_csv
@@ -86,6 +87,7 @@ def _read(
     skip_bad_rows: bool,
     metadata: CohortMetadata,
 ) -> WideRead:
+    as_of = data_cut(as_of)
     patients: list[Patient] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
