@@ -30,6 +30,7 @@ __all__ = [
     "PartialDate",
     "Precision",
     "Truth",
+    "data_cut",
     "months_between",
     "whole_months",
 ]
@@ -422,8 +423,8 @@ class PartialDate:
 def data_cut(value: object, field: str = "as_of") -> dt.date | None:
     """``value`` checked as a data cut: None, or a calendar day.
 
-    A ``datetime`` is refused as well as text: a cut is a day, and one with a time of day would
-    compare with no date.
+    A ``datetime`` is refused as well as text: a cut is a day, and Python will not compare a
+    ``datetime`` with a ``date``.
 
     Raises:
         InvalidValueError: naming the field and the value.
